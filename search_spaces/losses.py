@@ -1,0 +1,44 @@
+"""The loss table: each name maps to its sentence-transformers class and the data columns it needs.
+
+Columns are checked when the sweep file loads, so a loss the data can't feed fails before any
+worker starts. Classes are named by import path so this table loads without torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+LOSS_MODULE = "sentence_transformers.sentence_transformer.losses"
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    class_name: str
+    required_columns: tuple[str, ...]
+    optional_columns: tuple[str, ...] = ()
+    # In-batch-negative losses learn false negatives from duplicate texts in one batch.
+    batch_sampler: str | None = None
+
+    def build(self, model):
+        loss_class = getattr(importlib.import_module(LOSS_MODULE), self.class_name)
+        return loss_class(model)
+
+    def columns_for(self, available: list[str]) -> list[str]:
+        return [column for column in available if column in self.required_columns + self.optional_columns]
+
+
+LOSSES: dict[str, LossSpec] = {
+    "MultipleNegativesRankingLoss": LossSpec("MultipleNegativesRankingLoss", ("anchor", "positive"), ("negative",), "no_duplicates"),
+    "CachedMultipleNegativesRankingLoss": LossSpec("CachedMultipleNegativesRankingLoss", ("anchor", "positive"), ("negative",), "no_duplicates"),
+    "MultipleNegativesSymmetricRankingLoss": LossSpec("MultipleNegativesSymmetricRankingLoss", ("anchor", "positive"), (), "no_duplicates"),
+    "TripletLoss": LossSpec("TripletLoss", ("anchor", "positive", "negative")),
+}
+
+
+def incompatibility(loss_name: str, data_columns: list[str]) -> str | None:
+    """Why `loss_name` can't train on data with `data_columns`, or None when it can."""
+    missing = [column for column in LOSSES[loss_name].required_columns if column not in data_columns]
+    if missing:
+        return f"{loss_name} needs columns {list(LOSSES[loss_name].required_columns)}, but the data has {data_columns}"
+    return None

@@ -1,0 +1,59 @@
+"""Which names may appear under `parameters`, and what values each accepts."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import types
+import typing
+
+# Parameters that are not TrainingArguments fields: they shape the model and the loss.
+MODEL_PARAMETERS = {"base_model": str, "loss": str, "max_seq_length": int}
+# The runner owns these: letting a sweep set them would break logging, reporting or the file layout.
+RUNNER_OWNED = {
+    "output_dir", "report_to", "eval_strategy", "evaluation_strategy", "save_strategy", "logging_dir",
+    "run_name", "disable_tqdm", "push_to_hub", "hub_token", "hub_model_id", "do_train", "do_eval",
+    "load_best_model_at_end", "metric_for_best_model", "greater_is_better", "overwrite_output_dir",
+}
+POSITIVE = {"learning_rate", "per_device_train_batch_size", "per_device_eval_batch_size", "num_train_epochs",
+            "max_seq_length", "eval_steps", "gradient_accumulation_steps", "logging_steps"}
+NON_NEGATIVE = {"weight_decay", "warmup_ratio", "warmup_steps", "max_grad_norm"}
+
+
+@functools.cache
+def training_argument_types() -> dict[str, object]:
+    from sentence_transformers import SentenceTransformerTrainingArguments
+
+    return {field.name: field.type for field in dataclasses.fields(SentenceTransformerTrainingArguments) if field.init}
+
+
+def settable_parameter_names() -> set[str]:
+    return (set(MODEL_PARAMETERS) | set(training_argument_types())) - RUNNER_OWNED
+
+
+def expected_type(name: str) -> tuple[type, ...] | None:
+    """Plain types a value must have, or None when the field accepts something richer (enums, dicts)."""
+    declared = MODEL_PARAMETERS.get(name) or training_argument_types().get(name)
+    options = typing.get_args(declared) if isinstance(declared, types.UnionType) or typing.get_origin(declared) is typing.Union else (declared,)
+    plain = tuple(option for option in options if option in (int, float, bool, str))
+    if len(plain) != len([option for option in options if option is not type(None)]):
+        return None
+    if float in plain:
+        plain = (*plain, int)  # 1 is a fine learning rate multiplier, and YAML writes 3 for 3.0
+    return plain
+
+
+def value_problem(name: str, value: object) -> str | None:
+    """optuna-style reason `value` can't be used for `name`, or None."""
+    wanted = expected_type(name)
+    if value is None:
+        return None if wanted is None else f"must be {' or '.join(t.__name__ for t in wanted)}"
+    if wanted is not None:
+        is_bool = isinstance(value, bool)
+        if not isinstance(value, wanted) or (is_bool and bool not in wanted):
+            return f"must be {' or '.join(t.__name__ for t in dict.fromkeys(wanted))}"
+    if name in POSITIVE and isinstance(value, int | float) and not value > 0:
+        return "must be > 0"
+    if name in NON_NEGATIVE and isinstance(value, int | float) and value < 0:
+        return "must be >= 0"
+    return None

@@ -1,0 +1,160 @@
+"""The sweep file, declared once at the boundary. Everything past here is plain dicts."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from sweeps.metrics import METRIC_ALIASES, metric_key
+
+Scalar = int | float | str | bool | None
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ParameterSpec(StrictModel):
+    """W&B-style: exactly one of `value`, `values` or `distribution` (with `min`/`max`/`q`)."""
+
+    value: Scalar | list[Scalar] | dict[str, Any] = None
+    values: list[Scalar | list[Scalar] | dict[str, Any]] | None = None
+    distribution: Literal["uniform", "log_uniform_values", "int_uniform", "q_uniform"] | None = None
+    min: float | None = None
+    max: float | None = None
+    q: float | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _remember_which_form(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise ValueError(f"must be a mapping with `value`, `values` or `distribution`, but got {data!r}")
+        forms = [form for form in ("value", "values", "distribution") if form in data]
+        if len(forms) != 1:
+            raise ValueError(
+                f"exactly one of `value`, `values`, `distribution` must be given, but got {forms or 'none'}"
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _check_form(self) -> ParameterSpec:
+        if self.values is not None and len(self.values) == 0:
+            raise ValueError("`values` must hold at least one value, but got []")
+        if self.distribution is None:
+            if (self.min, self.max, self.q) != (None, None, None):
+                raise ValueError("`min`/`max`/`q` need a `distribution`, but got none")
+            return self
+        if self.min is None or self.max is None:
+            raise ValueError(
+                f"`distribution: {self.distribution}` needs both `min` and `max`, but got (min={self.min}, max={self.max})"
+            )
+        if not self.min <= self.max:
+            raise ValueError(f"`min <= max` must hold, but got (min={self.min}, max={self.max})")
+        if self.distribution == "log_uniform_values" and self.min <= 0:
+            raise ValueError(f"`min > 0` must hold for log_uniform_values, but got (min={self.min})")
+        if self.distribution == "q_uniform" and (self.q is None or self.q <= 0):
+            raise ValueError(f"`q > 0` must hold for q_uniform, but got (q={self.q})")
+        if self.distribution != "q_uniform" and self.q is not None:
+            raise ValueError(f"`q` only applies to q_uniform, but got distribution={self.distribution}")
+        return self
+
+    @property
+    def is_fixed(self) -> bool:
+        return self.distribution is None and self.values is None
+
+    def candidate_values(self) -> list[Any]:
+        """The values a grid enumerates, or the endpoints of a distribution (for validation)."""
+        if self.values is not None:
+            return list(self.values)
+        if self.distribution is None:
+            return [self.value]
+        return [self.min, self.max]
+
+
+class MetricConfig(StrictModel):
+    name: str = "ndcg@10"
+    goal: Literal["maximize", "minimize"] = "maximize"
+
+    @field_validator("name")
+    @classmethod
+    def _known_metric(cls, name: str) -> str:
+        if metric_key(name) is None:
+            raise ValueError(f"must be one of {sorted(METRIC_ALIASES)}, but got {name!r}")
+        return name
+
+    @property
+    def key(self) -> str:
+        return metric_key(self.name)
+
+    @property
+    def mode(self) -> str:
+        return "max" if self.goal == "maximize" else "min"
+
+
+class DataConfig(StrictModel):
+    source: str = Field(min_length=1)
+    columns: dict[Literal["anchor", "positive", "negative", "group"], str] = Field(default_factory=dict)
+    eval_fraction: float = Field(default=0.1, gt=0, lt=1)
+    test_fraction: float = Field(default=0.1, gt=0, lt=1)
+    max_train_rows: int | None = Field(default=None, ge=1)
+    # Encoding a whole corpus at every evaluation dominates a CPU trial; relevant documents are
+    # always kept, only distractors are sampled down.
+    eval_corpus_size: int | None = Field(default=None, ge=1)
+    max_eval_queries: int | None = Field(default=None, ge=1)
+    hub_split: str | None = None
+
+    @model_validator(mode="after")
+    def _fractions_leave_training_data(self) -> DataConfig:
+        if self.eval_fraction + self.test_fraction >= 1:
+            raise ValueError(
+                "`eval_fraction + test_fraction < 1` must hold, but got "
+                f"(eval_fraction={self.eval_fraction}, test_fraction={self.test_fraction})"
+            )
+        return self
+
+
+class MlflowConfig(StrictModel):
+    tracking_uri: str = "sqlite:///mlflow.db"
+    experiment: str | None = None
+
+
+class ResourcesConfig(StrictModel):
+    cpus_per_trial: float | None = Field(default=None, gt=0)
+
+
+class SweepConfig(StrictModel):
+    name: str
+    method: Literal["grid", "random", "optuna"] = "grid"
+    metric: MetricConfig = Field(default_factory=MetricConfig)
+    run_cap: int | None = Field(default=None, ge=1)
+    max_concurrent: int = Field(default=1, ge=1)
+    seed: int = 42
+    data: DataConfig
+    parameters: dict[str, ParameterSpec]
+    mlflow: MlflowConfig = Field(default_factory=MlflowConfig)
+    resources: ResourcesConfig = Field(default_factory=ResourcesConfig)
+    storage_path: str | None = None
+    baselines: bool = True
+
+    @field_validator("name")
+    @classmethod
+    def _usable_as_a_run_name(cls, name: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}", name):
+            raise ValueError(
+                f"must be 1-100 letters, digits, '_', '.' or '-' starting with a letter or digit, but got {name!r}"
+            )
+        return name
+
+    @model_validator(mode="after")
+    def _needs_a_budget_to_search(self) -> SweepConfig:
+        if self.method != "grid" and self.run_cap is None:
+            raise ValueError(f"`run_cap` is required with method={self.method!r}, but got none")
+        if "base_model" not in self.parameters:
+            raise ValueError("`parameters.base_model` is required, but got none")
+        return self
+
+    @property
+    def experiment_name(self) -> str:
+        return self.mlflow.experiment or self.name

@@ -1,0 +1,98 @@
+"""Turn a RetrievalSet into what trials consume: training rows and two evaluation sets, as plain dicts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from pathlib import Path
+
+from sweeps.data.negatives import LexicalNegativeMiner
+from sweeps.data.readers import read_source
+from sweeps.data.retrieval_set import RetrievalSet
+from sweeps.data.splits import carve_missing_splits
+from sweeps.errors import SweepInputError, problem
+
+
+def prepare_data(data_config: dict, seed: int, sweep_file: str, base_dir: Path) -> dict:
+    data = read_source(data_config["source"], base_dir, data_config.get("columns") or {}, sweep_file, data_config.get("hub_split"))
+    carve_missing_splits(data, data_config["eval_fraction"], data_config["test_fraction"], seed)
+    for split in ("train", "eval", "test"):
+        if not data.qrels.get(split):
+            raise SweepInputError([problem(
+                sweep_file, "data.source",
+                f"must give the {split} split at least one query with a relevant document "
+                "(more rows, or larger data.eval_fraction/test_fraction)",
+                f"{data.origin}: 0 such queries",
+            )])
+    rng = random.Random(seed)
+    prepared = {
+        "train": _training_rows(data, data_config.get("max_train_rows"), rng),
+        "eval": _evaluation_set(data, "eval", data_config, rng),
+        "test": _evaluation_set(data, "test", data_config, rng),
+        "origin": data.origin,
+    }
+    prepared["fingerprint"] = fingerprint(prepared)
+    return prepared
+
+
+def fingerprint(prepared: dict) -> str:
+    """Two sweeps with the same fingerprint trained and were judged on exactly the same data."""
+    payload = json.dumps({split: prepared[split] for split in ("train", "eval", "test")}, sort_keys=True)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def data_summary(prepared: dict) -> str:
+    columns = ", ".join(prepared["train"])
+    return (
+        f"{prepared['origin']}: {len(prepared['train']['anchor'])} training rows ({columns}); "
+        f"eval {len(prepared['eval']['queries'])} queries / {len(prepared['eval']['corpus'])} passages; "
+        f"test {len(prepared['test']['queries'])} queries / {len(prepared['test']['corpus'])} passages"
+    )
+
+
+def _training_rows(data: RetrievalSet, max_rows: int | None, rng: random.Random) -> dict[str, list[str]]:
+    pairs = []
+    for query_id in sorted(data.qrels["train"]):
+        negatives = data.negatives.get(query_id, [])
+        for index, doc_id in enumerate(sorted(data.qrels["train"][query_id])):
+            negative = negatives[index % len(negatives)] if negatives else None
+            pairs.append((query_id, doc_id, negative))
+    rng.shuffle(pairs)
+    if max_rows is not None:
+        pairs = pairs[:max_rows]
+    rows = {"anchor": [data.queries[q] for q, _, _ in pairs], "positive": [data.corpus[d] for _, d, _ in pairs]}
+    # A negative column only when every row has one: sentence-transformers losses read columns by position.
+    if pairs and all(negative is not None for _, _, negative in pairs):
+        rows["negative"] = [data.corpus[n] for _, _, n in pairs]
+    return rows
+
+
+def _evaluation_set(data: RetrievalSet, split: str, data_config: dict, rng: random.Random) -> dict:
+    qrels = data.qrels[split]
+    max_queries, corpus_size = data_config.get("max_eval_queries"), data_config.get("eval_corpus_size")
+    if max_queries is not None and len(qrels) > max_queries:
+        qrels = {query_id: qrels[query_id] for query_id in sorted(rng.sample(sorted(qrels), max_queries))}
+    relevant_ids = sorted({doc_id for docs in qrels.values() for doc_id in docs})
+    corpus_ids = set(relevant_ids)
+    distractors = sorted(set(data.corpus) - corpus_ids)
+    room = len(distractors) if corpus_size is None else max(0, corpus_size - len(corpus_ids))
+    corpus_ids.update(rng.sample(distractors, min(room, len(distractors))))
+    corpus = {doc_id: data.corpus[doc_id] for doc_id in sorted(corpus_ids)}
+    miner = LexicalNegativeMiner(corpus)
+    triplets: dict[str, list[str]] = {"anchor": [], "positive": [], "negative": []}
+    for query_id in sorted(qrels):
+        given = [n for n in data.negatives.get(query_id, []) if n not in qrels[query_id]]
+        for index, doc_id in enumerate(sorted(qrels[query_id])):
+            negative_id = given[index % len(given)] if given else miner.hardest(data.queries[query_id], qrels[query_id])
+            if negative_id is None:
+                continue
+            triplets["anchor"].append(data.queries[query_id])
+            triplets["positive"].append(data.corpus[doc_id])
+            triplets["negative"].append(data.corpus[negative_id])
+    return {
+        "queries": {query_id: data.queries[query_id] for query_id in sorted(qrels)},
+        "corpus": corpus,
+        "relevant": {query_id: sorted(docs) for query_id, docs in sorted(qrels.items())},
+        "triplets": triplets,
+    }

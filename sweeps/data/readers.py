@@ -1,0 +1,181 @@
+"""Read a data source (BEIR folder, table file, folder of split files, hub id) into a RetrievalSet."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from sweeps.data.retrieval_set import RetrievalSet
+from sweeps.errors import SweepInputError, problem
+
+TABLE_SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".parquet")
+SPLIT_FILE_NAMES = {"train": ("train",), "eval": ("eval", "dev", "validation", "val"), "test": ("test",)}
+ROLES = ("anchor", "positive", "negative", "group")
+REQUIRED_ROLES = ("anchor", "positive")
+
+
+def read_source(source: str, base_dir: Path, columns: dict[str, str], sweep_file: str, hub_split: str | None = None) -> RetrievalSet:
+    path = Path(source).expanduser()
+    if not path.is_absolute():
+        path = (base_dir / path).resolve()
+    if path.is_dir():
+        if _first_existing(path, "corpus.jsonl", "corpus.jsonl.gz"):
+            return read_beir(path, sweep_file)
+        split_files = _split_files(path)
+        if "train" in split_files:
+            data = RetrievalSet(origin=str(path))
+            for split, file in split_files.items():
+                _add_rows(data, split, read_table(file), columns, sweep_file, str(file))
+            return data
+        raise SweepInputError([problem(
+            sweep_file, "data.source",
+            "must be a BEIR folder (corpus.jsonl[.gz], queries.jsonl, qrels/) or hold train.{jsonl,csv,parquet}",
+            f"{path} containing {sorted(p.name for p in path.iterdir())[:8]}",
+        )])
+    if path.suffix in TABLE_SUFFIXES or path.name.endswith(".jsonl.gz"):
+        if not path.exists():
+            raise SweepInputError([problem(sweep_file, "data.source", "must be an existing file or folder", str(path))])
+        data = RetrievalSet(origin=str(path))
+        _add_rows(data, None, read_table(path), columns, sweep_file, str(path))
+        return data
+    if _looks_like_hub_id(source):
+        return read_hub_dataset(source, columns, sweep_file, hub_split)
+    raise SweepInputError([problem(
+        sweep_file, "data.source",
+        "must be an existing folder, a .jsonl/.csv/.tsv/.parquet file, or a hub dataset id like 'owner/name'",
+        source,
+    )])
+
+
+def read_beir(folder: Path, sweep_file: str) -> RetrievalSet:
+    data = RetrievalSet(origin=str(folder))
+    for row in _read_jsonl(_first_existing(folder, "corpus.jsonl", "corpus.jsonl.gz")):
+        title, text = (row.get("title") or "").strip(), (row.get("text") or "").strip()
+        data.corpus[str(row["_id"])] = f"{title}\n{text}" if title else text
+    queries_file = _first_existing(folder, "queries.jsonl", "queries.jsonl.gz")
+    if queries_file is None:
+        raise SweepInputError([problem(sweep_file, "data.source", "a BEIR folder must hold queries.jsonl", str(folder))])
+    data.queries = {str(row["_id"]): row["text"] for row in _read_jsonl(queries_file)}
+    for split, names in SPLIT_FILE_NAMES.items():
+        qrels_file = next((folder / "qrels" / f"{n}.tsv" for n in names if (folder / "qrels" / f"{n}.tsv").exists()), None)
+        if qrels_file is not None:
+            data.qrels[split] = _read_qrels(qrels_file, data, sweep_file)
+    if "train" not in data.qrels:
+        raise SweepInputError([problem(sweep_file, "data.source", "a BEIR folder must hold qrels/train.tsv to train on", str(folder))])
+    data.split_groups = {query_id: query_id for split in data.qrels.values() for query_id in split}
+    return data
+
+
+def _read_qrels(path: Path, data: RetrievalSet, sweep_file: str) -> dict[str, set[str]]:
+    qrels: dict[str, set[str]] = {}
+    with open(path, encoding="utf-8") as handle:
+        for line_number, line in enumerate(handle, start=1):
+            fields = line.rstrip("\n").split("\t")
+            if len(fields) < 3 or not fields[2].strip().lstrip("-").isdigit():
+                if line_number == 1:
+                    continue  # the header BEIR writes
+                raise SweepInputError([problem(f"{path}", f"line {line_number}", "must be query-id<TAB>corpus-id<TAB>score", line.strip())])
+            query_id, doc_id, score = fields[0], fields[1], int(fields[2])
+            if score > 0 and query_id in data.queries and doc_id in data.corpus:
+                qrels.setdefault(query_id, set()).add(doc_id)
+    return qrels
+
+
+def read_table(path: Path) -> list[dict]:
+    name = path.name
+    if name.endswith(".jsonl") or name.endswith(".jsonl.gz"):
+        return list(_read_jsonl(path))
+    if name.endswith(".json"):
+        with open(path, encoding="utf-8") as handle:
+            loaded = json.load(handle)
+        return loaded if isinstance(loaded, list) else [loaded]
+    if name.endswith(".csv") or name.endswith(".tsv"):
+        with open(path, encoding="utf-8", newline="") as handle:
+            return list(csv.DictReader(handle, delimiter="\t" if name.endswith(".tsv") else ","))
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path).to_pylist()
+
+
+def read_hub_dataset(dataset_id: str, columns: dict[str, str], sweep_file: str, hub_split: str | None) -> RetrievalSet:
+    import datasets
+
+    try:
+        loaded = datasets.load_dataset(dataset_id, split=hub_split)
+    except Exception as error:  # offline, unknown id, gated: the library's own reason is the useful part
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise SweepInputError([problem(
+            sweep_file, "data.source",
+            "must be a hub dataset reachable from here (offline? set HF_HUB_OFFLINE=0, or point at a local copy)",
+            f"{dataset_id} ({reason})",
+        )]) from error
+    splits = {hub_split or "train": loaded} if isinstance(loaded, datasets.Dataset) else dict(loaded)
+    data = RetrievalSet(origin=f"hub:{dataset_id}")
+    for hub_name, rows in splits.items():
+        split = next((ours for ours, names in SPLIT_FILE_NAMES.items() if hub_name in names), None)
+        if split is not None:
+            _add_rows(data, split, rows, columns, sweep_file, f"{dataset_id}[{hub_name}]")
+    return data
+
+
+def _add_rows(data: RetrievalSet, split: str | None, rows: Iterable[dict], columns: dict[str, str], sweep_file: str, where: str) -> None:
+    """`split=None`: a single table whose splits are carved later; its rows land in 'train'."""
+    rows = list(rows)
+    if not rows:
+        raise SweepInputError([problem(sweep_file, "data.source", "must hold at least one row", f"{where} with 0 rows")])
+    available = set(rows[0])
+    role_to_column = {role: columns.get(role, role) for role in ROLES}
+    for role in REQUIRED_ROLES:
+        if role_to_column[role] not in available:
+            key = f"data.columns.{role}"
+            raise SweepInputError([problem(
+                sweep_file, key, f"must name a column of {where} (the {role} text; columns there: {sorted(available)})",
+                role_to_column[role],
+            )])
+    for role in ("negative", "group"):
+        if role in columns and columns[role] not in available:
+            raise SweepInputError([problem(
+                sweep_file, f"data.columns.{role}", f"must name a column of {where} (columns there: {sorted(available)})",
+                columns[role],
+            )])
+    for row_number, row in enumerate(rows, start=1):
+        texts = {role: row.get(role_to_column[role]) for role in ROLES}
+        for role in REQUIRED_ROLES:
+            if not isinstance(texts[role], str) or not texts[role].strip():
+                raise SweepInputError([problem(
+                    sweep_file, f"data.columns.{role}", f"must be non-empty text on every row of {where}",
+                    f"{texts[role]!r} on row {row_number}",
+                )])
+        negative = texts["negative"] if isinstance(texts["negative"], str) and texts["negative"].strip() else None
+        group = None if texts["group"] is None else str(texts["group"])
+        data.add_pair(split or "train", texts["anchor"], texts["positive"], negative, group)
+
+
+def _read_jsonl(path: Path) -> Iterator[dict]:
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)
+
+
+def _first_existing(folder: Path, *names: str) -> Path | None:
+    return next((folder / name for name in names if (folder / name).exists()), None)
+
+
+def _split_files(folder: Path) -> dict[str, Path]:
+    found = {}
+    for split, names in SPLIT_FILE_NAMES.items():
+        for name in names:
+            for suffix in (*TABLE_SUFFIXES, ".jsonl.gz"):
+                if (folder / f"{name}{suffix}").exists() and split not in found:
+                    found[split] = folder / f"{name}{suffix}"
+    return found
+
+
+def _looks_like_hub_id(source: str) -> bool:
+    parts = source.split("/")
+    return 1 <= len(parts) <= 2 and all(part and not part.startswith(".") for part in parts) and "\\" not in source

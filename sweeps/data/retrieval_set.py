@@ -1,0 +1,36 @@
+"""The one shape every data source is read into: a corpus, queries, and who is relevant to whom."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SPLITS = ("train", "eval", "test")
+
+
+@dataclass
+class RetrievalSet:
+    corpus: dict[str, str] = field(default_factory=dict)
+    queries: dict[str, str] = field(default_factory=dict)
+    # split -> query id -> relevant corpus ids; a split missing here is carved from train
+    qrels: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    # query id -> corpus ids given as negatives by the data itself
+    negatives: dict[str, list[str]] = field(default_factory=dict)
+    # query id -> key of the unit a split may not cut (a page, an article, the query itself)
+    split_groups: dict[str, str] = field(default_factory=dict)
+    origin: str = ""
+
+    def add_text(self, table: dict[str, str], prefix: str, text: str) -> str:
+        """Content-addressed ids, so the same passage on two rows is one corpus entry."""
+        from hashlib import sha1
+
+        text_id = f"{prefix}{sha1(text.encode('utf-8')).hexdigest()[:16]}"
+        table.setdefault(text_id, text)
+        return text_id
+
+    def add_pair(self, split: str, anchor: str, positive: str, negative: str | None, group: str | None) -> None:
+        query_id = self.add_text(self.queries, "q", anchor)
+        doc_id = self.add_text(self.corpus, "d", positive)
+        self.qrels.setdefault(split, {}).setdefault(query_id, set()).add(doc_id)
+        if negative:
+            self.negatives.setdefault(query_id, []).append(self.add_text(self.corpus, "d", negative))
+        self.split_groups.setdefault(query_id, group if group is not None else query_id)

@@ -1,0 +1,50 @@
+"""The table printed at the end of a sweep: every child run, best first."""
+
+from __future__ import annotations
+
+import math
+
+from rich.console import Console
+from rich.table import Table
+
+from trainables.trial_run import ROLE_TAG
+
+METRIC_COLUMNS = ("ndcg_at_10", "triplet_accuracy", "test_ndcg_at_10")
+
+
+def leaderboard_rows(children: list, metric_key: str, mode: str) -> list[dict]:
+    rows = []
+    for run in children:
+        rows.append({
+            "run": run.info.run_name,
+            "role": run.data.tags.get(ROLE_TAG, "trial"),
+            "status": run.info.status,
+            "params": dict(run.data.params),
+            **{key: run.data.metrics.get(key) for key in dict.fromkeys((metric_key, *METRIC_COLUMNS))},
+        })
+    missing = -math.inf if mode == "max" else math.inf
+    rows.sort(key=lambda row: row[metric_key] if row[metric_key] is not None else missing, reverse=mode == "max")
+    return rows
+
+
+def print_leaderboard(console: Console, rows: list[dict], metric_key: str) -> None:
+    varying = sorted({name for row in rows for name in row["params"] if len({r["params"].get(name) for r in rows if r["role"] == "trial"}) > 1})
+    table = Table(title="leaderboard (eval split; test shown for reference, never used to pick)", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("run")
+    table.add_column("status")
+    for name in varying:
+        table.add_column(name)
+    metric_columns = list(dict.fromkeys((metric_key, *METRIC_COLUMNS)))
+    for column in metric_columns:
+        table.add_column(column, justify="right")
+    for rank, row in enumerate(rows, start=1):
+        label = f"{row['run']} (untrained)" if row["role"] == "baseline" else row["run"]
+        params = [_short(row["params"].get(name, "")) if row["role"] == "trial" else "" for name in varying]
+        values = ["" if row[column] is None else f"{row[column]:.4f}" for column in metric_columns]
+        table.add_row(str(rank), label, row["status"], *params, *values)
+    console.print(table)
+
+
+def _short(value: str) -> str:
+    return value if len(value) <= 40 else "…" + value[-39:]

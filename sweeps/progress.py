@@ -1,0 +1,87 @@
+"""A live view of the sweep: a table on a terminal, one line per event elsewhere (CI, logs)."""
+
+from __future__ import annotations
+
+import time
+
+from ray.tune import Callback
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+
+class SweepProgress(Callback):
+    def __init__(self, console: Console, total_trials: int, metric_key: str):
+        self.console = console
+        self.total = total_trials
+        self.metric = metric_key
+        self.rows: dict[str, dict] = {}
+        self.started = time.monotonic()
+        self.live = Live(console=console, refresh_per_second=2, transient=False) if console.is_terminal else None
+
+    def __getstate__(self) -> dict:
+        # Tune pickles its callbacks with the experiment state; a console holds locks and a terminal.
+        state = dict(self.__dict__)
+        state.update(console=None, live=None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.console = Console()
+        self.live = Live(console=self.console, refresh_per_second=2) if self.console.is_terminal else None
+
+    def _row(self, trial) -> dict:
+        return self.rows.setdefault(trial.trial_id, {"name": trial.trial_id, "status": "PENDING", "step": "", "value": None, "config": {}})
+
+    def _update(self, trial, message: str | None = None, **fields) -> None:
+        row = self._row(trial)
+        row.update(fields, name=str(trial), config=trial.config)
+        if self.live is not None:
+            if not self.live.is_started:
+                self.live.start()
+            self.live.update(self._table())
+        elif message:
+            self.console.print(message, highlight=False, soft_wrap=True)
+
+    def _table(self) -> Table:
+        done = sum(row["status"] in ("FINISHED", "FAILED") for row in self.rows.values())
+        elapsed = time.monotonic() - self.started
+        table = Table(title=f"sweep: {done}/{self.total} trials done, {elapsed:,.0f}s", title_justify="left")
+        for column in ("trial", "status", "step", self.metric):
+            table.add_column(column)
+        for row in self.rows.values():
+            value = "" if row["value"] is None else f"{row['value']:.4f}"
+            table.add_row(row["name"], row["status"], str(row["step"]), value)
+        return table
+
+    def on_trial_start(self, iteration, trials, trial, **info):
+        self._update(trial, f"[{self._count()}] {trial} started  {_short(trial.config)}", status="RUNNING")
+
+    def on_trial_result(self, iteration, trials, trial, result, **info):
+        value = result.get(self.metric)
+        if result.get("final"):
+            test = result.get(f"test_{self.metric}")
+            message = f"[{self._count()}] {trial} final: {self.metric}={value:.4f}, test_{self.metric}={test:.4f}" if test is not None else None
+        else:
+            message = f"[{self._count()}] {trial} step {result.get('step')}: {self.metric}={value:.4f}" if value is not None else None
+        self._update(trial, message,
+                     step=result.get("step", ""), value=value)
+
+    def on_trial_complete(self, iteration, trials, trial, **info):
+        self._update(trial, f"[{self._count(1)}] {trial} finished", status="FINISHED")
+
+    def on_trial_error(self, iteration, trials, trial, **info):
+        self._update(trial, f"[{self._count(1)}] {trial} FAILED (see its MLflow run's error.txt)", status="FAILED")
+
+    def on_experiment_end(self, trials, **info):
+        if self.live is not None and self.live.is_started:
+            self.live.update(self._table())
+            self.live.stop()
+
+    def _count(self, finishing: int = 0) -> str:
+        done = sum(row["status"] in ("FINISHED", "FAILED") for row in self.rows.values()) + finishing
+        return f"{done}/{self.total} done, {time.monotonic() - self.started:,.0f}s"
+
+
+def _short(config: dict) -> str:
+    return ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in config.items())

@@ -1,0 +1,75 @@
+"""`python -m sweeps.run grid.yaml`: validate a sweep file, then search, train, evaluate and log."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from rich.console import Console
+
+EXIT_BAD_INPUT = 2
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m sweeps.run",
+        description="Run a hyperparameter sweep of sentence-transformers fine-tuning: Ray Tune schedules the trials, "
+                    "MLflow records them (one parent run per sweep, one child run per trial).",
+    )
+    parser.add_argument("sweep_file", help="the sweep YAML (see grid.yaml)")
+    parser.add_argument("--dry-run", action="store_true", help="validate everything (YAML, data, models) and print the trial plan; train nothing")
+    parser.add_argument("--address", default=os.environ.get("RAY_ADDRESS"), help="an existing Ray cluster (default: $RAY_ADDRESS, else a local one)")
+    parser.add_argument("--verbose", action="store_true", help="show Ray's and the workers' own logs")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    # Off a terminal (CI, a log file) rich would wrap the leaderboard at 80 columns.
+    console = Console(width=None if sys.stdout.isatty() else 200)
+    errors = Console(stderr=True)
+    from sweeps.errors import SweepInputError
+
+    try:
+        config, validated, plan = prepare(args.sweep_file, console)
+    except SweepInputError as error:
+        for line in error.problems:
+            errors.print(f"error: {line}", highlight=False, markup=False, soft_wrap=True)
+        return EXIT_BAD_INPUT
+    if args.dry_run:
+        for line in plan.describe(config):
+            console.print(line, highlight=False, markup=False)
+        console.print("dry run: nothing trained, nothing logged", highlight=False)
+        return 0
+    from sweeps.runner import run_sweep
+
+    try:
+        rows = run_sweep(config, validated, plan, console, address=args.address, verbose=args.verbose)
+    except KeyboardInterrupt:
+        errors.print("interrupted: the sweep's MLflow runs are marked KILLED")
+        return 130
+    trials = [row for row in rows if row["role"] == "trial"]
+    return 0 if trials and any(row["status"] == "FINISHED" for row in trials) else 1
+
+
+def prepare(sweep_file: str, console: Console):
+    """Every check, before any worker starts. Returns the config, the read data and the plan."""
+    from sweeps.data.prepare import data_summary
+    from sweeps.sweep_file import load_sweep_file
+    from sweeps.tracking import check_tracking_uri
+    from sweeps.trial_plan import plan_trials
+    from sweeps.validation import validate_sweep
+
+    config = load_sweep_file(sweep_file)
+    check_tracking_uri(config.mlflow.tracking_uri, sweep_file)
+    with console.status("checking parameters, models and data"):
+        validated = validate_sweep(config, sweep_file)
+    console.print(f"data: {data_summary(validated['data'])}", highlight=False, soft_wrap=True)
+    for reference, path in validated["models"].items():
+        console.print(f"model: {reference} -> {path}", highlight=False, soft_wrap=True)
+    return config, validated, plan_trials(config)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

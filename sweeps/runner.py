@@ -1,0 +1,88 @@
+"""Run a validated sweep on Ray Tune, logging to MLflow, and show where the results are."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from rich.console import Console
+
+from sweeps.baselines import log_baselines
+from sweeps.config import SweepConfig
+from sweeps.leaderboard import leaderboard_rows, print_leaderboard
+from sweeps.progress import SweepProgress
+from sweeps.tracking import SweepRun, absolute_tracking_uri
+from sweeps.trial_plan import TrialPlan, search_algorithm
+
+
+def run_sweep(config: SweepConfig, validated: dict, plan: TrialPlan, console: Console,
+              address: str | None = None, verbose: bool = False) -> list[dict]:
+    import ray
+    from ray import tune
+
+    from trainables.sentence_transformer_trial import train_sentence_transformer
+
+    data = validated["data"]
+    sweep_run = SweepRun(config.mlflow.tracking_uri, config.experiment_name, config.name)
+    status = "FAILED"
+    try:
+        sweep_run.log_params({
+            "method": config.method, "metric": config.metric.key, "goal": config.metric.goal, "seed": config.seed,
+            "planned_trials": plan.num_samples, "data_source": data["origin"], "data_fingerprint": data["fingerprint"],
+            "train_rows": len(data["train"]["anchor"]),
+        })
+        if config.baselines:
+            log_baselines(sweep_run.context(), data, validated["models"], lambda text: console.print(text, highlight=False))
+        _quiet_ray_logs(verbose)
+        if not ray.is_initialized():
+            ray.init(address=address, include_dashboard=False, log_to_driver=verbose, logging_level=logging.WARNING)
+        cluster_cpus = ray.cluster_resources().get("CPU", 1)
+        cpus_per_trial = config.resources.cpus_per_trial or max(1, int(cluster_cpus // config.max_concurrent))
+        sweep = {**sweep_run.context(), "seed": config.seed, "models": validated["models"], "threads": max(1, int(cpus_per_trial))}
+        trainable = tune.with_resources(
+            tune.with_parameters(train_sentence_transformer, data=data, sweep=sweep), {"cpu": cpus_per_trial}
+        )
+        storage = Path(config.storage_path or "ray_results").expanduser().resolve()
+        tuner = tune.Tuner(
+            trainable,
+            param_space=plan.param_space,
+            tune_config=tune.TuneConfig(
+                metric=config.metric.key, mode=config.metric.mode, search_alg=search_algorithm(config, plan),
+                num_samples=plan.num_samples,
+                trial_name_creator=lambda trial: f"{config.name}-{trial.trial_id.rsplit('_', 1)[-1]}",
+            ),
+            run_config=tune.RunConfig(
+                name=f"{config.name}-{sweep_run.run_id[:8]}", storage_path=str(storage), verbose=0,
+                callbacks=[SweepProgress(console, plan.num_samples, config.metric.key)],
+            ),
+        )
+        console.print(f"sweep {config.name!r}: {plan.num_samples} trials, {cpus_per_trial:g} CPU each; MLflow parent run {sweep_run.run_id}", highlight=False)
+        tuner.fit()
+        status = "FINISHED"
+    except KeyboardInterrupt:
+        status = "KILLED"
+        raise
+    finally:
+        sweep_run.close(status)
+    rows = leaderboard_rows(sweep_run.children(), config.metric.key, config.metric.mode)
+    print_leaderboard(console, rows, config.metric.key)
+    console.print(f"MLflow: mlflow ui --backend-store-uri {_display_uri(config.mlflow.tracking_uri)}  (experiment {config.experiment_name!r}, parent run {sweep_run.run_id})", highlight=False, soft_wrap=True)
+    return rows
+
+
+def _quiet_ray_logs(verbose: bool) -> None:
+    if verbose:
+        return
+    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+    for name in ("ray", "ray.tune", "ray.train", "ray.data"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _display_uri(uri: str) -> str:
+    """The absolute form, so the command works from any folder; secrets masked."""
+    from urllib.parse import urlparse
+
+    uri = absolute_tracking_uri(uri)
+    parsed = urlparse(uri)
+    return uri.replace(f"{parsed.username}:{parsed.password}@", "***@") if parsed.password else uri

@@ -1,0 +1,73 @@
+"""The sweep's parent MLflow run and the bookkeeping around its children."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+from mlflow.entities import Param
+from mlflow.tracking import MlflowClient
+
+from sweeps.errors import SweepInputError, problem
+from trainables.trial_run import ROLE_TAG
+
+SWEEP_ROLE = "sweep"
+
+
+def check_tracking_uri(uri: str, source: str) -> None:
+    """Fail before any worker starts when the store can't be reached."""
+    parsed = urlparse(uri)
+    if parsed.scheme == "sqlite":
+        database = Path(uri.removeprefix("sqlite:///")) if uri.startswith("sqlite:///") else None
+        if database is not None and not database.expanduser().resolve().parent.is_dir():
+            raise SweepInputError([problem(source, "mlflow.tracking_uri", "must point into an existing folder", uri)])
+        return
+    if parsed.scheme in ("http", "https"):
+        health = f"{parsed.scheme}://{parsed.hostname}{f':{parsed.port}' if parsed.port else ''}{parsed.path.rstrip('/')}/health"
+        try:
+            with urllib.request.urlopen(health, timeout=5) as response:
+                response.read()
+        except (urllib.error.URLError, OSError) as error:
+            shown = uri.replace(f"{parsed.username}:{parsed.password}@", "***@") if parsed.password else uri
+            raise SweepInputError([problem(source, "mlflow.tracking_uri", f"must be a reachable MLflow server ({error})", shown)]) from None
+        return
+    if parsed.scheme not in ("", "file", "databricks", "postgresql", "mysql", "mssql"):
+        raise SweepInputError([problem(source, "mlflow.tracking_uri", "must be sqlite:///…, http(s)://… or another MLflow store URI", uri)])
+
+
+def absolute_tracking_uri(uri: str) -> str:
+    """Ray runs trials in their own folders, so a relative sqlite path would open another database."""
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
+        return "sqlite:///" + str(Path(uri.removeprefix("sqlite:///")).expanduser().resolve())
+    return uri
+
+
+class SweepRun:
+    def __init__(self, tracking_uri: str, experiment: str, name: str):
+        self.tracking_uri = absolute_tracking_uri(tracking_uri)
+        self.client = MlflowClient(self.tracking_uri)
+        found = self.client.get_experiment_by_name(experiment)
+        self.experiment_id = found.experiment_id if found else self.client.create_experiment(experiment)
+        self.run_id = self.client.create_run(self.experiment_id, run_name=name, tags={ROLE_TAG: SWEEP_ROLE}).info.run_id
+        self.name = name
+
+    def context(self) -> dict:
+        """What each trial needs to log under this sweep; plain data, safe to ship to workers."""
+        return {"tracking_uri": self.tracking_uri, "experiment_id": self.experiment_id, "parent_run_id": self.run_id, "name": self.name}
+
+    def log_params(self, params: dict) -> None:
+        self.client.log_batch(self.run_id, params=[Param(k, str(v)[:6000]) for k, v in sorted(params.items())])
+
+    def children(self) -> list:
+        return self.client.search_runs([self.experiment_id], filter_string=f"tags.`mlflow.parentRunId` = '{self.run_id}'", max_results=5000)
+
+    def close(self, status: str) -> None:
+        """End the sweep; a child still RUNNING lost its worker, so it ends FAILED (KILLED on Ctrl-C)."""
+        leftover = "KILLED" if status == "KILLED" else "FAILED"
+        for child in self.children():
+            if child.info.status == "RUNNING":
+                self.client.set_tag(child.info.run_id, "sweeps.error", "the trial's worker ended without closing its run")
+                self.client.set_terminated(child.info.run_id, leftover)
+        self.client.set_terminated(self.run_id, status)

@@ -1,0 +1,113 @@
+"""The Ray Tune function trainable: one trial trains one SentenceTransformer for real and reports."""
+
+from __future__ import annotations
+
+import math
+import os
+
+from search_spaces.losses import LOSSES
+from search_spaces.parameters import MODEL_PARAMETERS
+from sweeps.metrics import TEST_PREFIX
+from trainables.trial_run import TrialRun
+
+DEFAULT_LOSS = "MultipleNegativesRankingLoss"
+EVALUATIONS_PER_TRIAL = 2
+
+
+def training_arguments(hyperparameters: dict, train_rows: int, loss_name: str, output_dir: str, seed: int) -> dict:
+    """The TrainingArguments a trial uses: the sweep's choices plus what the runner owns."""
+    arguments = {k: v for k, v in hyperparameters.items() if k not in MODEL_PARAMETERS}
+    batch_size = arguments.get("per_device_train_batch_size", 8)
+    epochs = arguments.get("num_train_epochs", 1)
+    total_steps = arguments.get("max_steps", -1)
+    if total_steps is None or total_steps <= 0:
+        total_steps = math.ceil(train_rows / batch_size) * math.ceil(epochs)
+    arguments.setdefault("num_train_epochs", epochs)
+    arguments.setdefault("per_device_train_batch_size", batch_size)
+    arguments.setdefault("eval_steps", max(1, math.ceil(total_steps / EVALUATIONS_PER_TRIAL)))
+    arguments.setdefault("logging_steps", arguments["eval_steps"])
+    arguments.setdefault("seed", seed)
+    if LOSSES[loss_name].batch_sampler:
+        arguments.setdefault("batch_sampler", LOSSES[loss_name].batch_sampler)
+    arguments.update(
+        output_dir=output_dir,
+        eval_strategy="steps",
+        save_strategy="no",
+        report_to="none",
+        disable_tqdm=True,
+        use_cpu=not _cuda_available(),
+    )
+    return arguments
+
+
+def train_sentence_transformer(config: dict, data: dict, sweep: dict) -> None:
+    from ray import tune
+
+    context = tune.get_context()
+    trial_id, trial_name = context.get_trial_id(), context.get_trial_name()
+    run = TrialRun(sweep, trial_id, trial_name)
+    try:
+        _train(config, data, sweep, run, context.get_trial_dir(), tune.report)
+    except BaseException as error:
+        run.fail(error)
+        raise
+    run.finish()
+
+
+def _train(config: dict, data: dict, sweep: dict, run: TrialRun, trial_dir: str, report) -> None:
+    import torch
+    from datasets import Dataset
+    from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer, SentenceTransformerTrainingArguments
+    from transformers import PrinterCallback
+
+    from sweeps.data.evaluators import build_evaluator, evaluate
+    from trainables.reporting import EvaluationReporter
+
+    if sweep.get("threads"):
+        torch.set_num_threads(int(sweep["threads"]))
+    loss_name = config.get("loss", DEFAULT_LOSS)
+    hyperparameters = {**config, "loss": loss_name}
+    run.log_params(hyperparameters)
+    run.set_tags({"sweeps.base_model_path": sweep["models"][config["base_model"]], "sweeps.data_fingerprint": data["fingerprint"]})
+
+    model = SentenceTransformer(sweep["models"][config["base_model"]], device="cuda" if _cuda_available() else "cpu")
+    if "max_seq_length" in config:
+        model.max_seq_length = int(config["max_seq_length"])
+    loss_spec = LOSSES[loss_name]
+    columns = loss_spec.columns_for(list(data["train"]))
+    train_dataset = Dataset.from_dict({column: data["train"][column] for column in columns})
+    arguments = training_arguments(hyperparameters, len(train_dataset), loss_name, os.path.join(trial_dir, "hf"), sweep["seed"])
+    eval_evaluator = build_evaluator(data["eval"])
+
+    def publish(metrics: dict, step: int) -> None:
+        run.log_metrics(metrics, step)
+        report({**metrics, "step": step})
+
+    reporter = EvaluationReporter(publish)
+    trainer = SentenceTransformerTrainer(
+        model=model,
+        args=SentenceTransformerTrainingArguments(**arguments),
+        train_dataset=train_dataset,
+        loss=loss_spec.build(model),
+        evaluator=eval_evaluator,
+        callbacks=[reporter],
+    )
+    trainer.remove_callback(PrinterCallback)
+    trainer.train()
+    step = trainer.state.global_step
+    if reporter.evaluated_steps and reporter.evaluated_steps[-1] == step:
+        final = reporter.last_metrics
+    else:  # training ended between two evaluations
+        final = evaluate(model, data["eval"])
+        if reporter.last_train_loss is not None:
+            final["train_loss"] = reporter.last_train_loss
+        run.log_metrics(final, step)
+    test = evaluate(model, data["test"], prefix=TEST_PREFIX)
+    run.log_metrics(test, step)
+    report({**final, **test, "step": step, "final": True})
+
+
+def _cuda_available() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
