@@ -1,0 +1,3 @@
+from search_spaces.losses import LOSSES, LossSpec
+
+__all__ = ["LOSSES", "LossSpec"]
