@@ -1,0 +1,103 @@
+"""Parsing the sweep file: good files load, bad ones fail with one exact line per problem."""
+
+from pathlib import Path
+
+import pytest
+
+from sweeps.errors import SweepInputError
+from sweeps.sweep_file import load_sweep_file
+
+REPO = Path(__file__).resolve().parents[2]
+
+GOOD = """
+name: demo
+method: grid
+data: {source: data.jsonl}
+parameters:
+  base_model: {value: all-MiniLM-L6-v2}
+  learning_rate: {values: [1e-5, 2.0e-5]}
+"""
+
+
+def load_text(tmp_path, text):
+    path = tmp_path / "sweep.yaml"
+    path.write_text(text)
+    return load_sweep_file(path), str(path)
+
+
+def problems_of(tmp_path, text):
+    path = tmp_path / "sweep.yaml"
+    path.write_text(text)
+    with pytest.raises(SweepInputError) as caught:
+        load_sweep_file(path)
+    return [line.replace(str(path), "F") for line in caught.value.problems]
+
+
+def test_good_file_loads_with_defaults(tmp_path):
+    config, _ = load_text(tmp_path, GOOD)
+    assert config.name == "demo"
+    assert config.metric.key == "ndcg_at_10" and config.metric.mode == "max"
+    assert config.mlflow.tracking_uri == "sqlite:///mlflow.db"
+    assert config.experiment_name == "demo"
+
+
+def test_exponent_without_a_dot_is_a_number(tmp_path):
+    config, _ = load_text(tmp_path, GOOD)
+    assert config.parameters["learning_rate"].values == [1e-5, 2e-5]
+    assert all(isinstance(v, float) for v in config.parameters["learning_rate"].values)
+
+
+def test_every_example_yaml_in_the_repo_is_valid():
+    files = [REPO / "grid.yaml", *sorted((REPO / "examples").glob("*.yaml"))]
+    assert files[0].exists()
+    for file in files:
+        assert load_sweep_file(file).name
+
+
+BAD_CASES = [
+    ("unknown top-level key with suggestion", GOOD + "metrc: {name: ndcg@10}\n",
+     "F: `metrc` is not a known key (did you mean `metric`?); expected one of ['baselines', 'data', 'max_concurrent', 'method', 'metric', 'mlflow', 'name', 'parameters', 'resources', 'run_cap', 'seed', 'storage_path'], but got {'name': 'ndcg@10'}"),
+    ("unknown data key", GOOD.replace("{source: data.jsonl}", "{source: data.jsonl, eval_fracton: 0.2}"),
+     "F: `data.eval_fracton` is not a known key (did you mean `eval_fraction`?); expected one of ['columns', 'eval_corpus_size', 'eval_fraction', 'hub_split', 'max_eval_queries', 'max_train_rows', 'source', 'test_fraction'], but got 0.2"),
+    ("empty values", GOOD.replace("{values: [1e-5, 2.0e-5]}", "{values: []}"),
+     "F: `parameters.learning_rate`: `values` must hold at least one value, but got []"),
+    ("min above max", GOOD.replace("{values: [1e-5, 2.0e-5]}", "{distribution: uniform, min: 0.1, max: 0.01}"),
+     "F: `parameters.learning_rate`: `min <= max` must hold, but got (min=0.1, max=0.01)"),
+    ("log distribution from zero", GOOD.replace("{values: [1e-5, 2.0e-5]}", "{distribution: log_uniform_values, min: 0, max: 0.01}"),
+     "F: `parameters.learning_rate`: `min > 0` must hold for log_uniform_values, but got (min=0.0)"),
+    ("two forms at once", GOOD.replace("{values: [1e-5, 2.0e-5]}", "{value: 1e-5, values: [1e-5]}"),
+     "F: `parameters.learning_rate`: exactly one of `value`, `values`, `distribution` must be given, but got ['value', 'values']"),
+    ("unknown distribution", GOOD.replace("{values: [1e-5, 2.0e-5]}", "{distribution: normal, min: 0, max: 1}"),
+     "F: `parameters.learning_rate.distribution` must be 'uniform', 'log_uniform_values', 'int_uniform' or 'q_uniform', but got 'normal'"),
+    ("run_cap below one", GOOD + "run_cap: 0\n", "F: `run_cap` must be greater than or equal to 1, but got 0"),
+    ("random without budget", GOOD.replace("method: grid", "method: random"),
+     "F: `run_cap` is required with method='random', but got none"),
+    ("unknown method", GOOD.replace("method: grid", "method: bayes"),
+     "F: `method` must be 'grid', 'random' or 'optuna', but got 'bayes'"),
+    ("unknown metric", GOOD + "metric: {name: ndcg@5}\n",
+     "F: `metric.name`: must be one of ['map@100', 'map_at_100', 'mrr@10', 'mrr_at_10', 'ndcg@10', 'ndcg_at_10', 'recall@10', 'recall_at_10', 'triplet_accuracy'], but got 'ndcg@5'"),
+    ("fractions leave nothing to train on", GOOD.replace("{source: data.jsonl}", "{source: data.jsonl, eval_fraction: 0.6, test_fraction: 0.5}"),
+     "F: `data`: `eval_fraction + test_fraction < 1` must hold, but got (eval_fraction=0.6, test_fraction=0.5)"),
+    ("fraction out of range", GOOD.replace("{source: data.jsonl}", "{source: data.jsonl, eval_fraction: 1.5}"),
+     "F: `data.eval_fraction` must be less than 1, but got 1.5"),
+    ("no base model", GOOD.replace("  base_model: {value: all-MiniLM-L6-v2}\n", ""),
+     "F: `parameters.base_model` is required, but got none"),
+    ("missing data", GOOD.replace("data: {source: data.jsonl}\n", ""), "F: `data` is required, but got nothing"),
+    ("bad sweep name", GOOD.replace("name: demo", "name: 'my sweep!'"),
+     "F: `name`: must be 1-100 letters, digits, '_', '.' or '-' starting with a letter or digit, but got 'my sweep!'"),
+    ("wrong type", GOOD + "max_concurrent: lots\n", "F: `max_concurrent` must be a valid integer, unable to parse string as an integer, but got 'lots'"),
+    ("malformed yaml", "name: demo\nparameters: {base_model: [\n",
+     "F: must be valid YAML (expected the node content, but found '<stream end>' at line 3, column 1), but got 'malformed YAML'"),
+    ("not a mapping", "- a\n- b\n", "F: the sweep file must be a YAML mapping, but got 'list'"),
+]
+
+
+@pytest.mark.parametrize("case, text, expected", BAD_CASES, ids=[case[0] for case in BAD_CASES])
+def test_bad_input_is_named_exactly(tmp_path, case, text, expected):
+    assert expected in problems_of(tmp_path, text)
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(SweepInputError) as caught:
+        load_sweep_file(tmp_path / "nope.yaml")
+    assert caught.value.problems == [f"{tmp_path / 'nope.yaml'}: the sweep file must exist, but got '{tmp_path / 'nope.yaml'}'"]
