@@ -152,6 +152,7 @@ def _add_rows(data: RetrievalSet, split: str | None, rows: Iterable[dict], colum
         negative = texts["negative"] if isinstance(texts["negative"], str) and texts["negative"].strip() else None
         group = None if texts["group"] is None else str(texts["group"])
         data.add_pair(split or "train", texts["anchor"], texts["positive"], negative, group)
+    data.make_groups_relevant()
 
 
 def _read_jsonl(path: Path) -> Iterator[dict]:

@@ -17,6 +17,8 @@ class RetrievalSet:
     negatives: dict[str, list[str]] = field(default_factory=dict)
     # query id -> key of the unit a split may not cut (a page, an article, the query itself)
     split_groups: dict[str, str] = field(default_factory=dict)
+    # (split, group) -> corpus ids of every row in that group; rows of one page are all relevant
+    group_docs: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     origin: str = ""
 
     def add_text(self, table: dict[str, str], prefix: str, text: str) -> str:
@@ -34,3 +36,12 @@ class RetrievalSet:
         if negative:
             self.negatives.setdefault(query_id, []).append(self.add_text(self.corpus, "d", negative))
         self.split_groups.setdefault(query_id, group if group is not None else query_id)
+        if group is not None:
+            self.group_docs.setdefault((split, group), set()).add(doc_id)
+
+    def make_groups_relevant(self) -> None:
+        """Call once all rows are in: each query counts every passage of its group as relevant."""
+        for (split, group), doc_ids in self.group_docs.items():
+            for query_id, relevant in self.qrels.get(split, {}).items():
+                if self.split_groups.get(query_id) == group:
+                    relevant.update(doc_ids)
