@@ -1,0 +1,130 @@
+"""The real CLI in a subprocess: a real local Ray cluster (2 CPUs), a real sqlite MLflow."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from mlflow.tracking import MlflowClient
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def run_cli(*args, cwd):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "MLFLOW_DISABLE_TELEMETRY": "true", "RAY_USAGE_STATS_ENABLED": "0"}
+    return subprocess.run([sys.executable, "-m", "sweeps.run", *map(str, args)], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=900)
+
+
+def children_of(db: Path, experiment: str):
+    client = MlflowClient(f"sqlite:///{db}")
+    experiment_id = client.get_experiment_by_name(experiment).experiment_id
+    parents = client.search_runs([experiment_id], filter_string="tags.`sweeps.role` = 'sweep'")
+    assert len(parents) == 1
+    children = client.search_runs([experiment_id], filter_string=f"tags.`mlflow.parentRunId` = '{parents[0].info.run_id}'")
+    return client, parents[0], children
+
+
+SMALL_SWEEP = """
+name: small
+method: grid
+seed: 42
+data:
+  source: {data}
+  columns: {{anchor: query, positive: passage}}
+  eval_fraction: 0.1
+  test_fraction: 0.1
+  max_train_rows: 96
+  eval_corpus_size: 80
+  max_eval_queries: 30
+parameters:
+  base_model: {{value: {model}}}
+  learning_rate: {{values: [1e-5, 1e-3]}}
+  per_device_train_batch_size: {{value: 16}}
+  num_train_epochs: {{value: 1}}
+mlflow: {{tracking_uri: "sqlite:///mlflow.db"}}
+storage_path: ray_results
+"""
+
+
+@pytest.mark.slow
+def test_cli_runs_a_grid_and_logs_every_trial(tmp_path, tiny_model_dir):
+    (tmp_path / "sweep.yaml").write_text(SMALL_SWEEP.format(data=REPO / "examples/data/pydocs.jsonl", model=tiny_model_dir))
+    result = run_cli("sweep.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "leaderboard" in result.stdout and "mlflow ui --backend-store-uri sqlite:///" in result.stdout
+
+    client, parent, children = children_of(tmp_path / "mlflow.db", "small")
+    assert parent.info.status == "FINISHED"
+    trials = [c for c in children if c.data.tags["sweeps.role"] == "trial"]
+    baselines = [c for c in children if c.data.tags["sweeps.role"] == "baseline"]
+    assert len(trials) == 2 and len(baselines) == 1
+    assert sorted(t.data.params["learning_rate"] for t in trials) == ["0.001", "1e-05"]
+    for trial in trials:
+        assert trial.info.status == "FINISHED"
+        assert len(client.get_metric_history(trial.info.run_id, "ndcg_at_10")) >= 2
+        for key in ("triplet_accuracy", "test_ndcg_at_10", "test_triplet_accuracy", "train_loss"):
+            assert key in trial.data.metrics
+    # Same data, same seed, different learning rates: the models really differ.
+    assert trials[0].data.metrics["ndcg_at_10"] != trials[1].data.metrics["ndcg_at_10"]
+    assert "test_ndcg_at_10" in baselines[0].data.metrics
+
+
+@pytest.mark.slow
+def test_bad_input_exits_2_before_anything_is_written(tmp_path, tiny_model_dir):
+    text = SMALL_SWEEP.format(data=REPO / "examples/data/pydocs.jsonl", model=tiny_model_dir).replace("learning_rate", "learnig_rate")
+    (tmp_path / "sweep.yaml").write_text(text)
+    result = run_cli("sweep.yaml", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: sweep.yaml: `parameters.learnig_rate` must be base_model, loss, max_seq_length or a "
+        "SentenceTransformerTrainingArguments field (did you mean `learning_rate`?), but got 'learnig_rate'"
+    ]
+    assert not (tmp_path / "mlflow.db").exists() and not (tmp_path / "ray_results").exists()
+
+
+def test_dry_run_prints_the_plan_and_trains_nothing(tmp_path):
+    result = run_cli(REPO / "grid.yaml", "--dry-run", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "grid points:" in result.stdout and "{'learning_rate': 0.0002, 'per_device_train_batch_size': 64}" in result.stdout
+    assert "dry run: nothing trained, nothing logged" in result.stdout
+    assert not (tmp_path / "mlflow.db").exists()
+
+
+def test_help():
+    result = run_cli("--help", cwd=REPO)
+    assert result.returncode == 0 and "--dry-run" in result.stdout and "--address" in result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (SHARED_DATA / "norquad").exists(), reason="needs ../shared/data/norquad")
+def test_norquad_fine_tuning_beats_the_untrained_model(tmp_path):
+    (tmp_path / "norquad.yaml").write_text(f"""
+name: norquad
+method: grid
+seed: 42
+data:
+  source: {SHARED_DATA / 'norquad'}
+  eval_fraction: 0.05
+  max_train_rows: 384
+  eval_corpus_size: 300
+  max_eval_queries: 100
+parameters:
+  base_model: {{value: all-MiniLM-L6-v2}}
+  max_seq_length: {{value: 128}}
+  learning_rate: {{values: [1e-4]}}
+  per_device_train_batch_size: {{value: 32}}
+  num_train_epochs: {{value: 1}}
+mlflow: {{tracking_uri: "sqlite:///mlflow.db"}}
+storage_path: ray_results
+""")
+    result = run_cli("norquad.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    _, _, children = children_of(tmp_path / "mlflow.db", "norquad")
+    baseline = next(c for c in children if c.data.tags["sweeps.role"] == "baseline")
+    trials = [c for c in children if c.data.tags["sweeps.role"] == "trial"]
+    best = max(t.data.metrics["test_ndcg_at_10"] for t in trials)
+    print(f"norquad test NDCG@10: untrained {baseline.data.metrics['test_ndcg_at_10']:.4f}, best trial {best:.4f}")
+    assert best > baseline.data.metrics["test_ndcg_at_10"]
