@@ -128,3 +128,18 @@ storage_path: ray_results
     best = max(t.data.metrics["test_ndcg_at_10"] for t in trials)
     print(f"norquad test NDCG@10: untrained {baseline.data.metrics['test_ndcg_at_10']:.4f}, best trial {best:.4f}")
     assert best > baseline.data.metrics["test_ndcg_at_10"]
+
+
+@pytest.mark.slow
+def test_default_sweep_from_the_readme(tmp_path):
+    """README's second command, on the shipped model and data: ≥4 finished trials, curves, test metrics."""
+    result = run_cli(REPO / "grid.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    client, parent, children = children_of(tmp_path / "mlflow.db", "demo")
+    trials = [c for c in children if c.data.tags["sweeps.role"] == "trial"]
+    assert parent.info.status == "FINISHED" and len(trials) >= 4
+    for trial in trials:
+        assert trial.info.status == "FINISHED"
+        assert len(client.get_metric_history(trial.info.run_id, "ndcg_at_10")) >= 2
+        assert {"triplet_accuracy", "test_ndcg_at_10"} <= set(trial.data.metrics)
+    print(result.stdout[-2500:])
