@@ -16,6 +16,13 @@ DATA = {"source": str(REPO / "examples/data/pydocs.jsonl"), "columns": {"anchor"
         "eval_fraction": 0.1, "test_fraction": 0.1, "max_train_rows": 96, "eval_corpus_size": 80, "max_eval_queries": 30}
 
 
+def start_trial(tmp_path, model_dir, index):
+    data = prepare_data(DATA, 42, "sweep.yaml", REPO)
+    sweep_run = SweepRun(f"sqlite:///{tmp_path}/mlflow.db", "component", "component")
+    sweep = {**sweep_run.context(), "seed": 42, "models": {"tiny": str(model_dir)}, "threads": 2}
+    return data, sweep_run, sweep, TrialRun(sweep, f"trial_{index}", f"component-{index}")
+
+
 def test_training_arguments_evaluate_at_least_twice_and_own_the_logging():
     arguments = training_arguments({"base_model": "m", "per_device_train_batch_size": 16, "learning_rate": 1e-5}, 96, "MultipleNegativesRankingLoss", "/tmp/o", 3)
     assert arguments["eval_steps"] == 3  # 6 steps, two evaluations
@@ -25,10 +32,7 @@ def test_training_arguments_evaluate_at_least_twice_and_own_the_logging():
 
 @pytest.mark.slow
 def test_one_trial_trains_reports_and_logs(tmp_path, tiny_model_dir):
-    data = prepare_data(DATA, 42, "sweep.yaml", REPO)
-    sweep_run = SweepRun(f"sqlite:///{tmp_path}/mlflow.db", "component", "component")
-    sweep = {**sweep_run.context(), "seed": 42, "models": {"tiny": str(tiny_model_dir)}, "threads": 2}
-    run = TrialRun(sweep, "trial_00000", "component-00000")
+    data, sweep_run, sweep, run = start_trial(tmp_path, tiny_model_dir, "00000")
     reports = []
     config = {"base_model": "tiny", "learning_rate": 5e-4, "per_device_train_batch_size": 16, "num_train_epochs": 1}
     _train(config, data, sweep, run, str(tmp_path / "trial"), reports.append)
@@ -54,10 +58,7 @@ def test_one_trial_trains_reports_and_logs(tmp_path, tiny_model_dir):
 
 @pytest.mark.slow
 def test_a_failing_trial_is_recorded_failed_with_its_error(tmp_path, tiny_model_dir):
-    data = prepare_data(DATA, 42, "sweep.yaml", REPO)
-    sweep_run = SweepRun(f"sqlite:///{tmp_path}/mlflow.db", "component", "component")
-    sweep = {**sweep_run.context(), "seed": 42, "models": {"tiny": str(tiny_model_dir)}, "threads": 2}
-    run = TrialRun(sweep, "trial_00001", "component-00001")
+    data, _, sweep, run = start_trial(tmp_path, tiny_model_dir, "00001")
     with pytest.raises(Exception):
         try:
             _train({"base_model": "tiny", "lr_scheduler_type": "no-such-schedule"}, data, sweep, run, str(tmp_path / "t"), lambda r: None)
