@@ -46,12 +46,12 @@ def bare_trainings(sweep_file: Path) -> float:
     from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer, SentenceTransformerTrainingArguments
     from transformers import PrinterCallback
 
-    from search_spaces.losses import LOSSES
+    from search_spaces.losses import DEFAULT_LOSS, LOSSES
     from sweeps.data.evaluators import build_evaluator
     from sweeps.sweep_file import load_sweep_file
     from sweeps.trial_plan import plan_trials
     from sweeps.validation import validate_sweep
-    from trainables.sentence_transformer_trial import DEFAULT_LOSS, training_arguments
+    from trainables.sentence_transformer_trial import training_arguments
 
     config = load_sweep_file(sweep_file)
     validated = validate_sweep(config, sweep_file)

@@ -28,12 +28,20 @@ class LossSpec:
         return [column for column in available if column in self.required_columns + self.optional_columns]
 
 
+DEFAULT_LOSS = "MultipleNegativesRankingLoss"
+
 LOSSES: dict[str, LossSpec] = {
     "MultipleNegativesRankingLoss": LossSpec("MultipleNegativesRankingLoss", ("anchor", "positive"), ("negative",), "no_duplicates"),
     "CachedMultipleNegativesRankingLoss": LossSpec("CachedMultipleNegativesRankingLoss", ("anchor", "positive"), ("negative",), "no_duplicates"),
     "MultipleNegativesSymmetricRankingLoss": LossSpec("MultipleNegativesSymmetricRankingLoss", ("anchor", "positive"), (), "no_duplicates"),
     "TripletLoss": LossSpec("TripletLoss", ("anchor", "positive", "negative")),
 }
+
+
+def swept_losses(parameters: dict) -> list:
+    """The loss names a sweep may try: those under `parameters.loss`, else the default."""
+    spec = parameters.get("loss")
+    return spec.candidate_values() if spec is not None else [DEFAULT_LOSS]
 
 
 def incompatibility(loss_name: str, data_columns: list[str]) -> str | None:

@@ -31,13 +31,6 @@ def tune_domain(spec: dict):
     return tune.quniform(low, high, spec["q"])
 
 
-def sampled_space(parameters: dict[str, dict], only_sampled: bool = False) -> dict[str, Any]:
-    """Tune param_space; with `only_sampled`, just the distributions (grid covers the rest)."""
-    space = {}
-    for name, spec in parameters.items():
-        if only_sampled and spec.get("distribution") is None:
-            if spec.get("values") is None:
-                space[name] = spec["value"]
-            continue
-        space[name] = tune_domain(spec)
-    return space
+def sampled_space(parameters: dict[str, dict]) -> dict[str, Any]:
+    """Tune's param_space. A grid's points override its `values` entries (see trial_plan)."""
+    return {name: tune_domain(spec) for name, spec in parameters.items()}

@@ -12,12 +12,15 @@ from rich.table import Table
 
 class SweepProgress(Callback):
     def __init__(self, console: Console, total_trials: int, metric_key: str):
-        self.console = console
         self.total = total_trials
         self.metric = metric_key
         self.rows: dict[str, dict] = {}
         self.started = time.monotonic()
-        self.live = Live(console=console, refresh_per_second=2, transient=False) if console.is_terminal else None
+        self._attach(console)
+
+    def _attach(self, console: Console) -> None:
+        self.console = console
+        self.live = Live(console=console, refresh_per_second=2) if console.is_terminal else None
 
     def __getstate__(self) -> dict:
         # Tune pickles its callbacks with the experiment state; a console holds locks and a terminal.
@@ -27,8 +30,7 @@ class SweepProgress(Callback):
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        self.console = Console()
-        self.live = Live(console=self.console, refresh_per_second=2) if self.console.is_terminal else None
+        self._attach(Console())
 
     def _row(self, trial) -> dict:
         return self.rows.setdefault(trial.trial_id, {"name": trial.trial_id, "status": "PENDING", "step": "", "value": None, "config": {}})
@@ -44,9 +46,7 @@ class SweepProgress(Callback):
             self.console.print(message, highlight=False, soft_wrap=True)
 
     def _table(self) -> Table:
-        done = sum(row["status"] in ("FINISHED", "FAILED") for row in self.rows.values())
-        elapsed = time.monotonic() - self.started
-        table = Table(title=f"sweep: {done}/{self.total} trials done, {elapsed:,.0f}s", title_justify="left")
+        table = Table(title=f"sweep: {self._count()}", title_justify="left")
         for column in ("trial", "status", "step", self.metric):
             table.add_column(column)
         for row in self.rows.values():

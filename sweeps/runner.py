@@ -12,7 +12,7 @@ from sweeps.baselines import log_baselines
 from sweeps.config import SweepConfig
 from sweeps.leaderboard import leaderboard_rows, print_leaderboard
 from sweeps.progress import SweepProgress
-from sweeps.tracking import SweepRun, absolute_tracking_uri
+from sweeps.tracking import SweepRun, absolute_tracking_uri, redact_uri
 from sweeps.trial_plan import TrialPlan, search_algorithm
 
 
@@ -81,8 +81,4 @@ def _quiet_ray_logs(verbose: bool) -> None:
 
 def _display_uri(uri: str) -> str:
     """The absolute form, so the command works from any folder; secrets masked."""
-    from urllib.parse import urlparse
-
-    uri = absolute_tracking_uri(uri)
-    parsed = urlparse(uri)
-    return uri.replace(f"{parsed.username}:{parsed.password}@", "***@") if parsed.password else uri
+    return redact_uri(absolute_tracking_uri(uri))

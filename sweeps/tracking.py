@@ -16,6 +16,12 @@ from trainables.trial_run import ROLE_TAG
 SWEEP_ROLE = "sweep"
 
 
+def redact_uri(uri: str) -> str:
+    """`user:pass@host` -> `***@host`: a URI may be printed, never its password."""
+    parsed = urlparse(uri)
+    return uri.replace(f"{parsed.username}:{parsed.password}@", "***@") if parsed.password else uri
+
+
 def check_tracking_uri(uri: str, source: str) -> None:
     """Fail before any worker starts when the store can't be reached."""
     parsed = urlparse(uri)
@@ -30,8 +36,7 @@ def check_tracking_uri(uri: str, source: str) -> None:
             with urllib.request.urlopen(health, timeout=5) as response:
                 response.read()
         except (urllib.error.URLError, OSError) as error:
-            shown = uri.replace(f"{parsed.username}:{parsed.password}@", "***@") if parsed.password else uri
-            raise SweepInputError([problem(source, "mlflow.tracking_uri", f"must be a reachable MLflow server ({error})", shown)]) from None
+            raise SweepInputError([problem(source, "mlflow.tracking_uri", f"must be a reachable MLflow server ({error})", redact_uri(uri))]) from None
         return
     if parsed.scheme not in ("", "file", "databricks", "postgresql", "mysql", "mssql"):
         raise SweepInputError([problem(source, "mlflow.tracking_uri", "must be sqlite:///…, http(s)://… or another MLflow store URI", uri)])

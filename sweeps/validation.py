@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from search_spaces.losses import LOSSES, incompatibility
+from search_spaces.losses import LOSSES, incompatibility, swept_losses
 from search_spaces.parameters import RUNNER_OWNED, settable_parameter_names, value_problem
 from sweeps.config import SweepConfig
 from sweeps.data.prepare import prepare_data
@@ -36,8 +36,7 @@ def check_parameters(config: SweepConfig, source: str) -> list[str]:
                 where = f"{key}.{'values' if spec.values is not None else ('value' if spec.is_fixed else 'min/max')}"
                 problems.append(problem(source, where, reason, value))
                 break
-    loss_spec = config.parameters.get("loss")
-    for loss_name in loss_spec.candidate_values() if loss_spec else []:
+    for loss_name in swept_losses(config.parameters):
         if loss_name not in LOSSES:
             problems.append(problem(source, "parameters.loss", f"must name a loss in {sorted(LOSSES)}{did_you_mean(str(loss_name), LOSSES)}", loss_name))
     return problems
@@ -63,8 +62,7 @@ def validate_sweep(config: SweepConfig, sweep_file: str | Path) -> dict:
         raise SweepInputError(problems)
     prepared = prepare_data(config.data.model_dump(), config.seed, source, base_dir)
     columns = list(prepared["train"])
-    loss_spec = config.parameters.get("loss")
-    for loss_name in loss_spec.candidate_values() if loss_spec else ["MultipleNegativesRankingLoss"]:
+    for loss_name in swept_losses(config.parameters):
         reason = incompatibility(loss_name, columns)
         if reason:
             problems.append(problem(source, "parameters.loss", f"must suit the data from `data.source` ({reason})", loss_name))

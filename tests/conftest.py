@@ -7,11 +7,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
-PYDOCS = REPO / "examples" / "data" / "pydocs.jsonl"
-
-
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory) -> Path:
     """A 2-layer BERT (hidden 32) with MiniLM's tokenizer: trains in seconds, still a real model."""
@@ -32,7 +27,3 @@ def tiny_model_dir(tmp_path_factory) -> Path:
     model.save(str(out))
     return out
 
-
-def write_sweep(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path

@@ -5,12 +5,11 @@ from __future__ import annotations
 import math
 import os
 
-from search_spaces.losses import LOSSES
+from search_spaces.losses import DEFAULT_LOSS, LOSSES
 from search_spaces.parameters import MODEL_PARAMETERS
-from sweeps.metrics import TEST_PREFIX
+from sweeps.metrics import TEST_PREFIX, rename_evaluator_metrics
 from trainables.trial_run import TrialRun
 
-DEFAULT_LOSS = "MultipleNegativesRankingLoss"
 EVALUATIONS_PER_TRIAL = 2
 
 
@@ -98,7 +97,7 @@ def _train(config: dict, data: dict, sweep: dict, run: TrialRun, trial_dir: str,
     if reporter.evaluated_steps and reporter.evaluated_steps[-1] == step:
         final = reporter.last_metrics
     else:  # training ended between two evaluations
-        final = evaluate(model, data["eval"])
+        final = rename_evaluator_metrics(eval_evaluator(model))
         if reporter.last_train_loss is not None:
             final["train_loss"] = reporter.last_train_loss
         run.log_metrics(final, step)
