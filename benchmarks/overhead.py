@@ -46,7 +46,7 @@ def bare_trainings(sweep_file: Path) -> float:
     from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer, SentenceTransformerTrainingArguments
     from transformers import PrinterCallback
 
-    from search_spaces.losses import DEFAULT_LOSS, LOSSES
+    from search_spaces.losses import DEFAULT_LOSS, build_loss
     from sweeps.data.evaluators import build_evaluator
     from sweeps.sweep_file import load_sweep_file
     from sweeps.trial_plan import plan_trials
@@ -65,7 +65,7 @@ def bare_trainings(sweep_file: Path) -> float:
         dataset = Dataset.from_dict({column: data["train"][column] for column in ("anchor", "positive")})
         arguments = training_arguments(hyperparameters, len(dataset), DEFAULT_LOSS, tempfile.mkdtemp(), config.seed)
         trainer = SentenceTransformerTrainer(model=model, args=SentenceTransformerTrainingArguments(**arguments),
-                                             train_dataset=dataset, loss=LOSSES[DEFAULT_LOSS].build(model),
+                                             train_dataset=dataset, loss=build_loss({}, model),
                                              evaluator=build_evaluator(data["eval"]))
         trainer.remove_callback(PrinterCallback)
         trainer.train()

@@ -1,41 +1,83 @@
-"""The loss table: each name maps to its sentence-transformers class and the data columns it needs.
+"""The loss table: each name maps to its sentence-transformers class, the data format it trains on,
+and the parameters it accepts.
 
-Columns are checked when the sweep file loads, so a loss the data can't feed fails before any
-worker starts. Classes are named by import path so this table loads without torch.
+Formats are checked against the data when the sweep file loads, so a loss the data can't feed fails
+before any worker starts. Classes are named by import path so this table loads without torch.
 """
 
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 LOSS_MODULE = "sentence_transformers.sentence_transformer.losses"
 
 
 @dataclass(frozen=True)
+class LossParameter:
+    keyword: str  # the loss constructor's argument
+    kind: type
+    positive: bool = False
+
+
+@dataclass(frozen=True)
 class LossSpec:
     class_name: str
-    required_columns: tuple[str, ...]
-    optional_columns: tuple[str, ...] = ()
+    data_format: str  # a key of search_spaces.data_formats.DATA_FORMATS
+    parameters: dict[str, LossParameter] = field(default_factory=dict)
     # In-batch-negative losses learn false negatives from duplicate texts in one batch.
     batch_sampler: str | None = None
+    wraps_a_loss: bool = False
 
-    def build(self, model):
-        loss_class = getattr(importlib.import_module(LOSS_MODULE), self.class_name)
-        return loss_class(model)
+    def loss_class(self):
+        return getattr(importlib.import_module(LOSS_MODULE), self.class_name)
 
-    def columns_for(self, available: list[str]) -> list[str]:
-        return [column for column in available if column in self.required_columns + self.optional_columns]
 
+SCALE = LossParameter("scale", float, positive=True)
+GATHER = LossParameter("gather_across_devices", bool)
 
 DEFAULT_LOSS = "MultipleNegativesRankingLoss"
 
 LOSSES: dict[str, LossSpec] = {
-    "MultipleNegativesRankingLoss": LossSpec("MultipleNegativesRankingLoss", ("anchor", "positive"), ("negative",), "no_duplicates"),
-    "CachedMultipleNegativesRankingLoss": LossSpec("CachedMultipleNegativesRankingLoss", ("anchor", "positive"), ("negative",), "no_duplicates"),
-    "MultipleNegativesSymmetricRankingLoss": LossSpec("MultipleNegativesSymmetricRankingLoss", ("anchor", "positive"), (), "no_duplicates"),
-    "TripletLoss": LossSpec("TripletLoss", ("anchor", "positive", "negative")),
+    "MultipleNegativesRankingLoss": LossSpec(
+        "MultipleNegativesRankingLoss", "pairs", {"scale": SCALE, "gather_across_devices": GATHER}, "no_duplicates"),
+    "CachedMultipleNegativesRankingLoss": LossSpec(
+        "CachedMultipleNegativesRankingLoss", "pairs",
+        {"scale": SCALE, "mini_batch_size": LossParameter("mini_batch_size", int, positive=True), "gather_across_devices": GATHER},
+        "no_duplicates"),
+    "MultipleNegativesSymmetricRankingLoss": LossSpec(
+        "MultipleNegativesSymmetricRankingLoss", "pairs_only", {"scale": SCALE, "gather_across_devices": GATHER}, "no_duplicates"),
+    "GISTEmbedLoss": LossSpec(
+        "GISTEmbedLoss", "pairs",
+        {"guide_model": LossParameter("guide", str), "temperature": LossParameter("temperature", float, positive=True),
+         "gather_across_devices": GATHER},
+        "no_duplicates"),
+    "TripletLoss": LossSpec("TripletLoss", "triplets", {"margin": LossParameter("triplet_margin", float, positive=True)}),
+    "BatchSemiHardTripletLoss": LossSpec(
+        "BatchSemiHardTripletLoss", "labelled", {"margin": LossParameter("margin", float, positive=True)}, "group_by_label"),
+    "CoSENTLoss": LossSpec("CoSENTLoss", "scored_pairs", {"scale": SCALE}),
+    "CosineSimilarityLoss": LossSpec("CosineSimilarityLoss", "scored_pairs"),
+    "MatryoshkaLoss": LossSpec(
+        "MatryoshkaLoss", "inner",
+        {"matryoshka_dims": LossParameter("matryoshka_dims", list), "matryoshka_inner_loss": LossParameter("loss", str)},
+        wraps_a_loss=True),
 }
+DEFAULT_INNER_LOSS = DEFAULT_LOSS
+# Parameters that need more than a plain value to build: a model to load, a loss to wrap.
+GUIDE_MODEL = "guide_model"
+INNER_LOSS = "matryoshka_inner_loss"
+
+
+def loss_parameter_names() -> set[str]:
+    return {name for spec in LOSSES.values() for name in spec.parameters}
+
+
+def losses_accepting(parameter: str) -> list[str]:
+    return [name for name, spec in LOSSES.items() if parameter in spec.parameters]
+
+
+def loss_parameter(parameter: str) -> LossParameter:
+    return next(spec.parameters[parameter] for spec in LOSSES.values() if parameter in spec.parameters)
 
 
 def swept_losses(parameters: dict) -> list:
@@ -44,9 +86,34 @@ def swept_losses(parameters: dict) -> list:
     return spec.candidate_values() if spec is not None else [DEFAULT_LOSS]
 
 
-def incompatibility(loss_name: str, data_columns: list[str]) -> str | None:
-    """Why `loss_name` can't train on data with `data_columns`, or None when it can."""
-    missing = [column for column in LOSSES[loss_name].required_columns if column not in data_columns]
-    if missing:
-        return f"{loss_name} needs columns {list(LOSSES[loss_name].required_columns)}, but the data has {data_columns}"
-    return None
+def training_loss(config: dict) -> str:
+    """The loss whose data format a trial trains on: a wrapper's inner loss, else the loss itself."""
+    loss_name = config.get("loss", DEFAULT_LOSS)
+    if LOSSES[loss_name].wraps_a_loss:
+        return config.get(INNER_LOSS, DEFAULT_INNER_LOSS)
+    return loss_name
+
+
+def build_loss(config: dict, model, load_model=None):
+    """The loss object for one trial's config; `load_model(reference)` loads a guide model."""
+    loss_name = config.get("loss", DEFAULT_LOSS)
+    spec = LOSSES[loss_name]
+    kwargs = {}
+    for name, parameter in spec.parameters.items():
+        if name not in config:
+            continue
+        value = config[name]
+        if name == GUIDE_MODEL:
+            value = load_model(value)
+        elif name == INNER_LOSS:
+            value = build_loss({**config, "loss": value}, model, load_model)
+        kwargs[parameter.keyword] = value
+    if spec.wraps_a_loss:
+        kwargs.setdefault("loss", build_loss({**config, "loss": DEFAULT_INNER_LOSS}, model, load_model))
+        kwargs.setdefault("matryoshka_dims", default_matryoshka_dims(model.get_sentence_embedding_dimension()))
+    return spec.loss_class()(model, **kwargs)
+
+
+def default_matryoshka_dims(dimension: int) -> list[int]:
+    """The full size and three halvings (384 -> 384, 192, 96, 48), as the Matryoshka paper trains."""
+    return [d for d in (dimension, dimension // 2, dimension // 4, dimension // 8) if d >= 8] or [dimension]

@@ -7,6 +7,8 @@ import functools
 import types
 import typing
 
+from search_spaces.losses import loss_parameter, loss_parameter_names
+
 # Parameters that are not TrainingArguments fields: they shape the model and the loss.
 MODEL_PARAMETERS = {"base_model": str, "loss": str, "max_seq_length": int}
 # The runner owns these: letting a sweep set them would break logging, reporting or the file layout.
@@ -28,7 +30,11 @@ def training_argument_types() -> dict[str, object]:
 
 
 def settable_parameter_names() -> set[str]:
-    return (set(MODEL_PARAMETERS) | set(training_argument_types())) - RUNNER_OWNED
+    return (set(MODEL_PARAMETERS) | loss_parameter_names() | set(training_argument_types())) - RUNNER_OWNED
+
+
+def is_training_argument(name: str) -> bool:
+    return name not in MODEL_PARAMETERS and name not in loss_parameter_names()
 
 
 def expected_type(name: str) -> tuple[type, ...] | None:
@@ -45,6 +51,8 @@ def expected_type(name: str) -> tuple[type, ...] | None:
 
 def value_problem(name: str, value: object) -> str | None:
     """optuna-style reason `value` can't be used for `name`, or None."""
+    if name in loss_parameter_names():
+        return _loss_value_problem(name, value)
     wanted = expected_type(name)
     if value is None:
         return None if wanted is None else f"must be {' or '.join(t.__name__ for t in wanted)}"
@@ -56,4 +64,18 @@ def value_problem(name: str, value: object) -> str | None:
         return "must be > 0"
     if name in NON_NEGATIVE and isinstance(value, int | float) and value < 0:
         return "must be >= 0"
+    return None
+
+
+def _loss_value_problem(name: str, value: object) -> str | None:
+    parameter = loss_parameter(name)
+    if parameter.kind is list:
+        if not isinstance(value, list) or not value or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
+            return "must be a non-empty list of positive ints"
+        return None
+    wanted = (int, float) if parameter.kind is float else (parameter.kind,)
+    if not isinstance(value, wanted) or (isinstance(value, bool) and parameter.kind is not bool):
+        return f"must be {parameter.kind.__name__}"
+    if parameter.positive and not value > 0:
+        return "must be > 0"
     return None

@@ -1,36 +1,132 @@
-"""Turn W&B-style parameter specs into grid points or Ray Tune domains."""
+"""Turn W&B-style parameter specs into trial configs: grid points, seeded random draws, or an
+Optuna define-by-run space. Conditional parameters appear only in trials where they apply.
+"""
 
 from __future__ import annotations
 
 import itertools
+import json
+import math
+import random
 from typing import Any
+
+from search_spaces.conditions import applies, effective_conditions, evaluation_order
 
 
 def grid_points(parameters: dict[str, dict]) -> list[dict[str, Any]]:
-    """Every combination of the `values` parameters, in the order the sweep file lists them."""
-    listed = {name: spec["values"] for name, spec in parameters.items() if spec.get("values") is not None}
-    names = list(listed)
-    return [dict(zip(names, combination)) for combination in itertools.product(*listed.values())]
+    """Every combination of the `values` parameters that applies, in the order the sweep file lists them."""
+    conditions = effective_conditions(parameters)
+    fixed = {name: spec["value"] for name, spec in parameters.items() if _is_fixed(spec) and name not in conditions}
+    points: list[dict[str, Any]] = [{}]
+    for name in evaluation_order(parameters, conditions):
+        values = parameters[name].get("values")
+        if values is None:
+            continue
+        points = list(itertools.chain.from_iterable(
+            [{**point, name: value} for value in values] if applies(name, {**fixed, **point}, conditions) else [point]
+            for point in points
+        ))
+    return points
 
 
-def tune_domain(spec: dict):
-    from ray import tune
+def complete_config(point: dict[str, Any], parameters: dict[str, dict], rng: random.Random) -> dict[str, Any]:
+    """`point` plus every other applicable parameter: fixed values, and draws for the rest."""
+    conditions = effective_conditions(parameters)
+    config = dict(point)
+    for name in evaluation_order(parameters, conditions):
+        if name in config or not applies(name, config, conditions):
+            continue
+        config[name] = sample(parameters[name], rng)
+    return {name: config[name] for name in parameters if name in config}
 
+
+def grid_configs(parameters: dict[str, dict], seed: int) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    return [complete_config(point, parameters, rng) for point in grid_points(parameters)]
+
+
+def random_configs(parameters: dict[str, dict], count: int, seed: int) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    return [complete_config({}, parameters, rng) for _ in range(count)]
+
+
+def sample(spec: dict, rng: random.Random) -> Any:
     if spec.get("values") is not None:
-        return tune.choice(spec["values"])
+        return rng.choice(spec["values"])
     distribution = spec.get("distribution")
     if distribution is None:
         return spec["value"]
     low, high = spec["min"], spec["max"]
     if distribution == "uniform":
-        return tune.uniform(low, high)
+        return rng.uniform(low, high)
     if distribution == "log_uniform_values":
-        return tune.loguniform(low, high)
+        return math.exp(rng.uniform(math.log(low), math.log(high)))
     if distribution == "int_uniform":
-        return tune.randint(int(low), int(high) + 1)
-    return tune.quniform(low, high, spec["q"])
+        return rng.randint(int(low), int(high))
+    q = spec["q"]
+    return round(round(rng.uniform(low, high) / q) * q, 12)
 
 
-def sampled_space(parameters: dict[str, dict]) -> dict[str, Any]:
-    """Tune's param_space. A grid's points override its `values` entries (see trial_plan)."""
-    return {name: tune_domain(spec) for name, spec in parameters.items()}
+def choice_label(value: Any) -> Any:
+    """Optuna's categorical choices must be None/bool/int/float/str: a list such as Matryoshka dims becomes JSON."""
+    return value if value is None or isinstance(value, bool | int | float | str) else json.dumps(value)
+
+
+def optuna_distributions(parameters: dict[str, dict]) -> dict[str, Any]:
+    """The searched (non-fixed) parameters as Optuna distributions: for samplers, studies and plots."""
+    import optuna.distributions as od
+
+    distributions = {}
+    for name, spec in parameters.items():
+        if spec.get("values") is not None:
+            distributions[name] = od.CategoricalDistribution([choice_label(v) for v in spec["values"]])
+        elif spec.get("distribution") == "int_uniform":
+            distributions[name] = od.IntDistribution(int(spec["min"]), int(spec["max"]))
+        elif spec.get("distribution") is not None:
+            distributions[name] = od.FloatDistribution(
+                spec["min"], spec["max"], log=spec["distribution"] == "log_uniform_values",
+                step=spec["q"] if spec["distribution"] == "q_uniform" else None,
+            )
+    return distributions
+
+
+class OptunaSpace:
+    """A define-by-run space for OptunaSearch: a class, not a closure, so Tune can pickle the searcher."""
+
+    def __init__(self, parameters: dict[str, dict]):
+        self.parameters = parameters
+        self.conditions = effective_conditions(parameters)
+        self.distributions = optuna_distributions(parameters)
+
+    def __call__(self, trial) -> dict[str, Any]:
+        config: dict[str, Any] = {}
+        for name in evaluation_order(self.parameters, self.conditions):
+            if not applies(name, config, self.conditions):
+                continue
+            spec = self.parameters[name]
+            if name in self.distributions:
+                config[name] = _decode(spec, _suggest(trial, name, self.distributions[name]))
+            else:
+                config[name] = spec["value"]
+        # Returned values override what the trial captured: fixed values, and decoded list choices.
+        return {name: config[name] for name in self.parameters if name in config}
+
+
+def _suggest(trial, name: str, distribution) -> Any:
+    import optuna.distributions as od
+
+    if isinstance(distribution, od.CategoricalDistribution):
+        return trial.suggest_categorical(name, distribution.choices)
+    if isinstance(distribution, od.IntDistribution):
+        return trial.suggest_int(name, distribution.low, distribution.high)
+    return trial.suggest_float(name, distribution.low, distribution.high, log=distribution.log, step=distribution.step)
+
+
+def _decode(spec: dict, suggested: Any) -> Any:
+    if spec.get("values") is None:
+        return suggested
+    return next((value for value in spec["values"] if choice_label(value) == suggested), suggested)
+
+
+def _is_fixed(spec: dict) -> bool:
+    return spec.get("values") is None and spec.get("distribution") is None

@@ -25,6 +25,8 @@ class ParameterSpec(StrictModel):
     min: float | None = None
     max: float | None = None
     q: float | None = None
+    # Only in trials where each named parameter has one of these values, e.g. {loss: TripletLoss}.
+    when: dict[str, Scalar | list[Scalar]] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -124,9 +126,33 @@ class ResourcesConfig(StrictModel):
     cpus_per_trial: float | None = Field(default=None, gt=0)
 
 
+SAMPLERS = ("tpe", "random", "gp", "cmaes", "grid", "qmc")
+
+
+class EarlyTerminateConfig(StrictModel):
+    """Stop weak trials at an evaluation, judged on the sweep's metric (Tune schedulers)."""
+
+    type: Literal["asha", "hyperband", "median"]
+    grace_period: int = Field(default=1, ge=1)
+    reduction_factor: float | None = Field(default=None, gt=1)
+    min_samples_required: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _options_fit_the_type(self) -> EarlyTerminateConfig:
+        if self.type == "median" and self.reduction_factor is not None:
+            raise ValueError(f"`reduction_factor` applies to asha and hyperband, but got type={self.type!r}")
+        if self.type != "median" and self.min_samples_required is not None:
+            raise ValueError(f"`min_samples_required` applies to median, but got type={self.type!r}")
+        return self
+
+
 class SweepConfig(StrictModel):
     name: str
     method: Literal["grid", "random", "optuna"] = "grid"
+    sampler: Literal[SAMPLERS] | None = None
+    early_terminate: EarlyTerminateConfig | None = None
+    # Each evaluation is a point where a trial is reported, plotted, and may be stopped early.
+    evaluations_per_trial: int = Field(default=2, ge=1)
     metric: MetricConfig = Field(default_factory=MetricConfig)
     run_cap: int | None = Field(default=None, ge=1)
     max_concurrent: int = Field(default=1, ge=1)
@@ -149,7 +175,14 @@ class SweepConfig(StrictModel):
 
     @model_validator(mode="after")
     def _needs_a_budget_to_search(self) -> SweepConfig:
-        if self.method != "grid" and self.run_cap is None:
+        if self.sampler is not None and self.method != "optuna":
+            raise ValueError(f"`sampler` needs method='optuna', but got method={self.method!r}")
+        if self.early_terminate is not None and self.early_terminate.grace_period >= self.evaluations_per_trial:
+            raise ValueError(
+                "`early_terminate.grace_period < evaluations_per_trial` must hold (a trial is judged before it ends), "
+                f"but got (grace_period={self.early_terminate.grace_period}, evaluations_per_trial={self.evaluations_per_trial})"
+            )
+        if self.method != "grid" and self.run_cap is None and self.sampler != "grid":
             raise ValueError(f"`run_cap` is required with method={self.method!r}, but got none")
         if "base_model" not in self.parameters:
             raise ValueError("`parameters.base_model` is required, but got none")

@@ -18,7 +18,7 @@ def leaderboard_rows(children: list, metric_key: str, mode: str) -> list[dict]:
         rows.append({
             "run": run.info.run_name,
             "role": run.data.tags.get(ROLE_TAG, "trial"),
-            "status": run.info.status,
+            "status": "STOPPED" if run.data.tags.get("sweeps.outcome") == "stopped_early" else run.info.status,
             "params": dict(run.data.params),
             **{key: run.data.metrics.get(key) for key in dict.fromkeys((metric_key, *METRIC_COLUMNS))},
         })

@@ -68,7 +68,11 @@ class SweepProgress(Callback):
                      step=result.get("step", ""), value=value)
 
     def on_trial_complete(self, iteration, trials, trial, **info):
-        self._update(trial, f"[{self._count(1)}] {trial} finished", status="FINISHED")
+        last = trial.last_result or {}
+        if last.get("final"):
+            self._update(trial, f"[{self._count(1)}] {trial} finished", status="FINISHED")
+        else:
+            self._update(trial, f"[{self._count(1)}] {trial} stopped early after evaluation {last.get('evaluation', '?')}", status="STOPPED")
 
     def on_trial_error(self, iteration, trials, trial, **info):
         self._update(trial, f"[{self._count(1)}] {trial} FAILED (see its MLflow run's error.txt)", status="FAILED")
@@ -79,7 +83,7 @@ class SweepProgress(Callback):
             self.live.stop()
 
     def _count(self, finishing: int = 0) -> str:
-        done = sum(row["status"] in ("FINISHED", "FAILED") for row in self.rows.values()) + finishing
+        done = sum(row["status"] in ("FINISHED", "FAILED", "STOPPED") for row in self.rows.values()) + finishing
         return f"{done}/{self.total} done, {time.monotonic() - self.started:,.0f}s"
 
 

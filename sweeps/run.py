@@ -66,7 +66,9 @@ def prepare(sweep_file: str, console: Console):
     with console.status("checking parameters, models and data"):
         validated = validate_sweep(config, sweep_file)
     console.print(f"data: {data_summary(validated['data'])}", highlight=False, soft_wrap=True)
-    for reference, path in validated["models"].items():
+    for note in validated.get("reshaped", []):
+        console.print(f"reshaped: {note}", highlight=False, soft_wrap=True)
+    for reference, path in {**validated["models"], **validated.get("guide_models", {})}.items():
         console.print(f"model: {reference} -> {path}", highlight=False, soft_wrap=True)
     return config, validated, plan_trials(config)
 

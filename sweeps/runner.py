@@ -10,6 +10,9 @@ from rich.console import Console
 
 from sweeps.baselines import log_baselines
 from sweeps.config import SweepConfig
+from sweeps.early_stopping import build_scheduler
+from sweeps.search_report import log_search_report
+from sweeps.stopped_trials import StoppedTrialRecorder
 from sweeps.leaderboard import leaderboard_rows, print_leaderboard
 from sweeps.progress import SweepProgress
 from sweeps.tracking import SweepRun, absolute_tracking_uri, redact_uri
@@ -39,26 +42,31 @@ def run_sweep(config: SweepConfig, validated: dict, plan: TrialPlan, console: Co
             ray.init(address=address, include_dashboard=False, log_to_driver=verbose, logging_level=logging.WARNING)
         cluster_cpus = ray.cluster_resources().get("CPU", 1)
         cpus_per_trial = config.resources.cpus_per_trial or max(1, int(cluster_cpus // config.max_concurrent))
-        sweep = {**sweep_run.context(), "seed": config.seed, "models": validated["models"], "threads": max(1, int(cpus_per_trial))}
+        sweep = {**sweep_run.context(), "seed": config.seed, "models": {**validated.get("guide_models", {}), **validated["models"]},
+                 "threads": max(1, int(cpus_per_trial)), "evaluations_per_trial": config.evaluations_per_trial}
+        scheduler = build_scheduler(config)
+        callbacks = [SweepProgress(console, plan.num_samples, config.metric.key)]
+        if scheduler is not None:
+            callbacks.append(StoppedTrialRecorder(sweep, config.early_terminate.type))
         trainable = tune.with_resources(
             tune.with_parameters(train_sentence_transformer, data=data, sweep=sweep), {"cpu": cpus_per_trial}
         )
         storage = Path(config.storage_path or "ray_results").expanduser().resolve()
         tuner = tune.Tuner(
             trainable,
-            param_space=plan.param_space,
             tune_config=tune.TuneConfig(
                 metric=config.metric.key, mode=config.metric.mode, search_alg=search_algorithm(config, plan),
-                num_samples=plan.num_samples,
+                scheduler=scheduler, num_samples=plan.num_samples,
                 trial_name_creator=lambda trial: f"{config.name}-{trial.trial_id.rsplit('_', 1)[-1]}",
             ),
             run_config=tune.RunConfig(
                 name=f"{config.name}-{sweep_run.run_id[:8]}", storage_path=str(storage), verbose=0,
-                callbacks=[SweepProgress(console, plan.num_samples, config.metric.key)],
+                callbacks=callbacks,
             ),
         )
         console.print(f"sweep {config.name!r}: {plan.num_samples} trials, {cpus_per_trial:g} CPU each; MLflow parent run {sweep_run.run_id}", highlight=False)
-        tuner.fit()
+        results = tuner.fit()
+        log_search_report(sweep_run, results, config, plan, lambda text: console.print(text, highlight=False))
         status = "FINISHED"
     except KeyboardInterrupt:
         status = "KILLED"

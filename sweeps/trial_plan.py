@@ -1,24 +1,44 @@
-"""What Tune will run: the search algorithm, the parameter space, and how many trials."""
+"""What Tune will run: the search algorithm, the configs or space it draws from, and how many trials."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from search_spaces.space import grid_points, sampled_space
+from search_spaces.space import OptunaSpace, grid_configs, grid_points, random_configs
 from sweeps.config import SweepConfig
+
+SUGGESTIONS_SHOWN = 5
 
 
 @dataclass
 class TrialPlan:
     method: str
     num_samples: int
-    param_space: dict[str, Any]
-    grid: list[dict[str, Any]] = field(default_factory=list)
+    parameters: dict[str, dict]
+    configs: list[dict[str, Any]] = field(default_factory=list)  # grid and random: decided up front
     grid_size: int = 0
 
+    def first_suggestions(self, config: SweepConfig, count: int = SUGGESTIONS_SHOWN) -> list[dict[str, Any]]:
+        if self.method != "optuna":
+            return self.configs[:count]
+        import optuna
+
+        from sweeps.optuna_search import build_sampler
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        study = optuna.create_study(sampler=build_sampler(config.sampler, config.seed, self.parameters),
+                                    direction="maximize" if config.metric.mode == "max" else "minimize")
+        space = OptunaSpace(self.parameters)
+        return [space(study.ask()) for _ in range(min(count, self.num_samples))]
+
     def describe(self, config: SweepConfig) -> list[str]:
-        lines = [f"method: {self.method}, trials: {self.num_samples}, max concurrent: {config.max_concurrent}"]
+        sampler = f" ({config.sampler or 'tpe'} sampler)" if self.method == "optuna" else ""
+        stopping = ""
+        if config.early_terminate is not None:
+            stopping = f", early stopping: {config.early_terminate.type} (grace {config.early_terminate.grace_period} of {config.evaluations_per_trial} evaluations)"
+        lines = [f"method: {self.method}{sampler}, trials: {self.num_samples}, max concurrent: {config.max_concurrent}{stopping}",
+                 "search space:"]
         for name, spec in config.parameters.items():
             if spec.values is not None:
                 shown = f"one of {spec.values}"
@@ -26,36 +46,46 @@ class TrialPlan:
                 shown = f"{spec.distribution}({spec.min}, {spec.max}{', q=' + str(spec.q) if spec.q else ''})"
             else:
                 shown = repr(spec.value)
-            lines.append(f"  {name}: {shown}")
+            when = f"  when {spec.when}" if spec.when else ""
+            lines.append(f"  {name}: {shown}{when}")
         if self.method == "grid":
-            capped = f" (capped from {self.grid_size} by run_cap)" if self.grid_size > len(self.grid) else ""
-            lines.append(f"grid points{capped}:")
-            lines += [f"  {index:3d}  {point}" for index, point in enumerate(self.grid)]
+            capped = f", capped to {self.num_samples} by run_cap" if self.grid_size > self.num_samples else ""
+            lines.append(f"grid points: {self.grid_size}{capped}")
+            lines += [f"  {index:3d}  {point}" for index, point in enumerate(grid_points(self.parameters)[: self.num_samples])]
+        else:
+            lines.append(f"first suggestions ({min(SUGGESTIONS_SHOWN, self.num_samples)} of {self.num_samples}):")
+            lines += [f"  {index:3d}  {suggestion}" for index, suggestion in enumerate(self.first_suggestions(config))]
         return lines
 
 
 def plan_trials(config: SweepConfig) -> TrialPlan:
     parameters = {name: spec.model_dump() for name, spec in config.parameters.items()}
     if config.method == "grid":
-        points = grid_points(parameters)
-        grid_size = len(points)
+        configs = grid_configs(parameters, config.seed)
+        grid_size = len(configs)
         if config.run_cap is not None:
-            points = points[: config.run_cap]
-        return TrialPlan("grid", len(points), sampled_space(parameters), points, grid_size)
-    return TrialPlan(config.method, config.run_cap, sampled_space(parameters))
+            configs = configs[: config.run_cap]
+        return TrialPlan("grid", len(configs), parameters, configs, grid_size)
+    if config.method == "random":
+        return TrialPlan("random", config.run_cap, parameters, random_configs(parameters, config.run_cap, config.seed))
+    if config.sampler == "grid":
+        from sweeps.optuna_search import grid_sampler_size
+
+        size = grid_sampler_size(parameters)
+        return TrialPlan("optuna", min(size, config.run_cap or size), parameters, grid_size=size)
+    return TrialPlan("optuna", config.run_cap, parameters)
 
 
 def search_algorithm(config: SweepConfig, plan: TrialPlan):
     from ray.tune.search import ConcurrencyLimiter
-    from ray.tune.search.basic_variant import BasicVariantGenerator
 
-    if config.method == "grid":
-        # Grid points are ours (so run_cap can cut them); Tune samples any distributions per point.
-        return BasicVariantGenerator(points_to_evaluate=plan.grid, random_state=config.seed, max_concurrent=config.max_concurrent)
-    if config.method == "random":
-        return BasicVariantGenerator(random_state=config.seed, max_concurrent=config.max_concurrent)
-    import optuna
-    from ray.tune.search.optuna import OptunaSearch
+    if config.method in ("grid", "random"):
+        from sweeps.planned_search import PlannedSearcher
 
-    searcher = OptunaSearch(metric=config.metric.key, mode=config.metric.mode, sampler=optuna.samplers.TPESampler(seed=config.seed))
+        searcher = PlannedSearcher(plan.configs, config.metric.key, config.metric.mode)
+    else:
+        from sweeps.optuna_search import PruningOptunaSearch, build_sampler
+
+        searcher = PruningOptunaSearch(space=OptunaSpace(plan.parameters), metric=config.metric.key, mode=config.metric.mode,
+                                       sampler=build_sampler(config.sampler, config.seed, plan.parameters))
     return ConcurrencyLimiter(searcher, max_concurrent=config.max_concurrent)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from search_spaces.losses import LOSSES, incompatibility, swept_losses
+from search_spaces.data_formats import DATA_FORMATS
+from search_spaces.losses import GUIDE_MODEL, INNER_LOSS, LOSSES, losses_accepting, loss_parameter_names, swept_losses
 from search_spaces.parameters import RUNNER_OWNED, settable_parameter_names, value_problem
+from sweeps.data.reshape import CannotReshape, reshape, reshape_problem
 from sweeps.config import SweepConfig
 from sweeps.data.prepare import prepare_data
 from sweeps.errors import SweepInputError, did_you_mean, problem
@@ -23,11 +25,12 @@ def check_parameters(config: SweepConfig, source: str) -> list[str]:
         if name not in known:
             problems.append(problem(
                 source, key,
-                f"must be base_model, loss, max_seq_length or a SentenceTransformerTrainingArguments field{did_you_mean(name, known)}",
+                "must be base_model, loss, max_seq_length, a loss parameter or a SentenceTransformerTrainingArguments field"
+                f"{did_you_mean(name, known)}",
                 name,
             ))
             continue
-        if spec.distribution is not None and name in ("base_model", "loss"):
+        if spec.distribution is not None and name in ("base_model", "loss", GUIDE_MODEL, INNER_LOSS):
             problems.append(problem(source, key, "takes `value` or `values`, not a distribution", spec.distribution))
             continue
         for value in spec.candidate_values():
@@ -39,17 +42,81 @@ def check_parameters(config: SweepConfig, source: str) -> list[str]:
     for loss_name in swept_losses(config.parameters):
         if loss_name not in LOSSES:
             problems.append(problem(source, "parameters.loss", f"must name a loss in {sorted(LOSSES)}{did_you_mean(str(loss_name), LOSSES)}", loss_name))
+    if problems:
+        return problems
+    return check_loss_parameters(config, source) + check_conditions(config, source) + check_sampler(config, source)
+
+
+def check_loss_parameters(config: SweepConfig, source: str) -> list[str]:
+    problems = []
+    losses = swept_losses(config.parameters)
+    wrapped = any(LOSSES[loss].wraps_a_loss for loss in losses)
+    for name in config.parameters:
+        if name in loss_parameter_names() and not wrapped and not set(losses_accepting(name)) & set(losses):
+            problems.append(problem(source, f"parameters.{name}", f"applies only with loss {' or '.join(losses_accepting(name))}, "
+                                    "so the sweep's `parameters.loss` must include one", losses))
+    if INNER_LOSS in config.parameters:
+        for inner in config.parameters[INNER_LOSS].candidate_values():
+            if inner not in LOSSES or LOSSES[inner].wraps_a_loss:
+                plain = sorted(loss for loss, spec in LOSSES.items() if not spec.wraps_a_loss)
+                problems.append(problem(source, f"parameters.{INNER_LOSS}", f"must name a loss to wrap, one of {plain}", inner))
+    if "GISTEmbedLoss" in losses and GUIDE_MODEL not in config.parameters:
+        problems.append(problem(source, f"parameters.{GUIDE_MODEL}", "is required with loss GISTEmbedLoss (the guide that filters false negatives)", None))
     return problems
 
 
-def resolve_base_models(config: SweepConfig, source: str, base_dir: Path) -> tuple[dict[str, str], list[str]]:
+def check_conditions(config: SweepConfig, source: str) -> list[str]:
+    problems = []
+    conditional = {name for name, spec in config.parameters.items() if spec.when}
+    for name, spec in config.parameters.items():
+        for ref, allowed in (spec.when or {}).items():
+            key = f"parameters.{name}.when.{ref}"
+            other = config.parameters.get(ref)
+            if ref == name or (other is None and ref != "loss"):
+                problems.append(problem(source, key, f"must name another parameter of the sweep{did_you_mean(ref, config.parameters)}", ref))
+                continue
+            if ref in conditional:
+                problems.append(problem(source, key, "must name a parameter without its own `when`", ref))
+                continue
+            if other is not None and other.distribution is not None:
+                problems.append(problem(source, key, "must name a parameter given by `value` or `values`, not a distribution", ref))
+                continue
+            candidates = other.candidate_values() if other is not None else swept_losses(config.parameters)
+            unknown = [value for value in (allowed if isinstance(allowed, list) else [allowed]) if value not in candidates]
+            if unknown:
+                problems.append(problem(source, key, f"must list values that `parameters.{ref}` can take ({candidates})", unknown))
+    return problems
+
+
+def check_sampler(config: SweepConfig, source: str) -> list[str]:
+    if config.sampler == "grid":
+        continuous = [name for name, spec in config.parameters.items() if spec.distribution is not None]
+        if continuous:
+            return [problem(source, "sampler", "grid needs `values` for every searched parameter; these have a distribution", continuous)]
+    return []
+
+
+def resolve_base_models(config: SweepConfig, source: str, base_dir: Path, parameter: str = "base_model") -> tuple[dict[str, str], list[str]]:
     resolved, problems = {}, []
-    for reference in config.parameters["base_model"].candidate_values():
+    spec = config.parameters.get(parameter)
+    for reference in spec.candidate_values() if spec is not None else []:
         try:
             resolved[reference] = resolve_model(str(reference), base_dir)
         except ModelReferenceError as error:
-            problems.append(f"{source}: `parameters.base_model` {error}")
+            problems.append(f"{source}: `parameters.{parameter}` {error}")
     return resolved, problems
+
+
+def training_formats(config: SweepConfig) -> dict[str, list[str]]:
+    """data format -> the swept losses that train on it (a wrapper counts as the losses it wraps)."""
+    formats: dict[str, list[str]] = {}
+    inner = config.parameters.get(INNER_LOSS)
+    for loss_name in swept_losses(config.parameters):
+        trained = inner.candidate_values() if LOSSES[loss_name].wraps_a_loss and inner else (
+            ["MultipleNegativesRankingLoss"] if LOSSES[loss_name].wraps_a_loss else [loss_name])
+        for name in trained:
+            formats.setdefault(LOSSES[name].data_format, []).append(loss_name if name == loss_name else f"{loss_name}({name})")
+    return formats
 
 
 def validate_sweep(config: SweepConfig, sweep_file: str | Path) -> dict:
@@ -57,15 +124,25 @@ def validate_sweep(config: SweepConfig, sweep_file: str | Path) -> dict:
     source, base_dir = str(sweep_file), Path(sweep_file).resolve().parent
     problems = check_parameters(config, source)
     models, model_problems = resolve_base_models(config, source, base_dir)
-    problems += model_problems
+    guides, guide_problems = resolve_base_models(config, source, base_dir, GUIDE_MODEL)
+    problems += model_problems + guide_problems
     if problems:
         raise SweepInputError(problems)
     prepared = prepare_data(config.data.model_dump(), config.seed, source, base_dir)
     columns = list(prepared["train"])
-    for loss_name in swept_losses(config.parameters):
-        reason = incompatibility(loss_name, columns)
+    prepared["train_formats"], notes = {}, []
+    for data_format, losses in training_formats(config).items():
+        reason = reshape_problem(data_format, columns)
+        try:
+            if reason is None:
+                prepared["train_formats"][data_format], note = reshape(prepared["train"], data_format, config.seed)
+                if note:
+                    notes.append(f"{', '.join(losses)} train on {DATA_FORMATS[data_format].description}: {note}")
+        except CannotReshape as error:
+            reason = str(error)
         if reason:
-            problems.append(problem(source, "parameters.loss", f"must suit the data from `data.source` ({reason})", loss_name))
+            problems += [problem(source, "parameters.loss", f"must be a loss the data from `data.source` can feed: {loss} {reason}", loss)
+                         for loss in losses]
     if problems:
         raise SweepInputError(problems)
-    return {"data": prepared, "models": models}
+    return {"data": prepared, "models": models, "guide_models": guides, "reshaped": notes}

@@ -9,7 +9,7 @@ from sweeps.metrics import rename_evaluator_metrics
 
 class EvaluationReporter(TrainerCallback):
     def __init__(self, publish):
-        """`publish(metrics, step)` logs and reports; kept outside so the trial owns its sinks."""
+        """`publish(metrics, step, evaluation, last)` logs and reports; kept outside so the trial owns its sinks."""
         self._publish = publish
         self.last_train_loss: float | None = None
         self.evaluated_steps: list[int] = []
@@ -27,4 +27,4 @@ class EvaluationReporter(TrainerCallback):
             renamed["train_loss"] = self.last_train_loss
         self.evaluated_steps.append(state.global_step)
         self.last_metrics = dict(renamed)
-        self._publish(renamed, state.global_step)
+        self._publish(renamed, state.global_step, len(self.evaluated_steps), state.global_step >= state.max_steps)

@@ -5,17 +5,19 @@ from __future__ import annotations
 import math
 import os
 
-from search_spaces.losses import DEFAULT_LOSS, LOSSES
-from search_spaces.parameters import MODEL_PARAMETERS
+from search_spaces.losses import DEFAULT_LOSS, LOSSES, build_loss, training_loss
+from search_spaces.parameters import is_training_argument
+from sweeps.data.reshape import reshape
 from sweeps.metrics import TEST_PREFIX, rename_evaluator_metrics
 from trainables.trial_run import TrialRun
 
 EVALUATIONS_PER_TRIAL = 2
 
 
-def training_arguments(hyperparameters: dict, train_rows: int, loss_name: str, output_dir: str, seed: int) -> dict:
+def training_arguments(hyperparameters: dict, train_rows: int, loss_name: str, output_dir: str, seed: int,
+                       evaluations: int = EVALUATIONS_PER_TRIAL) -> dict:
     """The TrainingArguments a trial uses: the sweep's choices plus what the runner owns."""
-    arguments = {k: v for k, v in hyperparameters.items() if k not in MODEL_PARAMETERS}
+    arguments = {k: v for k, v in hyperparameters.items() if is_training_argument(k)}
     batch_size = arguments.get("per_device_train_batch_size", 8)
     epochs = arguments.get("num_train_epochs", 1)
     total_steps = arguments.get("max_steps", -1)
@@ -23,7 +25,7 @@ def training_arguments(hyperparameters: dict, train_rows: int, loss_name: str, o
         total_steps = math.ceil(train_rows / batch_size) * math.ceil(epochs)
     arguments.setdefault("num_train_epochs", epochs)
     arguments.setdefault("per_device_train_batch_size", batch_size)
-    arguments.setdefault("eval_steps", max(1, math.ceil(total_steps / EVALUATIONS_PER_TRIAL)))
+    arguments.setdefault("eval_steps", max(1, math.ceil(total_steps / evaluations)))
     arguments.setdefault("logging_steps", arguments["eval_steps"])
     arguments.setdefault("seed", seed)
     if LOSSES[loss_name].batch_sampler:
@@ -47,10 +49,23 @@ def train_sentence_transformer(config: dict, data: dict, sweep: dict) -> None:
     run = TrialRun(sweep, trial_id, trial_name)
     try:
         _train(config, data, sweep, run, context.get_trial_dir(), tune.report)
-    except BaseException as error:
-        run.fail(error)
+    except SystemExit as exit_request:
+        # tune.report raises SystemExit(0) when a scheduler stops this trial; the driver records that.
+        if exit_request.code not in (0, None) and not run.finished:
+            run.fail(exit_request)
         raise
-    run.finish()
+    except BaseException as error:
+        if not run.finished:
+            run.fail(error)
+        raise
+
+
+def training_rows(data: dict, config: dict, seed: int) -> dict[str, list]:
+    """The columns this trial's loss trains on; the driver reshaped them once for the whole sweep."""
+    data_format = LOSSES[training_loss(config)].data_format
+    if data_format in data.get("train_formats", {}):
+        return data["train_formats"][data_format]
+    return reshape(data["train"], data_format, seed)[0]
 
 
 def _train(config: dict, data: dict, sweep: dict, run: TrialRun, trial_dir: str, report) -> None:
@@ -69,41 +84,47 @@ def _train(config: dict, data: dict, sweep: dict, run: TrialRun, trial_dir: str,
     run.log_params(hyperparameters)
     run.set_tags({"sweeps.base_model_path": sweep["models"][config["base_model"]], "sweeps.data_fingerprint": data["fingerprint"]})
 
-    model = SentenceTransformer(sweep["models"][config["base_model"]], device="cuda" if _cuda_available() else "cpu")
+    device = "cuda" if _cuda_available() else "cpu"
+    model = SentenceTransformer(sweep["models"][config["base_model"]], device=device)
     if "max_seq_length" in config:
         model.max_seq_length = int(config["max_seq_length"])
-    loss_spec = LOSSES[loss_name]
-    columns = loss_spec.columns_for(list(data["train"]))
-    train_dataset = Dataset.from_dict({column: data["train"][column] for column in columns})
-    arguments = training_arguments(hyperparameters, len(train_dataset), loss_name, os.path.join(trial_dir, "hf"), sweep["seed"])
+    train_dataset = Dataset.from_dict(training_rows(data, config, sweep["seed"]))
+    evaluations = int(sweep.get("evaluations_per_trial", EVALUATIONS_PER_TRIAL))
+    arguments = training_arguments(hyperparameters, len(train_dataset), training_loss(hyperparameters),
+                                   os.path.join(trial_dir, "hf"), sweep["seed"], evaluations)
     eval_evaluator = build_evaluator(data["eval"])
 
-    def publish(metrics: dict, step: int) -> None:
+    def publish(metrics: dict, step: int, evaluation: int, last: bool) -> None:
         run.log_metrics(metrics, step)
-        report({**metrics, "step": step})
+        if not last:  # the last evaluation goes to Tune with the test metrics, in the final report
+            report({**metrics, "step": step, "evaluation": evaluation})
 
     reporter = EvaluationReporter(publish)
     trainer = SentenceTransformerTrainer(
         model=model,
         args=SentenceTransformerTrainingArguments(**arguments),
         train_dataset=train_dataset,
-        loss=loss_spec.build(model),
+        loss=build_loss(hyperparameters, model, lambda reference: SentenceTransformer(sweep["models"][reference], device=device)),
         evaluator=eval_evaluator,
         callbacks=[reporter],
     )
     trainer.remove_callback(PrinterCallback)
     trainer.train()
     step = trainer.state.global_step
+    evaluation = len(reporter.evaluated_steps)
     if reporter.evaluated_steps and reporter.evaluated_steps[-1] == step:
         final = reporter.last_metrics
-    else:  # training ended between two evaluations
+    else:
+        evaluation += 1  # training ended between two evaluations
         final = rename_evaluator_metrics(eval_evaluator(model))
         if reporter.last_train_loss is not None:
             final["train_loss"] = reporter.last_train_loss
         run.log_metrics(final, step)
     test = evaluate(model, data["test"], prefix=TEST_PREFIX)
     run.log_metrics(test, step)
-    report({**final, **test, "step": step, "final": True})
+    # Closed before the final report: a scheduler may end the process as soon as it sees it.
+    run.finish()
+    report({**final, **test, "step": step, "evaluation": evaluation, "final": True})
 
 
 def _cuda_available() -> bool:

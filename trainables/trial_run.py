@@ -17,6 +17,7 @@ class TrialRun:
     def __init__(self, sweep: dict, trial_id: str, run_name: str, role: str = "trial"):
         self.client = MlflowClient(sweep["tracking_uri"])
         self.run_id = self._find_or_create(sweep, trial_id, run_name, role)
+        self.finished = False
 
     def _find_or_create(self, sweep: dict, trial_id: str, run_name: str, role: str) -> str:
         existing = self.client.search_runs(
@@ -47,6 +48,7 @@ class TrialRun:
 
     def finish(self) -> None:
         self.client.set_terminated(self.run_id, "FINISHED")
+        self.finished = True
 
     def fail(self, error: BaseException) -> None:
         lines = traceback.format_exception(error)

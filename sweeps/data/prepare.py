@@ -65,6 +65,8 @@ def _training_rows(data: RetrievalSet, max_rows: int | None, rng: random.Random)
     # A negative column only when every row has one: sentence-transformers losses read columns by position.
     if pairs and all(negative is not None for _, _, negative in pairs):
         rows["negative"] = [data.corpus[n] for _, _, n in pairs]
+    if data.group_docs:  # the data declared groups: losses that learn from labels can use them
+        rows["label"] = [data.split_groups[q] for q, _, _ in pairs]
     return rows
 
 

@@ -36,10 +36,9 @@ def test_one_trial_trains_reports_and_logs(tmp_path, tiny_model_dir):
     reports = []
     config = {"base_model": "tiny", "learning_rate": 5e-4, "per_device_train_batch_size": 16, "num_train_epochs": 1}
     _train(config, data, sweep, run, str(tmp_path / "trial"), reports.append)
-    run.finish()
 
-    steps = [r["step"] for r in reports if not r.get("final")]
-    assert steps == [3, 6]
+    # The last evaluation reaches Tune once, inside the final report with the test metrics.
+    assert [(r["step"], r["evaluation"], r.get("final")) for r in reports] == [(3, 1, None), (6, 2, True)]
     final = reports[-1]
     assert final["final"] and 0 <= final["ndcg_at_10"] <= 1 and 0 <= final["test_ndcg_at_10"] <= 1
 
@@ -50,7 +49,7 @@ def test_one_trial_trains_reports_and_logs(tmp_path, tiny_model_dir):
     assert logged.data.params["learning_rate"] == "0.0005" and logged.data.params["loss"] == "MultipleNegativesRankingLoss"
     history = client.get_metric_history(run.run_id, "ndcg_at_10")
     assert [m.step for m in history] == [3, 6]
-    assert [m.value for m in history] == [r["ndcg_at_10"] for r in reports if not r.get("final")]
+    assert [m.value for m in history] == [r["ndcg_at_10"] for r in reports]
     for key in ("triplet_accuracy", "mrr_at_10", "recall_at_10", "map_at_100", "train_loss", "test_ndcg_at_10", "test_triplet_accuracy"):
         assert key in logged.data.metrics, key
     assert final["train_loss"] > 0
@@ -69,3 +68,48 @@ def test_a_failing_trial_is_recorded_failed_with_its_error(tmp_path, tiny_model_
     assert logged.info.status == "FAILED"
     assert "no-such-schedule" in logged.data.tags["sweeps.error"]
     assert mlflow.artifacts.load_text(f"{logged.info.artifact_uri}/error.txt").startswith("Traceback")
+
+
+@pytest.fixture(scope="module")
+def every_loss_data(tmp_path_factory, tiny_model_dir):
+    """Pydocs rows with a negative and a group column, validated once: every loss in the table can train on it."""
+    import json
+
+    from search_spaces.losses import LOSSES
+    from sweeps.sweep_file import load_sweep_file
+    from sweeps.validation import validate_sweep
+
+    folder = tmp_path_factory.mktemp("every-loss")
+    rows = [json.loads(line) for line in (REPO / "examples/data/pydocs.jsonl").read_text().splitlines()[:120]]
+    with open(folder / "rows.jsonl", "w") as handle:
+        for index, row in enumerate(rows):
+            negative = rows[(index + 7) % len(rows)]["passage"]
+            handle.write(json.dumps({"anchor": row["query"], "positive": row["passage"], "negative": negative, "group": f"g{index // 3}"}) + "\n")
+    path = folder / "sweep.yaml"
+    path.write_text(f"name: every-loss\ndata: {{source: rows.jsonl, max_train_rows: 48, eval_corpus_size: 40, max_eval_queries: 10}}\n"
+                    f"parameters:\n  base_model: {{value: {tiny_model_dir}}}\n  loss: {{values: {sorted(LOSSES)}}}\n"
+                    f"  guide_model: {{value: {tiny_model_dir}}}\n")
+    validated = validate_sweep(load_sweep_file(path), path)
+    return validated["data"], {**validated["models"], **validated["guide_models"]}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("loss", sorted(__import__("search_spaces.losses", fromlist=["LOSSES"]).LOSSES))
+def test_every_loss_in_the_registry_trains_one_step(tmp_path, tiny_model_dir, every_loss_data, loss):
+    import math
+
+    from search_spaces.losses import GUIDE_MODEL, LOSSES
+
+    data, models = every_loss_data
+    sweep_run = SweepRun(f"sqlite:///{tmp_path}/mlflow.db", "losses", "losses")
+    sweep = {**sweep_run.context(), "seed": 42, "models": models, "threads": 2}
+    run = TrialRun(sweep, "trial_loss", loss)
+    config = {"base_model": str(tiny_model_dir), "loss": loss, "max_steps": 1, "per_device_train_batch_size": 8, "learning_rate": 1e-3}
+    if GUIDE_MODEL in LOSSES[loss].parameters:
+        config[GUIDE_MODEL] = str(tiny_model_dir)
+    reports = []
+    _train(config, data, sweep, run, str(tmp_path / "trial"), reports.append)
+    final = reports[-1]
+    assert final["final"] and final["step"] == 1
+    assert math.isfinite(final["train_loss"]) and 0 <= final["test_ndcg_at_10"] <= 1
+    assert MlflowClient(sweep["tracking_uri"]).get_run(run.run_id).data.params["loss"] == loss

