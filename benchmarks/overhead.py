@@ -56,10 +56,8 @@ def bare_trainings(sweep_file: Path) -> float:
     config = load_sweep_file(sweep_file)
     validated = validate_sweep(config, sweep_file)
     data, plan = validated["data"], plan_trials(config)
-    fixed = {name: spec.value for name, spec in config.parameters.items() if spec.is_fixed}
     started = time.perf_counter()
-    for index, point in enumerate(plan.grid):
-        hyperparameters = {**fixed, **point}
+    for hyperparameters in plan.configs:
         model = SentenceTransformer(validated["models"][hyperparameters["base_model"]], device="cpu")
         model.max_seq_length = hyperparameters["max_seq_length"]
         dataset = Dataset.from_dict({column: data["train"][column] for column in ("anchor", "positive")})
