@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sweeps.data.evaluators import evaluate
-from sweeps.metrics import TEST_PREFIX
+from sweeps.metrics import BEST_PREFIX, TEST_PREFIX
 from trainables.trial_run import TrialRun
 
 
@@ -16,7 +16,10 @@ def log_baselines(sweep: dict, data: dict, models: dict[str, str], say) -> None:
         try:
             model = SentenceTransformer(path, device="cpu")
             run.log_params({"base_model": reference})
-            run.log_metrics({**evaluate(model, data["eval"]), **evaluate(model, data["test"], TEST_PREFIX)}, step=0)
+            evaluation = evaluate(model, data["eval"])
+            # An untrained model is its own best checkpoint: ranked on the same key as the trials.
+            run.log_metrics({**evaluation, **{BEST_PREFIX + k: v for k, v in evaluation.items()},
+                             **evaluate(model, data["test"], TEST_PREFIX)}, step=0)
         except Exception as error:
             run.fail(error)
             raise

@@ -126,6 +126,11 @@ class ResourcesConfig(StrictModel):
     cpus_per_trial: float | None = Field(default=None, gt=0)
 
 
+class PromoteConfig(StrictModel):
+    registered_model: str | None = Field(default=None, min_length=1)  # default: "<sweep name>-model"
+    alias: str = Field(default="champion", pattern=r"^[A-Za-z0-9_-]{1,100}$")
+
+
 SAMPLERS = ("tpe", "random", "gp", "cmaes", "grid", "qmc")
 
 
@@ -163,6 +168,9 @@ class SweepConfig(StrictModel):
     resources: ResourcesConfig = Field(default_factory=ResourcesConfig)
     storage_path: str | None = None
     baselines: bool = True
+    # Models of the top K trials are logged to MLflow; every other checkpoint is deleted.
+    keep_models: int = Field(default=1, ge=0)
+    promote: PromoteConfig = Field(default_factory=PromoteConfig)
 
     @field_validator("name")
     @classmethod
@@ -191,3 +199,7 @@ class SweepConfig(StrictModel):
     @property
     def experiment_name(self) -> str:
         return self.mlflow.experiment or self.name
+
+    @property
+    def registered_model(self) -> str:
+        return self.promote.registered_model or f"{self.name}-model"

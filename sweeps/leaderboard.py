@@ -7,20 +7,26 @@ import math
 from rich.console import Console
 from rich.table import Table
 
+from sweeps.metrics import ranking_key
 from trainables.trial_run import ROLE_TAG
 
-METRIC_COLUMNS = ("ndcg_at_10", "triplet_accuracy", "test_ndcg_at_10")
+METRIC_COLUMNS = ("triplet_accuracy", "test_ndcg_at_10")
 
 
 def leaderboard_rows(children: list, metric_key: str, mode: str) -> list[dict]:
+    """Ranked by the kept checkpoint's eval metric; a stopped trial (no kept checkpoint) by its last one."""
     rows = []
     for run in children:
+        metrics = run.data.metrics
         rows.append({
             "run": run.info.run_name,
+            "run_id": run.info.run_id,
             "role": run.data.tags.get(ROLE_TAG, "trial"),
             "status": "STOPPED" if run.data.tags.get("sweeps.outcome") == "stopped_early" else run.info.status,
             "params": dict(run.data.params),
-            **{key: run.data.metrics.get(key) for key in dict.fromkeys((metric_key, *METRIC_COLUMNS))},
+            metric_key: metrics.get(ranking_key(metric_key), metrics.get(metric_key)),
+            **{key: metrics.get(ranking_key(key), metrics.get(key)) if not key.startswith("test_") else metrics.get(key)
+               for key in METRIC_COLUMNS if key != metric_key},
         })
     missing = -math.inf if mode == "max" else math.inf
     rows.sort(key=lambda row: row[metric_key] if row[metric_key] is not None else missing, reverse=mode == "max")
@@ -29,7 +35,7 @@ def leaderboard_rows(children: list, metric_key: str, mode: str) -> list[dict]:
 
 def print_leaderboard(console: Console, rows: list[dict], metric_key: str) -> None:
     varying = sorted({name for row in rows for name in row["params"] if len({r["params"].get(name) for r in rows if r["role"] == "trial"}) > 1})
-    table = Table(title="leaderboard (eval split; test shown for reference, never used to pick)", title_justify="left")
+    table = Table(title="leaderboard (eval split, each trial's kept checkpoint; test shown for reference, never used to pick)", title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("run")
     table.add_column("status")

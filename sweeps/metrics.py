@@ -21,6 +21,12 @@ METRIC_ALIASES = {
     **{key.replace("_at_", "@"): key for key in EVALUATOR_KEYS if "_at_" in key},
 }
 TEST_PREFIX = "test_"
+# The eval metrics of the checkpoint a trial keeps (its best evaluation): what ranks and promotes it.
+BEST_PREFIX = "best_"
+
+
+def ranking_key(metric_key: str) -> str:
+    return BEST_PREFIX + metric_key
 
 
 def metric_key(name: str) -> str | None:

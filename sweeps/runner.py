@@ -14,6 +14,8 @@ from sweeps.early_stopping import build_scheduler
 from sweeps.search_report import log_search_report
 from sweeps.stopped_trials import StoppedTrialRecorder
 from sweeps.leaderboard import leaderboard_rows, print_leaderboard
+from sweeps.metrics import ranking_key
+from sweeps.model_keeper import ModelKeeper
 from sweeps.progress import SweepProgress
 from sweeps.tracking import SweepRun, absolute_tracking_uri, redact_uri
 from sweeps.trial_plan import TrialPlan, search_algorithm
@@ -35,6 +37,8 @@ def run_sweep(config: SweepConfig, validated: dict, plan: TrialPlan, console: Co
             "planned_trials": plan.num_samples, "data_source": data["origin"], "data_fingerprint": data["fingerprint"],
             "train_rows": len(data["train"]["anchor"]),
         })
+        sweep_run.set_tags({"sweeps.metric": config.metric.key, "sweeps.goal": config.metric.goal,
+                            "sweeps.registered_model": config.registered_model, "sweeps.alias": config.promote.alias})
         if config.baselines:
             log_baselines(sweep_run.context(), data, validated["models"], lambda text: console.print(text, highlight=False))
         _quiet_ray_logs(verbose)
@@ -42,16 +46,19 @@ def run_sweep(config: SweepConfig, validated: dict, plan: TrialPlan, console: Co
             ray.init(address=address, include_dashboard=False, log_to_driver=verbose, logging_level=logging.WARNING)
         cluster_cpus = ray.cluster_resources().get("CPU", 1)
         cpus_per_trial = config.resources.cpus_per_trial or max(1, int(cluster_cpus // config.max_concurrent))
-        sweep = {**sweep_run.context(), "seed": config.seed, "models": {**validated.get("guide_models", {}), **validated["models"]},
-                 "threads": max(1, int(cpus_per_trial)), "evaluations_per_trial": config.evaluations_per_trial}
+        storage = Path(config.storage_path or "ray_results").expanduser().resolve()
+        experiment_dir_name = f"{config.name}-{sweep_run.run_id[:8]}"
+        sweep = {**sweep_run.context(), "checkpoint_root": str(storage / experiment_dir_name / "checkpoints"), "seed": config.seed, "models": {**validated.get("guide_models", {}), **validated["models"]},
+                 "threads": max(1, int(cpus_per_trial)), "evaluations_per_trial": config.evaluations_per_trial,
+                 "metric_key": config.metric.key, "mode": config.metric.mode}
         scheduler = build_scheduler(config)
-        callbacks = [SweepProgress(console, plan.num_samples, config.metric.key)]
+        keeper = ModelKeeper(config.keep_models, ranking_key(config.metric.key), config.metric.mode)
+        callbacks = [SweepProgress(console, plan.num_samples, config.metric.key), keeper]
         if scheduler is not None:
             callbacks.append(StoppedTrialRecorder(sweep, config.early_terminate.type))
         trainable = tune.with_resources(
             tune.with_parameters(train_sentence_transformer, data=data, sweep=sweep), {"cpu": cpus_per_trial}
         )
-        storage = Path(config.storage_path or "ray_results").expanduser().resolve()
         tuner = tune.Tuner(
             trainable,
             tune_config=tune.TuneConfig(
@@ -60,12 +67,13 @@ def run_sweep(config: SweepConfig, validated: dict, plan: TrialPlan, console: Co
                 trial_name_creator=lambda trial: f"{config.name}-{trial.trial_id.rsplit('_', 1)[-1]}",
             ),
             run_config=tune.RunConfig(
-                name=f"{config.name}-{sweep_run.run_id[:8]}", storage_path=str(storage), verbose=0,
+                name=experiment_dir_name, storage_path=str(storage), verbose=0,
                 callbacks=callbacks,
             ),
         )
         console.print(f"sweep {config.name!r}: {plan.num_samples} trials, {cpus_per_trial:g} CPU each; MLflow parent run {sweep_run.run_id}", highlight=False)
         results = tuner.fit()
+        keeper.log_kept_models(sweep_run, list(data["eval"]["queries"].values())[:3], lambda text: console.print(text, highlight=False))
         log_search_report(sweep_run, results, config, plan, lambda text: console.print(text, highlight=False))
         status = "FINISHED"
     except KeyboardInterrupt:

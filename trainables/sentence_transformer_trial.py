@@ -8,7 +8,8 @@ import os
 from search_spaces.losses import DEFAULT_LOSS, LOSSES, build_loss, training_loss
 from search_spaces.parameters import is_training_argument
 from sweeps.data.reshape import reshape
-from sweeps.metrics import TEST_PREFIX, rename_evaluator_metrics
+from sweeps.metrics import BEST_PREFIX, TEST_PREFIX, rename_evaluator_metrics
+from trainables.checkpoint import BestCheckpoint
 from trainables.trial_run import TrialRun
 
 EVALUATIONS_PER_TRIAL = 2
@@ -93,11 +94,15 @@ def _train(config: dict, data: dict, sweep: dict, run: TrialRun, trial_dir: str,
     arguments = training_arguments(hyperparameters, len(train_dataset), training_loss(hyperparameters),
                                    os.path.join(trial_dir, "hf"), sweep["seed"], evaluations)
     eval_evaluator = build_evaluator(data["eval"])
+    # Outside the trial's working folder, which Ray copies to storage: one copy, owned by the driver.
+    folder = os.path.join(sweep["checkpoint_root"], run.trial_id) if sweep.get("checkpoint_root") else os.path.join(trial_dir, "best_model")
+    checkpoint = BestCheckpoint(folder, sweep.get("metric_key", "ndcg_at_10"), sweep.get("mode", "max"))
 
     def publish(metrics: dict, step: int, evaluation: int, last: bool) -> None:
         run.log_metrics(metrics, step)
+        checkpoint.consider(model, metrics, step)
         if not last:  # the last evaluation goes to Tune with the test metrics, in the final report
-            report({**metrics, "step": step, "evaluation": evaluation})
+            report({**metrics, "step": step, "evaluation": evaluation, "checkpoint_dir": checkpoint.folder})
 
     reporter = EvaluationReporter(publish)
     trainer = SentenceTransformerTrainer(
@@ -120,11 +125,17 @@ def _train(config: dict, data: dict, sweep: dict, run: TrialRun, trial_dir: str,
         if reporter.last_train_loss is not None:
             final["train_loss"] = reporter.last_train_loss
         run.log_metrics(final, step)
-    test = evaluate(model, data["test"], prefix=TEST_PREFIX)
-    run.log_metrics(test, step)
+        checkpoint.consider(model, final, step)
+    # The kept checkpoint is what the trial stands for: its eval metrics rank it, its test metrics are reported.
+    kept = model if checkpoint.step == step else SentenceTransformer(checkpoint.folder, device=device)
+    best = {BEST_PREFIX + key: value for key, value in checkpoint.metrics.items() if key != "train_loss"}
+    test = evaluate(kept, data["test"], prefix=TEST_PREFIX)
+    run.log_metrics({**best, **test}, step)
+    run.set_tags({"sweeps.best_step": checkpoint.step})
     # Closed before the final report: a scheduler may end the process as soon as it sees it.
     run.finish()
-    report({**final, **test, "step": step, "evaluation": evaluation, "final": True})
+    report({**checkpoint.metrics, **best, **test, "step": step, "evaluation": evaluation, "best_step": checkpoint.step,
+            "checkpoint_dir": checkpoint.folder, "final": True})
 
 
 def _cuda_available() -> bool:

@@ -16,6 +16,7 @@ MAX_PARAM_LENGTH = 6000
 class TrialRun:
     def __init__(self, sweep: dict, trial_id: str, run_name: str, role: str = "trial"):
         self.client = MlflowClient(sweep["tracking_uri"])
+        self.trial_id = trial_id
         self.run_id = self._find_or_create(sweep, trial_id, run_name, role)
         self.finished = False
 

@@ -1,0 +1,93 @@
+"""`python -m sweeps.evaluate MODEL DATA`: evaluate any model on a dataset with the trials' evaluators.
+
+MODEL: a hub id, a local folder, a shipped model name, or `models:/NAME@ALIAS` from the MLflow registry.
+DATA: a data source (as `data.source` in a sweep file), or a sweep file, whose data section and seed
+are used so the split is exactly the one its trials were tested on. Prints the metrics as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+EXIT_BAD_INPUT = 2
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m sweeps.evaluate", description=__doc__.splitlines()[0])
+    parser.add_argument("model", help="hub id, folder, shipped model name, or models:/NAME@ALIAS")
+    parser.add_argument("data", help="a data source (BEIR folder, table file, ...) or a sweep .yaml")
+    parser.add_argument("--split", choices=("test", "eval"), default="test")
+    parser.add_argument("--seed", type=int, default=42, help="split seed when DATA is not a sweep file")
+    parser.add_argument("--max-seq-length", type=int, help="override the model's max_seq_length")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--tracking-uri", default=os.environ.get("MLFLOW_TRACKING_URI", "sqlite:///mlflow.db"),
+                        help="MLflow store for models:/ references (default: $MLFLOW_TRACKING_URI, else sqlite:///mlflow.db)")
+    return parser.parse_args(argv)
+
+
+def data_settings(data: str) -> tuple[dict, int, str]:
+    """(data config, seed, source label) from a sweep file, or defaults around a bare source."""
+    from sweeps.config import DataConfig
+
+    if data.endswith((".yaml", ".yml")):
+        from sweeps.sweep_file import load_sweep_file
+
+        config = load_sweep_file(data)
+        return config.data.model_dump(), config.seed, data
+    return DataConfig(source=data).model_dump(), None, "DATA"
+
+
+def load_model(reference: str, tracking_uri: str):
+    if reference.startswith(("models:/", "runs:/")):
+        import mlflow
+        import mlflow.sentence_transformers
+
+        mlflow.set_tracking_uri(tracking_uri)
+        return mlflow.sentence_transformers.load_model(reference)
+    from sentence_transformers import SentenceTransformer
+
+    from sweeps.model_refs import resolve_model
+
+    return SentenceTransformer(resolve_model(reference, Path.cwd()), device="cpu")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    from sweeps.data.evaluators import build_evaluator
+    from sweeps.data.prepare import prepare_data
+    from sweeps.errors import SweepInputError
+    from sweeps.metrics import rename_evaluator_metrics
+    from sweeps.model_refs import ModelReferenceError
+
+    try:
+        data_config, seed, label = data_settings(args.data)
+        prepared = prepare_data(data_config, args.seed if seed is None else seed, label, Path(args.data).resolve().parent if label != "DATA" else Path.cwd())
+        model = load_model(args.model, args.tracking_uri)
+    except SweepInputError as error:
+        for line in error.problems:
+            print(f"error: {line}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (ModelReferenceError, OSError) as error:
+        print(f"error: `MODEL` must be a hub id, a model folder, a shipped model or models:/NAME@ALIAS, but got {args.model!r} ({error})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as error:  # an MLflow registry lookup: unknown name or alias
+        print(f"error: `MODEL` could not be loaded from {args.model!r}: {str(error).splitlines()[0]}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.max_seq_length:
+        model.max_seq_length = args.max_seq_length
+    split = prepared[args.split]
+    metrics = rename_evaluator_metrics(build_evaluator(split, batch_size=args.batch_size)(model))
+    print(json.dumps({
+        "model": args.model, "data": prepared["origin"], "split": args.split, "data_fingerprint": prepared["fingerprint"],
+        "queries": len(split["queries"]), "corpus": len(split["corpus"]), "max_seq_length": model.max_seq_length,
+        "metrics": metrics,
+    }, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""A trial's best model so far by the sweep's metric: one folder on disk, overwritten when beaten.
+
+Only one checkpoint per trial ever exists, so a trial's disk use is one model whatever its length.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+class BestCheckpoint:
+    def __init__(self, folder: str, metric_key: str, mode: str):
+        self.folder = folder
+        self.metric_key = metric_key
+        self.mode = mode
+        self.metrics: dict[str, float] = {}
+        self.step: int | None = None
+
+    def better(self, value: float) -> bool:
+        if value is None or math.isnan(value):
+            return False
+        if self.step is None:
+            return True
+        best = self.metrics[self.metric_key]
+        return value > best if self.mode == "max" else value < best
+
+    def consider(self, model, metrics: dict[str, float], step: int) -> bool:
+        """Save `model` when `metrics` beat the best so far; True when it did."""
+        if not self.better(metrics.get(self.metric_key)):
+            return False
+        model.save(self.folder)
+        self.metrics, self.step = dict(metrics), step
+        return True
