@@ -1,21 +1,16 @@
 """The real CLI in a subprocess: a real local Ray cluster (2 CPUs), a real sqlite MLflow."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from subprocess_cli import REPO, run_module
 from mlflow.tracking import MlflowClient
 
-REPO = Path(__file__).resolve().parents[2]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 
 def run_cli(*args, cwd):
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "MLFLOW_DISABLE_TELEMETRY": "true", "RAY_USAGE_STATS_ENABLED": "0"}
-    return subprocess.run([sys.executable, "-m", "sweeps.run", *map(str, args)], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=900)
+    return run_module("sweeps.run", *args, cwd=cwd)
 
 
 def children_of(db: Path, experiment: str):
@@ -185,15 +180,20 @@ storage_path: ray_results
 
 
 @pytest.mark.slow
-def test_default_sweep_from_the_readme(tmp_path):
+def test_default_sweep_from_the_readme(demo_sweep):
     """README's second command, on the shipped model and data: ≥4 finished trials, curves, test metrics."""
-    result = run_cli(REPO / "grid.yaml", cwd=tmp_path)
+    workdir, result = demo_sweep
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    client, parent, children = children_of(tmp_path / "mlflow.db", "demo")
+    client, parent, children = children_of(workdir / "mlflow.db", "demo")
     trials = [c for c in children if c.data.tags["sweeps.role"] == "trial"]
     assert parent.info.status == "FINISHED" and len(trials) >= 4
     for trial in trials:
         assert trial.info.status == "FINISHED"
         assert len(client.get_metric_history(trial.info.run_id, "ndcg_at_10")) >= 2
-        assert {"triplet_accuracy", "test_ndcg_at_10"} <= set(trial.data.metrics)
+        assert {"triplet_accuracy", "test_ndcg_at_10", "best_ndcg_at_10"} <= set(trial.data.metrics)
+    # keep_models: 1 -> exactly the best trial's model is logged, and no checkpoint is left on disk
+    logged = [t for t in trials if t.data.tags.get("sweeps.model_logged") == "true"]
+    assert len(logged) == 1
+    assert logged[0].data.metrics["best_ndcg_at_10"] == max(t.data.metrics["best_ndcg_at_10"] for t in trials)
+    assert not any(p.is_dir() and p.name == "checkpoints" and any(p.iterdir()) for p in (workdir / "ray_results").rglob("checkpoints"))
     print(result.stdout[-2500:])

@@ -1,0 +1,175 @@
+"""After the default sweep: promote, load the champion, evaluate it, refuse a worse sweep, and see it
+all in the MLflow UI in a real (headless) browser."""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+import yaml
+from mlflow.tracking import MlflowClient
+from subprocess_cli import REPO, run_module
+
+MODEL = "pydocs-minilm"
+
+
+@pytest.fixture(scope="module")
+def promoted(demo_sweep):
+    workdir, result = demo_sweep
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    first = run_module("sweeps.promote", "demo", cwd=workdir)
+    return workdir, first
+
+
+@pytest.mark.slow
+def test_promote_registers_the_best_trial_and_is_idempotent(promoted):
+    workdir, first = promoted
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("promoted: demo-") and f"models:/{MODEL}@champion" in first.stdout
+
+    client = MlflowClient(f"sqlite:///{workdir}/mlflow.db")
+    champion = client.get_model_version_by_alias(MODEL, "champion")
+    trial = client.get_run(champion.run_id)
+    siblings = client.search_runs([trial.info.experiment_id], filter_string=f"tags.`mlflow.parentRunId` = '{trial.data.tags['mlflow.parentRunId']}' and tags.`sweeps.role` = 'trial'")
+    assert trial.info.status == "FINISHED"
+    assert trial.data.metrics["best_ndcg_at_10"] == max(run.data.metrics["best_ndcg_at_10"] for run in siblings)
+    for key in ("sweeps.sweep", "sweeps.trial", "sweeps.base_model", "sweeps.loss", "sweeps.hyperparameters",
+                "sweeps.data_fingerprint", "metric.best_ndcg_at_10", "metric.test_ndcg_at_10"):
+        assert champion.tags.get(key), key
+    assert json.loads(champion.tags["sweeps.hyperparameters"])["learning_rate"] == trial.data.params["learning_rate"]
+
+    again = run_module("sweeps.promote", "demo", cwd=workdir)
+    assert again.returncode == 0 and again.stdout.startswith("nothing to do:")
+    assert len(client.search_model_versions(f"name = '{MODEL}'")) == 1
+
+
+@pytest.mark.slow
+def test_the_champion_loads_by_alias_and_reproduces_its_test_score(promoted):
+    import mlflow
+    import mlflow.sentence_transformers
+
+    workdir, _ = promoted
+    mlflow.set_tracking_uri(f"sqlite:///{workdir}/mlflow.db")
+    model = mlflow.sentence_transformers.load_model(f"models:/{MODEL}@champion")
+    embeddings = model.encode(["open a file for reading", "sort a list in place"])
+    assert embeddings.shape == (2, 384)
+
+    evaluated = run_module("sweeps.evaluate", f"models:/{MODEL}@champion", REPO / "grid.yaml", "--split", "test", cwd=workdir)
+    assert evaluated.returncode == 0, evaluated.stderr[-2000:]
+    report = json.loads(evaluated.stdout)
+    champion = MlflowClient(f"sqlite:///{workdir}/mlflow.db").get_model_version_by_alias(MODEL, "champion")
+    assert report["data_fingerprint"] == champion.tags["sweeps.data_fingerprint"]
+    assert report["metrics"]["ndcg_at_10"] == pytest.approx(float(champion.tags["metric.test_ndcg_at_10"]), abs=1e-4)
+
+
+@pytest.mark.slow
+def test_a_sweep_worse_than_the_champion_is_refused(promoted, tiny_model_dir):
+    workdir, _ = promoted
+    # Same data section and seed as grid.yaml (so the same test split), a tiny untrained-ish model.
+    demo = yaml.safe_load((REPO / "grid.yaml").read_text())
+    demo["data"]["source"] = str(REPO / "examples" / demo["data"]["source"].removeprefix("examples/"))
+    worse = {
+        "name": "worse", "seed": demo["seed"], "data": demo["data"], "baselines": False,
+        "parameters": {"base_model": {"value": str(tiny_model_dir)}, "max_steps": {"value": 2}},
+        "mlflow": {"tracking_uri": "sqlite:///mlflow.db", "experiment": "demo"},
+        "promote": {"registered_model": MODEL},
+    }
+    (workdir / "worse.yaml").write_text(yaml.safe_dump(worse))
+    swept = run_module("sweeps.run", "worse.yaml", cwd=workdir)
+    assert swept.returncode == 0, swept.stdout[-3000:] + swept.stderr[-3000:]
+
+    refused = run_module("sweeps.promote", "worse", cwd=workdir)
+    assert refused.returncode == 1
+    lines = refused.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("refused: worse-") and "is not better than the champion's (version 1)" in lines[0]
+    client = MlflowClient(f"sqlite:///{workdir}/mlflow.db")
+    assert client.get_model_version_by_alias(MODEL, "champion").version == "1"
+
+    forced = run_module("sweeps.promote", "worse", "--dry-run", "--force", cwd=workdir)
+    assert forced.returncode == 0 and forced.stdout.startswith("dry run:")
+    assert len(client.search_model_versions(f"name = '{MODEL}'")) == 1
+
+
+def _browser_or_skip():
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        chromium = None
+    if not (chromium and driver):
+        if os.environ.get("SWEEPS_REQUIRE_BROWSER"):
+            pytest.fail("SWEEPS_REQUIRE_BROWSER is set but chromium, chromedriver or selenium is missing")
+        pytest.skip("needs Debian's chromium and chromium-driver, and selenium")
+    return chromium, driver
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_the_mlflow_ui_shows_the_sweep_and_the_champion_in_a_browser(promoted, tmp_path):
+    chromium, driver_path = _browser_or_skip()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    workdir, _ = promoted
+    client = MlflowClient(f"sqlite:///{workdir}/mlflow.db")
+    experiment = client.get_experiment_by_name("demo")
+    champion = client.get_model_version_by_alias(MODEL, "champion")
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", f"sqlite:///{workdir}/mlflow.db",
+         "--host", "127.0.0.1", "--port", str(port)],
+        cwd=workdir, env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1500,950"):
+        options.add_argument(argument)
+    browser = None
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/health", timeout=2)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "mlflow server did not come up"
+                time.sleep(1)
+        browser = webdriver.Chrome(service=Service(driver_path), options=options)
+        page_text = lambda: browser.find_element(By.TAG_NAME, "body").text  # noqa: E731
+
+        browser.get(f"{base}/#/experiments/{experiment.experiment_id}/runs")
+        WebDriverWait(browser, 60).until(lambda _: "demo" in page_text() and "matching runs" in page_text())
+        browser.find_element(By.CSS_SELECTOR, ".ag-row button[data-component-id$='runnamecellrenderer.tsx_46']").click()
+        trial_names = [run.info.run_name for run in client.search_runs([experiment.experiment_id], filter_string="tags.`sweeps.role` = 'trial' and tags.`sweeps.sweep` = 'demo'")]
+        WebDriverWait(browser, 60).until(lambda _: all(name in page_text() for name in trial_names))
+        assert "baseline-all-MiniLM-L6-v2" in page_text()
+        browser.save_screenshot(str(tmp_path / "runs.png"))
+
+        trial = client.get_run(champion.run_id)
+        browser.get(f"{base}/#/experiments/{experiment.experiment_id}/runs/{trial.info.run_id}")
+        WebDriverWait(browser, 60).until(lambda _: "ndcg_at_10" in page_text())
+        assert trial.info.run_name in page_text() and str(trial.data.metrics["ndcg_at_10"])[:6] in page_text()
+
+        browser.get(f"{base}/#/models/{MODEL}")
+        WebDriverWait(browser, 60).until(lambda _: "champion" in page_text())
+        assert f"Version {champion.version}" in page_text() and trial.info.run_name in page_text()
+        browser.save_screenshot(str(tmp_path / "model.png"))
+        assert (tmp_path / "runs.png").stat().st_size > 10_000
+    finally:
+        if browser is not None:
+            browser.quit()
+        server.terminate()
+        server.wait(timeout=30)
