@@ -88,7 +88,7 @@ def test_a_sweep_worse_than_the_champion_is_refused(promoted, tiny_model_dir):
     lines = refused.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("refused: worse-") and "is not better than the champion's (version 1)" in lines[0]
     client = MlflowClient(f"sqlite:///{workdir}/mlflow.db")
-    assert client.get_model_version_by_alias(MODEL, "champion").version == "1"
+    assert str(client.get_model_version_by_alias(MODEL, "champion").version) == "1"
 
     forced = run_module("sweeps.promote", "worse", "--dry-run", "--force", cwd=workdir)
     assert forced.returncode == 0 and forced.stdout.startswith("dry run:")
@@ -152,7 +152,9 @@ def test_the_mlflow_ui_shows_the_sweep_and_the_champion_in_a_browser(promoted, t
 
         browser.get(f"{base}/#/experiments/{experiment.experiment_id}/runs")
         WebDriverWait(browser, 60).until(lambda _: "demo" in page_text() and "matching runs" in page_text())
-        browser.find_element(By.CSS_SELECTOR, ".ag-row button[data-component-id$='runnamecellrenderer.tsx_46']").click()
+        expander = ("//div[contains(concat(' ', normalize-space(@class), ' '), ' ag-row ')][.//*[normalize-space(text())='demo']]"
+                    "//button[contains(@data-component-id, 'runnamecellrenderer')]")
+        browser.find_element(By.XPATH, expander).click()  # the parent run's row unfolds its children
         trial_names = [run.info.run_name for run in client.search_runs([experiment.experiment_id], filter_string="tags.`sweeps.role` = 'trial' and tags.`sweeps.sweep` = 'demo'")]
         WebDriverWait(browser, 60).until(lambda _: all(name in page_text() for name in trial_names))
         assert "baseline-all-MiniLM-L6-v2" in page_text()
