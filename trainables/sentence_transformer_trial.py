@@ -127,7 +127,7 @@ def _train(config: dict, data: dict, sweep: dict, run: TrialRun, trial_dir: str,
         run.log_metrics(final, step)
         checkpoint.consider(model, final, step)
     # The kept checkpoint is what the trial stands for: its eval metrics rank it, its test metrics are reported.
-    kept = model if checkpoint.step == step else SentenceTransformer(checkpoint.folder, device=device)
+    kept = model if checkpoint.step in (None, step) else SentenceTransformer(checkpoint.folder, device=device)
     best = {BEST_PREFIX + key: value for key, value in checkpoint.metrics.items() if key != "train_loss"}
     test = evaluate(kept, data["test"], prefix=TEST_PREFIX)
     run.log_metrics({**best, **test}, step)
