@@ -51,20 +51,34 @@ EVALUATIONS = 4
 STRATEGIES = {
     "full grid": ("grid", ""),
     "grid + ASHA": ("grid", ASHA),
-    "Optuna TPE + ASHA": ("optuna", ASHA + "\nrun_cap: {optuna_trials}"),
+    "Optuna TPE + ASHA": ("optuna", ASHA + "\nrun_cap: OPTUNA_TRIALS"),
 }
 
 
 def run_strategy(label: str, method: str, extra: str, args, workdir: Path) -> dict:
     name = label.lower().replace(" + ", "-").replace(" ", "-")
     sweep_file = workdir / f"{name}.yaml"
-    sweep_file.write_text(SWEEP.format(name=name, method=method, evaluations=EVALUATIONS, extra=extra.format(optuna_trials=args.optuna_trials),
+    sweep_file.write_text(SWEEP.format(name=name, method=method, evaluations=EVALUATIONS, extra=extra.replace("OPTUNA_TRIALS", str(args.optuna_trials)),
                                        data=NORQUAD, rows=args.rows, space=SPACE.format(), workdir=workdir))
+    if args.reuse and _finished(workdir / "mlflow.db", name):
+        print(f"  reusing the finished {name} sweep in {workdir}", flush=True)
+        return summarize(workdir / "mlflow.db", name)
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "MLFLOW_DISABLE_TELEMETRY": "true", "RAY_USAGE_STATS_ENABLED": "0"}
     completed = subprocess.run([sys.executable, "-m", "sweeps.run", str(sweep_file)], cwd=workdir, env=env, capture_output=True, text=True)
     if completed.returncode != 0:
         sys.exit(f"{label} failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}")
     return summarize(workdir / "mlflow.db", name)
+
+
+def _finished(db: Path, experiment: str) -> bool:
+    if not db.exists():
+        return False
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(f"sqlite:///{db}")
+    found = client.get_experiment_by_name(experiment)
+    return found is not None and any(run.info.status == "FINISHED" for run in client.search_runs(
+        [found.experiment_id], filter_string="tags.`sweeps.role` = 'sweep'"))
 
 
 def summarize(db: Path, experiment: str) -> dict:
@@ -88,6 +102,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=256, help="training rows per trial")
     parser.add_argument("--optuna-trials", type=int, default=4, help="run_cap of the Optuna sweep")
     parser.add_argument("--workdir", type=Path, help="keep the sweeps' MLflow store and Ray results here (default: a temp folder)")
+    parser.add_argument("--reuse", action="store_true", help="with --workdir: summarize strategies whose sweep already finished there")
     args = parser.parse_args()
     if not NORQUAD.exists():
         sys.exit(f"needs {NORQUAD}")
