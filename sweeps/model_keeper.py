@@ -62,7 +62,6 @@ class ModelKeeper(Callback):
 
         from trainables.trial_run import TRIAL_ID_TAG
 
-        self.running.clear()
         runs = {run.data.tags.get(TRIAL_ID_TAG): run for run in sweep_run.children()}
         for trial_id in self.kept():
             folder, run = self.folders.get(trial_id), runs.get(trial_id)
@@ -81,6 +80,6 @@ class ModelKeeper(Callback):
                 sweep_run.client.log_artifacts(run.info.run_id, target, MODEL_ARTIFACT)
             sweep_run.client.set_tag(run.info.run_id, MODEL_LOGGED_TAG, "true")
             say(f"model: logged {run.info.run_name} ({self.metric_key}={self.finished[trial_id]:.4f}) as runs:/{run.info.run_id}/{MODEL_ARTIFACT}")
-        self.finished = {trial_id: self.finished[trial_id] for trial_id in self.kept()}
-        self.keep = 0
-        self._prune()
+        for folder in self.folders.values():
+            shutil.rmtree(folder, ignore_errors=True)
+        self.folders.clear()

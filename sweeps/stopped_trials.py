@@ -9,7 +9,7 @@ from __future__ import annotations
 from mlflow.tracking import MlflowClient
 from ray.tune import Callback
 
-from trainables.trial_run import TRIAL_ID_TAG
+from trainables.trial_run import find_trial_run
 
 OUTCOME_TAG = "sweeps.outcome"
 STOPPED_EARLY = "stopped_early"
@@ -25,14 +25,10 @@ class StoppedTrialRecorder(Callback):
         if last.get("final"):
             return
         client = MlflowClient(self.sweep["tracking_uri"])
-        runs = client.search_runs(
-            [self.sweep["experiment_id"]],
-            filter_string=f"tags.`mlflow.parentRunId` = '{self.sweep['parent_run_id']}' and tags.`{TRIAL_ID_TAG}` = '{trial.trial_id}'",
-            max_results=1,
-        )
-        if not runs:
+        run = find_trial_run(client, self.sweep, trial.trial_id)
+        if run is None:
             return
-        run_id = runs[0].info.run_id
+        run_id = run.info.run_id
         client.set_tag(run_id, OUTCOME_TAG, STOPPED_EARLY)
         client.set_tag(run_id, "sweeps.stopped_by", f"{self.scheduler_name} after evaluation {last.get('evaluation', '?')}")
         client.set_terminated(run_id, "KILLED")

@@ -21,13 +21,9 @@ class TrialRun:
         self.finished = False
 
     def _find_or_create(self, sweep: dict, trial_id: str, run_name: str, role: str) -> str:
-        existing = self.client.search_runs(
-            [sweep["experiment_id"]],
-            filter_string=f"tags.`mlflow.parentRunId` = '{sweep['parent_run_id']}' and tags.`{TRIAL_ID_TAG}` = '{trial_id}'",
-            max_results=1,
-        )
-        if existing:
-            return existing[0].info.run_id
+        existing = find_trial_run(self.client, sweep, trial_id)
+        if existing is not None:
+            return existing.info.run_id
         tags = {
             "mlflow.parentRunId": sweep["parent_run_id"],
             "mlflow.runName": run_name,
@@ -56,3 +52,13 @@ class TrialRun:
         self.client.log_text(self.run_id, "".join(lines), "error.txt")
         self.client.set_tag(self.run_id, "sweeps.error", f"{type(error).__name__}: {error}"[:500])
         self.client.set_terminated(self.run_id, "FAILED")
+
+
+def find_trial_run(client: MlflowClient, sweep: dict, trial_id: str):
+    """The child run of `trial_id` under the sweep's parent run, or None."""
+    found = client.search_runs(
+        [sweep["experiment_id"]],
+        filter_string=f"tags.`mlflow.parentRunId` = '{sweep['parent_run_id']}' and tags.`{TRIAL_ID_TAG}` = '{trial_id}'",
+        max_results=1,
+    )
+    return found[0] if found else None
