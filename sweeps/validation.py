@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from search_spaces.data_formats import DATA_FORMATS
-from search_spaces.losses import GUIDE_MODEL, INNER_LOSS, LOSSES, losses_accepting, loss_parameter_names, swept_losses
+from search_spaces.losses import DEFAULT_INNER_LOSS, GUIDE_MODEL, INNER_LOSS, LOSSES, losses_accepting, loss_parameter_names, swept_losses
 from search_spaces.parameters import RUNNER_OWNED, settable_parameter_names, value_problem
 from sweeps.data.reshape import CannotReshape, reshape, reshape_problem
 from sweeps.config import SweepConfig
@@ -72,7 +72,10 @@ def check_conditions(config: SweepConfig, source: str) -> list[str]:
         for ref, allowed in (spec.when or {}).items():
             key = f"parameters.{name}.when.{ref}"
             other = config.parameters.get(ref)
-            if ref == name or (other is None and ref != "loss"):
+            if ref == name:
+                problems.append(problem(source, key, "must name another parameter, not the one it conditions", ref))
+                continue
+            if other is None and ref != "loss":
                 problems.append(problem(source, key, f"must name another parameter of the sweep{did_you_mean(ref, config.parameters)}", ref))
                 continue
             if ref in conditional:
@@ -92,7 +95,7 @@ def check_sampler(config: SweepConfig, source: str) -> list[str]:
     if config.sampler == "grid":
         continuous = [name for name, spec in config.parameters.items() if spec.distribution is not None]
         if continuous:
-            return [problem(source, "sampler", "grid needs `values` for every searched parameter; these have a distribution", continuous)]
+            return [problem(source, "sampler", "can be grid only when every searched parameter has `values`; these have a distribution", continuous)]
     return []
 
 
@@ -112,8 +115,10 @@ def training_formats(config: SweepConfig) -> dict[str, list[str]]:
     formats: dict[str, list[str]] = {}
     inner = config.parameters.get(INNER_LOSS)
     for loss_name in swept_losses(config.parameters):
-        trained = inner.candidate_values() if LOSSES[loss_name].wraps_a_loss and inner else (
-            ["MultipleNegativesRankingLoss"] if LOSSES[loss_name].wraps_a_loss else [loss_name])
+        if not LOSSES[loss_name].wraps_a_loss:
+            trained = [loss_name]
+        else:
+            trained = inner.candidate_values() if inner else [DEFAULT_INNER_LOSS]
         for name in trained:
             formats.setdefault(LOSSES[name].data_format, []).append(loss_name if name == loss_name else f"{loss_name}({name})")
     return formats

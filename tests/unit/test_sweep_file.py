@@ -96,6 +96,18 @@ BAD_CASES = [
     ("malformed yaml", "name: demo\nparameters: {base_model: [\n",
      "F: must be valid YAML (expected the node content, but found '<stream end>' at line 3, column 1), but got 'malformed YAML'"),
     ("not a mapping", "- a\n- b\n", "F: the sweep file must be a YAML mapping, but got 'list'"),
+    ("sampler without optuna", GOOD + "sampler: tpe\n", "F: `sampler` needs method='optuna', but got method='grid'"),
+    ("grace period not before the last evaluation", GOOD + "evaluations_per_trial: 2\nearly_terminate: {type: asha, grace_period: 2}\n",
+     "F: `early_terminate.grace_period < evaluations_per_trial` must hold (a trial is judged before it ends), but got (grace_period=2, evaluations_per_trial=2)"),
+    ("reduction factor with median", GOOD + "evaluations_per_trial: 4\nearly_terminate: {type: median, reduction_factor: 3}\n",
+     "F: `early_terminate`: `reduction_factor` applies to asha and hyperband, but got type='median'"),
+    ("min samples with asha", GOOD + "evaluations_per_trial: 4\nearly_terminate: {type: asha, min_samples_required: 3}\n",
+     "F: `early_terminate`: `min_samples_required` applies to median, but got type='asha'"),
+    ("unknown scheduler", GOOD + "early_terminate: {type: pbt}\n",
+     "F: `early_terminate.type` must be 'asha', 'hyperband' or 'median', but got 'pbt'"),
+    ("negative keep_models", GOOD + "keep_models: -1\n", "F: `keep_models` must be greater than or equal to 0, but got -1"),
+    ("alias with a space", GOOD + "promote: {alias: 'my champ'}\n",
+     "F: `promote.alias` must match pattern '^[A-Za-z0-9_-]{1,100}$', but got 'my champ'"),
 ]
 
 

@@ -41,6 +41,11 @@ CASES = [
      "F: `parameters.margin.when.loss` must list values that `parameters.loss` can take (['TripletLoss', 'MultipleNegativesRankingLoss']), but got ['CoSENTLos']"),
     ("when names no parameter", "  learning_rate: {values: [1e-5]}\n  warmup_ratio: {values: [0.1], when: {learning_rat: 1e-5}}\n",
      "F: `parameters.warmup_ratio.when.learning_rat` must name another parameter of the sweep (did you mean `learning_rate`?), but got 'learning_rat'"),
+    ("when on itself", "  learning_rate: {values: [1e-5], when: {learning_rate: 1e-5}}\n",
+     "F: `parameters.learning_rate.when.learning_rate` must name another parameter, not the one it conditions, but got 'learning_rate'"),
+    ("when on a conditional parameter", "  loss: {values: [TripletLoss, MultipleNegativesRankingLoss]}\n  warmup_ratio: {values: [0.1]}\n"
+     "  margin: {values: [1.0], when: {warmup_ratio: 0.1}}\n  scale: {values: [20.0], when: {margin: 1.0}}\n",
+     "F: `parameters.scale.when.margin` must name a parameter without its own `when`, but got 'margin'"),
     ("when on a distribution", "  learning_rate: {distribution: uniform, min: 1e-5, max: 1e-4}\n  warmup_ratio: {values: [0.1], when: {learning_rate: 1e-5}}\n",
      "F: `parameters.warmup_ratio.when.learning_rate` must name a parameter given by `value` or `values`, not a distribution, but got 'learning_rate'"),
     ("bad matryoshka dims", "  loss: {value: MatryoshkaLoss}\n  matryoshka_dims: {value: [384, 0]}\n",
@@ -151,3 +156,14 @@ def test_groups_let_triplet_and_scored_losses_train_and_the_reshape_is_said(tmp_
     assert sorted(set(formats["scored_pairs"]["score"])) == [0.0, 1.0]
     assert list(formats["pairs"]) == ["anchor", "positive"]
     assert any("TripletLoss train on (anchor, positive, negative) triplets: labelled -> triplets" in note for note in validated["reshaped"])
+
+
+def test_the_grid_sampler_needs_values_everywhere(tmp_path):
+    path = tmp_path / "sweep.yaml"
+    (tmp_path / "pairs.jsonl").write_text('{"anchor": "a", "positive": "b"}\n')
+    path.write_text("name: t\nmethod: optuna\nsampler: grid\ndata: {source: pairs.jsonl}\nparameters:\n"
+                    "  base_model: {value: all-MiniLM-L6-v2}\n  learning_rate: {distribution: uniform, min: 1e-5, max: 1e-4}\n")
+    with pytest.raises(SweepInputError) as caught:
+        validate_sweep(load_sweep_file(path), path)
+    assert caught.value.problems == [f"{path}: `sampler` can be grid only when every searched parameter has `values`; "
+                                     "these have a distribution, but got ['learning_rate']"]
