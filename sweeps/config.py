@@ -122,8 +122,44 @@ class MlflowConfig(StrictModel):
     experiment: str | None = None
 
 
+PRECISIONS = ("auto", "bf16", "fp16", "fp32")
+
+
 class ResourcesConfig(StrictModel):
-    cpus_per_trial: float | None = Field(default=None, gt=0)
+    """What one trial asks the cluster for. With `workers_per_trial` > 1 a trial is a Ray Train DDP run."""
+
+    workers_per_trial: int = Field(default=1, ge=1)
+    # None: one whole GPU per worker when the cluster has GPUs, else none. 0.25 packs 4 small trials on a GPU.
+    gpus_per_worker: float | None = Field(default=None, ge=0)
+    cpus_per_worker: float | None = Field(default=None, gt=0)
+    cpus_per_trial: float | None = Field(default=None, gt=0)  # the one-worker spelling of cpus_per_worker
+    precision: Literal[PRECISIONS] = "auto"  # auto: bf16 where the GPU has it, fp16 on older GPUs, fp32 on CPU
+
+    @model_validator(mode="after")
+    def _one_way_to_say_it(self) -> ResourcesConfig:
+        if self.cpus_per_trial is not None and self.cpus_per_worker is not None:
+            raise ValueError(
+                "give one of `cpus_per_trial` and `cpus_per_worker`, but got both "
+                f"(cpus_per_trial={self.cpus_per_trial:g}, cpus_per_worker={self.cpus_per_worker:g})"
+            )
+        if self.cpus_per_trial is not None and self.workers_per_trial > 1:
+            raise ValueError(
+                "`cpus_per_trial` is for one-worker trials; with workers_per_trial > 1 give `cpus_per_worker`, but got "
+                f"(workers_per_trial={self.workers_per_trial}, cpus_per_trial={self.cpus_per_trial:g})"
+            )
+        gpus = self.gpus_per_worker
+        if self.workers_per_trial > 1 and gpus is not None and 0 < gpus and gpus != int(gpus):
+            raise ValueError(
+                "`gpus_per_worker` must be a whole number when workers_per_trial > 1 (NCCL can't put two ranks of "
+                f"one trial on one GPU), but got (workers_per_trial={self.workers_per_trial}, gpus_per_worker={gpus:g})"
+            )
+        if self.precision in ("bf16", "fp16") and gpus == 0:
+            raise ValueError(f"`precision: {self.precision}` needs a GPU, but got gpus_per_worker=0")
+        return self
+
+    @property
+    def cpus(self) -> float | None:
+        return self.cpus_per_worker if self.cpus_per_worker is not None else self.cpus_per_trial
 
 
 class PromoteConfig(StrictModel):
@@ -160,12 +196,14 @@ class SweepConfig(StrictModel):
     evaluations_per_trial: int = Field(default=2, ge=1)
     metric: MetricConfig = Field(default_factory=MetricConfig)
     run_cap: int | None = Field(default=None, ge=1)
-    max_concurrent: int = Field(default=1, ge=1)
+    # None: as many trials at once as the cluster's resources fit (one on a CPU-only machine).
+    max_concurrent: int | None = Field(default=None, ge=1)
     seed: int = 42
     data: DataConfig
     parameters: dict[str, ParameterSpec]
     mlflow: MlflowConfig = Field(default_factory=MlflowConfig)
     resources: ResourcesConfig = Field(default_factory=ResourcesConfig)
+    # A folder every node sees (NFS on a cluster): Tune's state and each trial's best checkpoint live there.
     storage_path: str | None = None
     baselines: bool = True
     # Models of the top K trials are logged to MLflow; every other checkpoint is deleted.
@@ -195,6 +233,16 @@ class SweepConfig(StrictModel):
         if "base_model" not in self.parameters:
             raise ValueError("`parameters.base_model` is required, but got none")
         return self
+
+    @field_validator("storage_path")
+    @classmethod
+    def _a_folder(cls, path: str | None) -> str | None:
+        if path is not None and "://" in path:
+            raise ValueError(
+                "must be a folder that every node sees (object-store URIs are not supported: the driver reads each "
+                f"trial's best checkpoint from this folder), but got {path!r}"
+            )
+        return path
 
     @property
     def experiment_name(self) -> str:

@@ -19,7 +19,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("sweep_file", help="the sweep YAML (see grid.yaml)")
     parser.add_argument("--dry-run", action="store_true", help="validate everything (YAML, data, models) and print the trial plan; train nothing")
-    parser.add_argument("--address", default=os.environ.get("RAY_ADDRESS"), help="an existing Ray cluster (default: $RAY_ADDRESS, else a local one)")
+    parser.add_argument("--address", default=os.environ.get("RAY_ADDRESS"), help="an existing Ray cluster: HOST:PORT, or auto for one `ray start` began on this machine (default: $RAY_ADDRESS, else a fresh local one)")
     parser.add_argument("--verbose", action="store_true", help="show Ray's and the workers' own logs")
     return parser.parse_args(argv)
 
@@ -34,23 +34,31 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config, validated, plan = prepare(args.sweep_file, console)
     except SweepInputError as error:
-        for line in error.problems:
-            errors.print(f"error: {line}", highlight=False, markup=False, soft_wrap=True)
-        return EXIT_BAD_INPUT
+        return _refuse(errors, error)
     if args.dry_run:
         for line in plan.describe(config):
             console.print(line, highlight=False, markup=False)
         console.print("dry run: nothing trained, nothing logged", highlight=False)
         return 0
-    from sweeps.runner import run_sweep
+    from sweeps.runner import connect_cluster, run_sweep
 
     try:
-        rows = run_sweep(config, validated, plan, console, address=args.address, verbose=args.verbose)
+        resources = connect_cluster(config, args.sweep_file, args.address, args.verbose)
+    except SweepInputError as error:
+        return _refuse(errors, error)
+    try:
+        rows = run_sweep(config, validated, plan, console, resources)
     except KeyboardInterrupt:
         errors.print("interrupted: the sweep's MLflow runs are marked KILLED")
         return 130
     trials = [row for row in rows if row["role"] == "trial"]
     return 0 if trials and any(row["status"] == "FINISHED" for row in trials) else 1
+
+
+def _refuse(errors: Console, error) -> int:
+    for line in error.problems:
+        errors.print(f"error: {line}", highlight=False, markup=False, soft_wrap=True)
+    return EXIT_BAD_INPUT
 
 
 def prepare(sweep_file: str, console: Console):

@@ -37,7 +37,7 @@ class TrialPlan:
         stopping = ""
         if config.early_terminate is not None:
             stopping = f", early stopping: {config.early_terminate.type} (grace {config.early_terminate.grace_period} of {config.evaluations_per_trial} evaluations)"
-        lines = [f"method: {self.method}{sampler}, trials: {self.num_samples}, max concurrent: {config.max_concurrent}{stopping}",
+        lines = [f"method: {self.method}{sampler}, trials: {self.num_samples}, max concurrent: {config.max_concurrent or 'as the cluster fits'}{stopping}",
                  "search space:"]
         for name, spec in config.parameters.items():
             if spec.values is not None:
@@ -76,7 +76,7 @@ def plan_trials(config: SweepConfig) -> TrialPlan:
     return TrialPlan("optuna", config.run_cap, parameters)
 
 
-def search_algorithm(config: SweepConfig, plan: TrialPlan):
+def search_algorithm(config: SweepConfig, plan: TrialPlan, concurrency: int = 1):
     from ray.tune.search import ConcurrencyLimiter
 
     if config.method in ("grid", "random"):
@@ -88,4 +88,4 @@ def search_algorithm(config: SweepConfig, plan: TrialPlan):
 
         searcher = PruningOptunaSearch(space=OptunaSpace(plan.parameters), metric=config.metric.key, mode=config.metric.mode,
                                        sampler=build_sampler(config.sampler, config.seed, plan.parameters))
-    return ConcurrencyLimiter(searcher, max_concurrent=config.max_concurrent)
+    return ConcurrencyLimiter(searcher, max_concurrent=concurrency)

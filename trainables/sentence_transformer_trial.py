@@ -10,20 +10,22 @@ from search_spaces.parameters import is_training_argument
 from sweeps.data.reshape import reshape
 from sweeps.metrics import BEST_PREFIX, TEST_PREFIX, rename_evaluator_metrics
 from trainables.checkpoint import BestCheckpoint
+from trainables.precision import precision_arguments, worker_precision
 from trainables.trial_run import TrialRun
 
 EVALUATIONS_PER_TRIAL = 2
 
 
 def training_arguments(hyperparameters: dict, train_rows: int, loss_name: str, output_dir: str, seed: int,
-                       evaluations: int = EVALUATIONS_PER_TRIAL) -> dict:
+                       evaluations: int = EVALUATIONS_PER_TRIAL, world_size: int = 1, precision: str = "fp32",
+                       use_gpu: bool = False) -> dict:
     """The TrainingArguments a trial uses: the sweep's choices plus what the runner owns."""
     arguments = {k: v for k, v in hyperparameters.items() if is_training_argument(k)}
     batch_size = arguments.get("per_device_train_batch_size", 8)
     epochs = arguments.get("num_train_epochs", 1)
     total_steps = arguments.get("max_steps", -1)
     if total_steps is None or total_steps <= 0:
-        total_steps = math.ceil(train_rows / batch_size) * math.ceil(epochs)
+        total_steps = math.ceil(train_rows / (batch_size * world_size)) * math.ceil(epochs)
     arguments.setdefault("num_train_epochs", epochs)
     arguments.setdefault("per_device_train_batch_size", batch_size)
     arguments.setdefault("eval_steps", max(1, math.ceil(total_steps / evaluations)))
@@ -37,9 +39,14 @@ def training_arguments(hyperparameters: dict, train_rows: int, loss_name: str, o
         save_strategy="no",
         report_to="none",
         disable_tqdm=True,
-        use_cpu=not _cuda_available(),
+        use_cpu=not use_gpu,
+        **precision_arguments(precision),
     )
     return arguments
+
+
+def effective_batch_size(arguments: dict, world_size: int) -> int:
+    return int(arguments["per_device_train_batch_size"]) * world_size * int(arguments.get("gradient_accumulation_steps", 1))
 
 
 def train_sentence_transformer(config: dict, data: dict, sweep: dict) -> None:
@@ -48,15 +55,21 @@ def train_sentence_transformer(config: dict, data: dict, sweep: dict) -> None:
     context = tune.get_context()
     trial_id, trial_name = context.get_trial_id(), context.get_trial_name()
     run = TrialRun(sweep, trial_id, trial_name)
+    run.set_tags({"sweeps.node_id": _node_id()})
     try:
-        _train(config, data, sweep, run, context.get_trial_dir(), tune.report)
+        if sweep["resources"]["workers"] > 1:
+            from trainables.distributed_trial import fit_distributed_trial
+
+            fit_distributed_trial(config, data, sweep, trial_id, trial_name)
+        else:
+            _train(config, data, sweep, run, context.get_trial_dir(), tune.report)
     except SystemExit as exit_request:
         # tune.report raises SystemExit(0) when a scheduler stops this trial; the driver records that.
-        if exit_request.code not in (0, None) and not run.finished:
+        if exit_request.code not in (0, None) and not run.closed():
             run.fail(exit_request)
         raise
     except BaseException as error:
-        if not run.finished:
+        if not run.closed():
             run.fail(error)
         raise
 
@@ -69,7 +82,10 @@ def training_rows(data: dict, config: dict, seed: int) -> dict[str, list]:
     return reshape(data["train"], data_format, seed)[0]
 
 
-def _train(config: dict, data: dict, sweep: dict, run: TrialRun, trial_dir: str, report) -> None:
+def _train(config: dict, data: dict, sweep: dict, run: TrialRun | None, trial_dir: str, report,
+           rank: int = 0, world_size: int = 1) -> None:
+    """Train one trial on this process. With several ranks, every rank trains and reports; rank 0 alone
+    (the one holding `run`) logs, keeps the best checkpoint and tests it."""
     import torch
     from datasets import Dataset
     from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer, SentenceTransformerTrainingArguments
@@ -78,29 +94,40 @@ def _train(config: dict, data: dict, sweep: dict, run: TrialRun, trial_dir: str,
     from sweeps.data.evaluators import build_evaluator, evaluate
     from trainables.reporting import EvaluationReporter
 
+    main = rank == 0
     if sweep.get("threads"):
         torch.set_num_threads(int(sweep["threads"]))
     loss_name = config.get("loss", DEFAULT_LOSS)
     hyperparameters = {**config, "loss": loss_name}
-    run.log_params(hyperparameters)
-    run.set_tags({"sweeps.base_model_path": sweep["models"][config["base_model"]], "sweeps.data_fingerprint": data["fingerprint"]})
+    resources = sweep.get("resources", {})
+    # A trial that asked for no GPU stays off it, even where one is visible: another trial may hold it.
+    use_gpu = _cuda_available() and resources.get("gpus_per_worker", 1) > 0
+    precision = worker_precision(resources.get("precision", "auto"), use_gpu)
+    workers = _worker_processes(world_size)
 
-    device = "cuda" if _cuda_available() else "cpu"
+    device = "cuda" if use_gpu else "cpu"
     model = SentenceTransformer(sweep["models"][config["base_model"]], device=device)
     if "max_seq_length" in config:
         model.max_seq_length = int(config["max_seq_length"])
     train_dataset = Dataset.from_dict(training_rows(data, config, sweep["seed"]))
     evaluations = int(sweep.get("evaluations_per_trial", EVALUATIONS_PER_TRIAL))
     arguments = training_arguments(hyperparameters, len(train_dataset), training_loss(hyperparameters),
-                                   os.path.join(trial_dir, "hf"), sweep["seed"], evaluations)
+                                   os.path.join(trial_dir, "hf"), sweep["seed"], evaluations, world_size, precision, use_gpu)
+    if main:
+        run.log_params({**hyperparameters, "world_size": world_size, "precision": precision,
+                        "effective_batch_size": effective_batch_size(arguments, world_size)})
+        run.set_tags({"sweeps.base_model_path": sweep["models"][config["base_model"]], "sweeps.data_fingerprint": data["fingerprint"],
+                      "sweeps.worker_processes": ", ".join(workers)})
     eval_evaluator = build_evaluator(data["eval"])
     # Outside the trial's working folder, which Ray copies to storage: one copy, owned by the driver.
-    folder = os.path.join(sweep["checkpoint_root"], run.trial_id) if sweep.get("checkpoint_root") else os.path.join(trial_dir, "best_model")
+    trial_key = run.trial_id if main else "rank"
+    folder = os.path.join(sweep["checkpoint_root"], trial_key) if sweep.get("checkpoint_root") else os.path.join(trial_dir, "best_model")
     checkpoint = BestCheckpoint(folder, sweep.get("metric_key", "ndcg_at_10"), sweep.get("mode", "max"))
 
     def publish(metrics: dict, step: int, evaluation: int, last: bool) -> None:
-        run.log_metrics(metrics, step)
-        checkpoint.consider(model, metrics, step)
+        if main:
+            run.log_metrics(metrics, step)
+            checkpoint.consider(model, metrics, step)
         if not last:  # the last evaluation goes to Tune with the test metrics, in the final report
             report({**metrics, "step": step, "evaluation": evaluation, "checkpoint_dir": checkpoint.folder})
 
@@ -114,9 +141,13 @@ def _train(config: dict, data: dict, sweep: dict, run: TrialRun, trial_dir: str,
         callbacks=[reporter],
     )
     trainer.remove_callback(PrinterCallback)
-    trainer.train()
+    throughput = trainer.train().metrics.get("train_samples_per_second")
     step = trainer.state.global_step
     evaluation = len(reporter.evaluated_steps)
+    if not main:
+        # The other ranks only meet rank 0 at its final report (a barrier); what they send is dropped.
+        report({"step": step, "evaluation": evaluation, "final": True})
+        return
     if reporter.evaluated_steps and reporter.evaluated_steps[-1] == step:
         final = reporter.last_metrics
     else:
@@ -130,12 +161,33 @@ def _train(config: dict, data: dict, sweep: dict, run: TrialRun, trial_dir: str,
     kept = model if checkpoint.step in (None, step) else SentenceTransformer(checkpoint.folder, device=device)
     best = {BEST_PREFIX + key: value for key, value in checkpoint.metrics.items() if key != "train_loss"}
     test = evaluate(kept, data["test"], prefix=TEST_PREFIX)
-    run.log_metrics({**best, **test}, step)
+    speed = {"train_samples_per_second": throughput} if throughput else {}
+    run.log_metrics({**best, **test, **speed}, step)
     run.set_tags({"sweeps.best_step": checkpoint.step})
     # Closed before the final report: a scheduler may end the process as soon as it sees it.
     run.finish()
-    report({**checkpoint.metrics, **best, **test, "step": step, "evaluation": evaluation, "best_step": checkpoint.step,
+    report({**checkpoint.metrics, **best, **test, **speed, "step": step, "evaluation": evaluation, "best_step": checkpoint.step,
             "checkpoint_dir": checkpoint.folder, "final": True})
+
+
+def _worker_processes(world_size: int) -> list[str]:
+    """host:pid of every rank, gathered over the process group: the trial's record that DDP really ran."""
+    import socket
+
+    me = f"{socket.gethostname()}:{os.getpid()}"
+    if world_size == 1:
+        return [me]
+    import torch.distributed as dist
+
+    gathered: list = [None] * world_size
+    dist.all_gather_object(gathered, me)
+    return gathered
+
+
+def _node_id() -> str:
+    import ray
+
+    return ray.get_runtime_context().get_node_id()
 
 
 def _cuda_available() -> bool:

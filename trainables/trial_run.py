@@ -47,6 +47,10 @@ class TrialRun:
         self.client.set_terminated(self.run_id, "FINISHED")
         self.finished = True
 
+    def closed(self) -> bool:
+        """Asked of the store: in a distributed trial, rank 0 closes the run from another process."""
+        return self.finished or self.client.get_run(self.run_id).info.status != "RUNNING"
+
     def fail(self, error: BaseException) -> None:
         lines = traceback.format_exception(error)
         self.client.log_text(self.run_id, "".join(lines), "error.txt")

@@ -120,7 +120,7 @@ def test_dry_run_description_shows_space_and_first_optuna_suggestions(tmp_path):
                    "  loss: {values: [MultipleNegativesRankingLoss, TripletLoss]}\n  margin: {values: [1.0, 5.0]}\n"
                    "  learning_rate: {distribution: log_uniform_values, min: 1e-5, max: 1e-3}\n")
     lines = plan_trials(config).describe(config)
-    assert lines[0] == "method: optuna (tpe sampler), trials: 6, max concurrent: 1"
+    assert lines[0] == "method: optuna (tpe sampler), trials: 6, max concurrent: as the cluster fits"
     assert "  learning_rate: log_uniform_values(1e-05, 0.001)" in lines
     assert lines.index("first suggestions (5 of 6):") == len(lines) - 6
     assert lines == plan_trials(config).describe(config)  # seeded: the same suggestions every time

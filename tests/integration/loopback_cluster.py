@@ -1,0 +1,84 @@
+"""Two Ray nodes and an MLflow server on 127.0.0.1, as separate processes: a cluster in miniature."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def cluster_env() -> dict:
+    # A token of our own: Ray 2.60 turns token authentication on, and every node and driver must show it.
+    return {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": uuid.uuid4().hex,
+            "HF_HUB_OFFLINE": "1", "MLFLOW_DISABLE_TELEMETRY": "true"}
+
+
+def wait_until(check, what: str, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(1)
+    raise TimeoutError(f"{what} not ready after {timeout:.0f} s")
+
+
+def alive_nodes(address: str, env: dict) -> int:
+    probe = "import ray; ray.init(address=%r, logging_level='ERROR'); print(sum(n['Alive'] for n in ray.nodes()))" % address
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60)
+    return int(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 and done.stdout.strip() else 0
+
+
+def server_up(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@contextmanager
+def loopback_cluster(workdir: Path, cpus_per_node: int = 1):
+    """Yields (ray address, MLflow server URL, env for drivers). Every process is stopped on the way out."""
+    env = cluster_env()
+    address = f"127.0.0.1:{free_port()}"
+    mlflow_url = f"http://127.0.0.1:{free_port()}"
+    common = ["--node-ip-address=127.0.0.1", f"--num-cpus={cpus_per_node}", "--block"]
+    processes = []
+    logs = []
+
+    def start(name, command):
+        log = open(workdir / f"{name}.log", "w")
+        logs.append(log)
+        processes.append(subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir))
+
+    try:
+        start("head", [BIN / "ray", "start", "--head", f"--port={address.rsplit(':', 1)[1]}", "--include-dashboard=false", *common])
+        wait_until(lambda: alive_nodes(address, env) == 1, "the Ray head")
+        start("node2", [BIN / "ray", "start", f"--address={address}", *common])
+        start("mlflow", [BIN / "mlflow", "server", "--host", "127.0.0.1", "--port", mlflow_url.rsplit(":", 1)[1],
+                         "--backend-store-uri", f"sqlite:///{workdir / 'server.db'}", "--artifacts-destination", str(workdir / "server-artifacts")])
+        wait_until(lambda: alive_nodes(address, env) == 2, "the second Ray node")
+        wait_until(lambda: server_up(mlflow_url), "the MLflow server")
+        yield address, mlflow_url, env
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for log in logs:
+            log.close()

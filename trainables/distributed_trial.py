@@ -1,0 +1,44 @@
+"""A trial of several workers: the Tune trial fits a Ray Train TorchTrainer whose workers each run the trainer.
+
+HF Trainer/accelerate does the data-parallel part over the process group Ray Train sets up (NCCL on GPU,
+gloo on CPU). Hyperparameters were sampled once, by Tune, for the whole trial. Every rank trains and calls
+`ray.train.report` (a barrier), but only rank 0 logs to MLflow, keeps the checkpoint, and its metrics
+reach Tune through TuneReportCallback.
+"""
+
+from __future__ import annotations
+
+import tempfile
+
+
+def fit_distributed_trial(config: dict, data: dict, sweep: dict, trial_id: str, trial_name: str) -> None:
+    from ray.train import RunConfig, ScalingConfig
+    from ray.train.torch import TorchConfig, TorchTrainer
+    from ray.tune.integration.ray_train import TuneReportCallback
+
+    resources = sweep["resources"]
+    gpus = resources["gpus_per_worker"]
+    per_worker = {"CPU": resources["cpus_per_worker"], **({"GPU": gpus} if gpus else {})}
+    trainer = TorchTrainer(
+        train_worker,
+        train_loop_config={"config": config, "data": data, "sweep": sweep, "trial_id": trial_id, "trial_name": trial_name},
+        scaling_config=ScalingConfig(num_workers=resources["workers"], use_gpu=bool(gpus), resources_per_worker=per_worker),
+        torch_config=TorchConfig(backend="nccl" if gpus else "gloo"),
+        run_config=RunConfig(name=trial_id, storage_path=sweep["train_storage"], callbacks=[TuneReportCallback()]),
+    )
+    trainer.fit()
+
+
+def train_worker(loop_config: dict) -> None:
+    import ray.train
+
+    from trainables.sentence_transformer_trial import _train
+    from trainables.trial_run import TrialRun
+
+    context = ray.train.get_context()
+    rank, world_size = context.get_world_rank(), context.get_world_size()
+    sweep = loop_config["sweep"]
+    run = TrialRun(sweep, loop_config["trial_id"], loop_config["trial_name"]) if rank == 0 else None
+    # HF's output folder holds only evaluator CSVs here (the best checkpoint has its own place): node-local scratch.
+    with tempfile.TemporaryDirectory(prefix=f"{loop_config['trial_id']}-rank{rank}-") as scratch:
+        _train(loop_config["config"], loop_config["data"], sweep, run, scratch, ray.train.report, rank=rank, world_size=world_size)
