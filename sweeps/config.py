@@ -198,6 +198,8 @@ class SweepConfig(StrictModel):
     run_cap: int | None = Field(default=None, ge=1)
     # None: as many trials at once as the cluster's resources fit (one on a CPU-only machine).
     max_concurrent: int | None = Field(default=None, ge=1)
+    # A trial that raises is restarted this many times, from its last evaluation, before it is FAILED.
+    max_failures: int = Field(default=1, ge=0)
     seed: int = 42
     data: DataConfig
     parameters: dict[str, ParameterSpec]

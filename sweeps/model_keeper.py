@@ -6,19 +6,25 @@ Runs on the driver as a Tune callback; checkpoints of trials that are still runn
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import tempfile
 
 from ray.tune import Callback
 
+from sweeps.disk_use import folder_size
+from trainables.trial_run import TRIAL_ID_TAG
+
 MODEL_ARTIFACT = "model"
 MODEL_LOGGED_TAG = "sweeps.model_logged"
 
 
 class ModelKeeper(Callback):
-    def __init__(self, keep: int, metric_key: str, mode: str):
+    def __init__(self, keep: int, metric_key: str, mode: str, checkpoint_root: str | None = None):
         self.keep = keep
+        self.checkpoint_root = checkpoint_root
+        self.peak_bytes = 0  # the most the checkpoints held on disk, sampled as trials end
         self.metric_key = metric_key
         self.mode = mode
         self.folders: dict[str, str] = {}  # trial id -> its checkpoint folder
@@ -35,13 +41,29 @@ class ModelKeeper(Callback):
     def on_trial_complete(self, iteration, trials, trial, **info):
         self.running.discard(trial.trial_id)
         last = trial.last_result or {}
-        if last.get("final") and last.get(self.metric_key) is not None:
-            self.finished[trial.trial_id] = float(last[self.metric_key])
+        value = last.get(self.metric_key)
+        if last.get("final") and not last.get("outcome") and value is not None and math.isfinite(value):
+            self.finished[trial.trial_id] = float(value)
+        self._measure()
         self._prune()
+
+    def remember(self, children: list, checkpoint_root: str) -> None:
+        """On a resumed sweep: the trials that finished before the interruption, from MLflow."""
+        for run in children:
+            trial_id = run.data.tags.get(TRIAL_ID_TAG)
+            value = run.data.metrics.get(self.metric_key)
+            if trial_id and run.info.status == "FINISHED" and value is not None:
+                self.finished[trial_id] = value
+                if os.path.isdir(os.path.join(checkpoint_root, trial_id)):
+                    self.folders[trial_id] = os.path.join(checkpoint_root, trial_id)
 
     def on_trial_error(self, iteration, trials, trial, **info):
         self.running.discard(trial.trial_id)
         self._prune()
+
+    def _measure(self) -> None:
+        if self.checkpoint_root:
+            self.peak_bytes = max(self.peak_bytes, folder_size(self.checkpoint_root))
 
     def kept(self) -> list[str]:
         """Trial ids whose models are kept, best first."""
@@ -59,8 +81,6 @@ class ModelKeeper(Callback):
         """Log each kept checkpoint to its trial's MLflow run, then delete every checkpoint folder."""
         import mlflow.sentence_transformers
         from sentence_transformers import SentenceTransformer
-
-        from trainables.trial_run import TRIAL_ID_TAG
 
         runs = {run.data.tags.get(TRIAL_ID_TAG): run for run in sweep_run.children()}
         for trial_id in self.kept():
@@ -80,6 +100,10 @@ class ModelKeeper(Callback):
                 sweep_run.client.log_artifacts(run.info.run_id, target, MODEL_ARTIFACT)
             sweep_run.client.set_tag(run.info.run_id, MODEL_LOGGED_TAG, "true")
             say(f"model: logged {run.info.run_name} ({self.metric_key}={self.finished[trial_id]:.4f}) as runs:/{run.info.run_id}/{MODEL_ARTIFACT}")
+        self._measure()
+        # Best models and resume states alike: the sweep finished, nothing is left to resume.
         for folder in self.folders.values():
             shutil.rmtree(folder, ignore_errors=True)
         self.folders.clear()
+        if self.checkpoint_root:
+            shutil.rmtree(self.checkpoint_root, ignore_errors=True)

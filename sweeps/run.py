@@ -20,6 +20,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("sweep_file", help="the sweep YAML (see grid.yaml)")
     parser.add_argument("--dry-run", action="store_true", help="validate everything (YAML, data, models) and print the trial plan; train nothing")
     parser.add_argument("--address", default=os.environ.get("RAY_ADDRESS"), help="an existing Ray cluster: HOST:PORT, or auto for one `ray start` began on this machine (default: $RAY_ADDRESS, else a fresh local one)")
+    parser.add_argument("--resume", action="store_true",
+                        help="carry on with the latest unfinished sweep of this name: same parent run, finished trials kept, "
+                             "interrupted ones restarted from their last evaluation")
     parser.add_argument("--verbose", action="store_true", help="show Ray's and the workers' own logs")
     return parser.parse_args(argv)
 
@@ -43,16 +46,31 @@ def main(argv: list[str] | None = None) -> int:
     from sweeps.runner import connect_cluster, run_sweep
 
     try:
+        resume_run_id = resumable(config, args.sweep_file) if args.resume else None
         resources = connect_cluster(config, args.sweep_file, args.address, args.verbose)
     except SweepInputError as error:
         return _refuse(errors, error)
     try:
-        rows = run_sweep(config, validated, plan, console, resources)
+        rows = run_sweep(config, validated, plan, console, resources, resume_run_id)
     except KeyboardInterrupt:
         errors.print("interrupted: the sweep's MLflow runs are marked KILLED")
         return 130
     trials = [row for row in rows if row["role"] == "trial"]
     return 0 if trials and any(row["status"] == "FINISHED" for row in trials) else 1
+
+
+def resumable(config, sweep_file: str) -> str:
+    from pathlib import Path
+
+    from sweeps.errors import SweepInputError, problem
+    from sweeps.tracking import resumable_sweep
+
+    run_id = resumable_sweep(config.mlflow.tracking_uri, config.experiment_name, config.name, sweep_file)
+    state = Path(config.storage_path or "ray_results").expanduser().resolve() / f"{config.name}-{run_id[:8]}"
+    if not state.is_dir():
+        raise SweepInputError([problem(sweep_file, "storage_path", f"must hold the interrupted sweep's state ({state.name}) for --resume, "
+                                       "run from the same folder as before", str(state.parent))])
+    return run_id
 
 
 def _refuse(errors: Console, error) -> int:

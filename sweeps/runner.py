@@ -17,7 +17,9 @@ from sweeps.leaderboard import leaderboard_rows, print_leaderboard
 from sweeps.metrics import ranking_key
 from sweeps.model_keeper import ModelKeeper
 from sweeps.progress import SweepProgress
+from sweeps.disk_use import folder_size, human
 from sweeps.tracking import SweepRun, absolute_tracking_uri, redact_uri
+from trainables.trial_run import ROLE_TAG
 from sweeps.trial_resources import TrialResources, check_tracking_reaches_every_node, plan_resources
 from sweeps.trial_plan import TrialPlan, search_algorithm
 
@@ -36,57 +38,50 @@ def connect_cluster(config: SweepConfig, source: str, address: str | None = None
     return plan_resources(config.resources, config.max_concurrent, ray.cluster_resources(), source)
 
 
-def run_sweep(config: SweepConfig, validated: dict, plan: TrialPlan, console: Console, resources: TrialResources) -> list[dict]:
-    from ray import tune
-
-    from trainables.sentence_transformer_trial import train_sentence_transformer
-
+def run_sweep(config: SweepConfig, validated: dict, plan: TrialPlan, console: Console, resources: TrialResources,
+              resume_run_id: str | None = None) -> list[dict]:
+    """Run the sweep, or carry on with the unfinished one whose parent run is `resume_run_id`."""
     data = validated["data"]
-    sweep_run = SweepRun(config.mlflow.tracking_uri, config.experiment_name, config.name)
+    say = lambda text: console.print(text, highlight=False, soft_wrap=True)  # noqa: E731
+    sweep_run = SweepRun(config.mlflow.tracking_uri, config.experiment_name, config.name, resume_run_id)
     status = "FAILED"
     try:
-        sweep_run.log_params({
-            "method": config.method, "metric": config.metric.key, "goal": config.metric.goal, "seed": config.seed,
-            "planned_trials": plan.num_samples, "data_source": data["origin"], "data_fingerprint": data["fingerprint"],
-            "train_rows": len(data["train"]["anchor"]), "workers_per_trial": resources.workers,
-            "cpus_per_worker": resources.cpus_per_worker, "gpus_per_worker": resources.gpus_per_worker,
-        })
-        sweep_run.set_tags({"sweeps.metric": config.metric.key, "sweeps.goal": config.metric.goal,
-                            "sweeps.registered_model": config.registered_model, "sweeps.alias": config.promote.alias})
-        if config.baselines:
-            log_baselines(sweep_run.context(), data, validated["models"], lambda text: console.print(text, highlight=False))
+        if resume_run_id is None:
+            sweep_run.log_params({
+                "method": config.method, "metric": config.metric.key, "goal": config.metric.goal, "seed": config.seed,
+                "planned_trials": plan.num_samples, "data_source": data["origin"], "data_fingerprint": data["fingerprint"],
+                "train_rows": len(data["train"]["anchor"]), "workers_per_trial": resources.workers,
+                "cpus_per_worker": resources.cpus_per_worker, "gpus_per_worker": resources.gpus_per_worker,
+                "max_failures": config.max_failures,
+            })
+            sweep_run.set_tags({"sweeps.metric": config.metric.key, "sweeps.goal": config.metric.goal,
+                                "sweeps.registered_model": config.registered_model, "sweeps.alias": config.promote.alias})
+        if config.baselines and not any(child.data.tags.get(ROLE_TAG) == "baseline" for child in sweep_run.children()):
+            log_baselines(sweep_run.context(), data, validated["models"], say)
         storage = Path(config.storage_path or "ray_results").expanduser().resolve()
-        experiment_dir_name = f"{config.name}-{sweep_run.run_id[:8]}"
-        sweep = {**sweep_run.context(), "checkpoint_root": str(storage / experiment_dir_name / "checkpoints"),
-                 "train_storage": str(storage / experiment_dir_name / "train"), "seed": config.seed,
+        experiment_dir = storage / f"{config.name}-{sweep_run.run_id[:8]}"
+        sweep = {**sweep_run.context(), "checkpoint_root": str(experiment_dir / "checkpoints"),
+                 "train_storage": str(experiment_dir / "train"), "seed": config.seed,
                  "models": {**validated.get("guide_models", {}), **validated["models"]},
                  "threads": max(1, int(resources.cpus_per_worker)), "evaluations_per_trial": config.evaluations_per_trial,
                  "metric_key": config.metric.key, "mode": config.metric.mode, "resources": resources.to_dict()}
-        scheduler = build_scheduler(config)
-        keeper = ModelKeeper(config.keep_models, ranking_key(config.metric.key), config.metric.mode)
+        keeper = ModelKeeper(config.keep_models, ranking_key(config.metric.key), config.metric.mode, sweep["checkpoint_root"])
         callbacks = [SweepProgress(console, plan.num_samples, config.metric.key), keeper]
-        if scheduler is not None:
+        if config.early_terminate is not None:
             callbacks.append(StoppedTrialRecorder(sweep, config.early_terminate.type))
-        trainable = tune.with_resources(
-            tune.with_parameters(train_sentence_transformer, data=data, sweep=sweep), resources.tune_request()
-        )
-        tuner = tune.Tuner(
-            trainable,
-            tune_config=tune.TuneConfig(
-                metric=config.metric.key, mode=config.metric.mode, search_alg=search_algorithm(config, plan, resources.concurrency),
-                scheduler=scheduler, num_samples=plan.num_samples,
-                reuse_actors=True,
-                trial_name_creator=lambda trial: f"{config.name}-{trial.trial_id.rsplit('_', 1)[-1]}",
-            ),
-            run_config=tune.RunConfig(
-                name=experiment_dir_name, storage_path=str(storage), verbose=0,
-                callbacks=callbacks,
-            ),
-        )
-        console.print(f"sweep {config.name!r}: {plan.num_samples} trials, {resources.describe()}; MLflow parent run {sweep_run.run_id}", highlight=False)
+        if resume_run_id is None:
+            tuner = _new_tuner(config, plan, resources, data, sweep, experiment_dir, callbacks)
+        else:
+            keeper.remember(sweep_run.children(), sweep["checkpoint_root"])
+            tuner = _restored_tuner(resources, data, sweep, experiment_dir, callbacks)
+        verb = "resuming" if resume_run_id else "sweep"
+        say(f"{verb} {config.name!r}: {plan.num_samples} trials, {resources.describe()}, up to {config.max_failures} retries each; "
+            f"MLflow parent run {sweep_run.run_id}")
         results = tuner.fit()
-        keeper.log_kept_models(sweep_run, list(data["eval"]["queries"].values())[:3], lambda text: console.print(text, highlight=False))
-        log_search_report(sweep_run, results, config, plan, lambda text: console.print(text, highlight=False))
+        keeper.log_kept_models(sweep_run, list(data["eval"]["queries"].values())[:3], say)
+        log_search_report(sweep_run, results, config, plan, say)
+        say(f"disk: checkpoints peaked at {human(keeper.peak_bytes)} (each trial's best model and resume state; deleted now), "
+            f"{human(folder_size(str(experiment_dir)))} left in {experiment_dir}")
         status = "FINISHED"
     except KeyboardInterrupt:
         status = "KILLED"
@@ -95,8 +90,51 @@ def run_sweep(config: SweepConfig, validated: dict, plan: TrialPlan, console: Co
         sweep_run.close(status)
     rows = leaderboard_rows(sweep_run.children(), config.metric.key, config.metric.mode)
     print_leaderboard(console, rows, config.metric.key)
-    console.print(f"MLflow: {_where_to_look(config.mlflow.tracking_uri, sweep_run)}  (experiment {config.experiment_name!r}, parent run {sweep_run.run_id})", highlight=False, soft_wrap=True)
+    say(f"MLflow: {_where_to_look(config.mlflow.tracking_uri, sweep_run)}  (experiment {config.experiment_name!r}, parent run {sweep_run.run_id})")
     return rows
+
+
+def _trainable(resources: TrialResources, data: dict, sweep: dict):
+    from ray import tune
+
+    from trainables.sentence_transformer_trial import train_sentence_transformer
+
+    return tune.with_resources(tune.with_parameters(train_sentence_transformer, data=data, sweep=sweep), resources.tune_request())
+
+
+def _new_tuner(config: SweepConfig, plan: TrialPlan, resources: TrialResources, data: dict, sweep: dict, experiment_dir: Path, callbacks: list):
+    from ray import tune
+
+    # Tune saves the experiment's state at most every 10 s by default; a driver killed in that window
+    # would come back without its newest trials. The state is a few KB per trial.
+    os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "1")
+
+    return tune.Tuner(
+        _trainable(resources, data, sweep),
+        tune_config=tune.TuneConfig(
+            metric=config.metric.key, mode=config.metric.mode, search_alg=search_algorithm(config, plan, resources.concurrency),
+            scheduler=build_scheduler(config), num_samples=plan.num_samples,
+            reuse_actors=True,  # a trial after the first skips the worker start and the torch import
+            trial_name_creator=lambda trial: f"{config.name}-{trial.trial_id.rsplit('_', 1)[-1]}",
+        ),
+        run_config=tune.RunConfig(
+            name=experiment_dir.name, storage_path=str(experiment_dir.parent), verbose=0, callbacks=callbacks,
+            # A failed trial restarts in the same child run, from its own resume checkpoint.
+            failure_config=tune.FailureConfig(max_failures=config.max_failures),
+        ),
+    )
+
+
+def _restored_tuner(resources: TrialResources, data: dict, sweep: dict, experiment_dir: Path, callbacks: list):
+    """Tune's restore: finished trials stay finished, the others restart (and pick up their own resume checkpoints)."""
+    from ray import tune
+
+    os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "1")
+    tuner = tune.Tuner.restore(str(experiment_dir), trainable=_trainable(resources, data, sweep),
+                               resume_unfinished=True, resume_errored=True)
+    # Tune restores the callbacks it pickled; ours hold this process's console and the keeper's record.
+    tuner._local_tuner.get_run_config().callbacks = callbacks
+    return tuner
 
 
 def _quiet_ray_logs(verbose: bool) -> None:

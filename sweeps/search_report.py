@@ -35,7 +35,7 @@ def study_from_results(results, plan, metric_key: str, mode: str):
             for evaluation, value in zip(frame["evaluation"], frame[metric_key]):
                 if value == value and evaluation == evaluation:  # NaN-safe
                     intermediate[int(evaluation)] = float(value)
-        if result.error is not None:
+        if result.error is not None or metrics.get("outcome"):  # raised, or stopped for a NaN loss
             state, value = TrialState.FAIL, None
         elif metrics.get("final") and metrics.get(metric_key) is not None:
             state, value = TrialState.COMPLETE, float(metrics[metric_key])

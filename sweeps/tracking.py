@@ -50,12 +50,16 @@ def absolute_tracking_uri(uri: str) -> str:
 
 
 class SweepRun:
-    def __init__(self, tracking_uri: str, experiment: str, name: str):
+    def __init__(self, tracking_uri: str, experiment: str, name: str, resume_run_id: str | None = None):
         self.tracking_uri = absolute_tracking_uri(tracking_uri)
         self.client = MlflowClient(self.tracking_uri)
         found = self.client.get_experiment_by_name(experiment)
         self.experiment_id = found.experiment_id if found else self.client.create_experiment(experiment)
-        self.run_id = self.client.create_run(self.experiment_id, run_name=name, tags={ROLE_TAG: SWEEP_ROLE}).info.run_id
+        if resume_run_id:  # the same parent run carries on
+            self.client.update_run(resume_run_id, status="RUNNING")
+            self.run_id = resume_run_id
+        else:
+            self.run_id = self.client.create_run(self.experiment_id, run_name=name, tags={ROLE_TAG: SWEEP_ROLE}).info.run_id
         self.name = name
 
     def context(self) -> dict:
@@ -79,3 +83,19 @@ class SweepRun:
                 self.client.set_tag(child.info.run_id, "sweeps.error", "the trial's worker ended without closing its run")
                 self.client.set_terminated(child.info.run_id, leftover)
         self.client.set_terminated(self.run_id, status)
+
+
+def resumable_sweep(tracking_uri: str, experiment: str, name: str, source: str) -> str:
+    """The parent run id of the latest sweep named `name` that did not finish; one clear line when there is none."""
+    client = MlflowClient(absolute_tracking_uri(tracking_uri))
+    found = client.get_experiment_by_name(experiment)
+    runs = [] if found is None else client.search_runs(
+        [found.experiment_id], filter_string=f"tags.`{ROLE_TAG}` = '{SWEEP_ROLE}' and attributes.run_name = '{name}'",
+        order_by=["attributes.start_time DESC"], max_results=1)
+    if not runs:
+        raise SweepInputError([problem(source, "name", f"--resume needs an earlier sweep of this name in experiment {experiment!r}", name)])
+    latest = runs[0]
+    if latest.info.status == "FINISHED":
+        raise SweepInputError([problem(source, "name", f"--resume needs an unfinished sweep, but the latest one (parent run {latest.info.run_id}) FINISHED; "
+                                       "run without --resume to start a new one", name)])
+    return latest.info.run_id

@@ -5,7 +5,11 @@ Only one checkpoint per trial ever exists, so a trial's disk use is one model wh
 
 from __future__ import annotations
 
+import json
 import math
+import os
+
+STATE_FILE = "sweeps_best.json"
 
 
 class BestCheckpoint:
@@ -15,6 +19,12 @@ class BestCheckpoint:
         self.mode = mode
         self.metrics: dict[str, float] = {}
         self.step: int | None = None
+        # A restarted trial (retry, or a resumed sweep) carries on from the best it had kept.
+        state = os.path.join(folder, STATE_FILE)
+        if os.path.exists(state):
+            with open(state) as handle:
+                saved = json.load(handle)
+            self.metrics, self.step = saved["metrics"], saved["step"]
 
     def better(self, value: float) -> bool:
         if value is None or math.isnan(value):
@@ -30,4 +40,6 @@ class BestCheckpoint:
             return False
         model.save(self.folder)
         self.metrics, self.step = dict(metrics), step
+        with open(os.path.join(self.folder, STATE_FILE), "w") as handle:
+            json.dump({"metrics": self.metrics, "step": step}, handle)
         return True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from transformers import TrainerCallback
 
 from sweeps.metrics import rename_evaluator_metrics
@@ -27,4 +29,9 @@ class EvaluationReporter(TrainerCallback):
             renamed["train_loss"] = self.last_train_loss
         self.evaluated_steps.append(state.global_step)
         self.last_metrics = dict(renamed)
-        self._publish(renamed, state.global_step, len(self.evaluated_steps), state.global_step >= state.max_steps)
+        # Numbered from the step, not counted: a trial resumed from a checkpoint keeps its numbering.
+        self._publish(renamed, state.global_step, evaluation_number(state.global_step, args.eval_steps), state.global_step >= state.max_steps)
+
+
+def evaluation_number(step: int, eval_steps) -> int:
+    return math.ceil(step / eval_steps)

@@ -10,8 +10,12 @@ from search_spaces.parameters import is_training_argument
 from sweeps.data.reshape import reshape
 from sweeps.metrics import BEST_PREFIX, TEST_PREFIX, rename_evaluator_metrics
 from trainables.checkpoint import BestCheckpoint
+from trainables.fault_injection import FaultInjector, planned_fault, poison_loss
+from trainables.loss_guard import NONFINITE_LOSS, NonFiniteLossGuard, out_of_memory_message
 from trainables.precision import precision_arguments, worker_precision
-from trainables.trial_run import TrialRun
+from trainables.reporting import EvaluationReporter, evaluation_number
+from trainables.resume_state import latest_checkpoint, resume_folder
+from trainables.trial_run import TrialRun, finished_result
 
 EVALUATIONS_PER_TRIAL = 2
 
@@ -29,14 +33,19 @@ def training_arguments(hyperparameters: dict, train_rows: int, loss_name: str, o
     arguments.setdefault("num_train_epochs", epochs)
     arguments.setdefault("per_device_train_batch_size", batch_size)
     arguments.setdefault("eval_steps", max(1, math.ceil(total_steps / evaluations)))
-    arguments.setdefault("logging_steps", arguments["eval_steps"])
+    # Often enough that a NaN loss stops the trial soon; unfiltered, so the NaN shows.
+    arguments.setdefault("logging_steps", max(1, arguments["eval_steps"] // 4))
+    arguments.setdefault("logging_nan_inf_filter", False)
     arguments.setdefault("seed", seed)
     if LOSSES[loss_name].batch_sampler:
         arguments.setdefault("batch_sampler", LOSSES[loss_name].batch_sampler)
     arguments.update(
         output_dir=output_dir,
         eval_strategy="steps",
-        save_strategy="no",
+        # One resumable checkpoint per trial, replaced at each evaluation.
+        save_strategy="steps",
+        save_steps=arguments["eval_steps"],
+        save_total_limit=1,
         report_to="none",
         disable_tqdm=True,
         use_cpu=not use_gpu,
@@ -54,6 +63,10 @@ def train_sentence_transformer(config: dict, data: dict, sweep: dict) -> None:
 
     context = tune.get_context()
     trial_id, trial_name = context.get_trial_id(), context.get_trial_name()
+    already = finished_result(sweep, trial_id)
+    if already is not None:
+        tune.report(already)
+        return
     run = TrialRun(sweep, trial_id, trial_name)
     run.set_tags({"sweeps.node_id": _node_id()})
     try:
@@ -83,7 +96,7 @@ def training_rows(data: dict, config: dict, seed: int) -> dict[str, list]:
 
 
 def _train(config: dict, data: dict, sweep: dict, run: TrialRun | None, trial_dir: str, report,
-           rank: int = 0, world_size: int = 1) -> None:
+           rank: int = 0, world_size: int = 1, trial_id: str | None = None) -> None:
     """Train one trial on this process. With several ranks, every rank trains and reports; rank 0 alone
     (the one holding `run`) logs, keeps the best checkpoint and tests it."""
     import torch
@@ -92,7 +105,6 @@ def _train(config: dict, data: dict, sweep: dict, run: TrialRun | None, trial_di
     from transformers import PrinterCallback
 
     from sweeps.data.evaluators import build_evaluator, evaluate
-    from trainables.reporting import EvaluationReporter
 
     main = rank == 0
     if sweep.get("threads"):
@@ -111,8 +123,11 @@ def _train(config: dict, data: dict, sweep: dict, run: TrialRun | None, trial_di
         model.max_seq_length = int(config["max_seq_length"])
     train_dataset = Dataset.from_dict(training_rows(data, config, sweep["seed"]))
     evaluations = int(sweep.get("evaluations_per_trial", EVALUATIONS_PER_TRIAL))
+    trial_id = trial_id or run.trial_id
+    root = sweep.get("checkpoint_root")
+    output_dir = resume_folder(root, trial_id) if root else os.path.join(trial_dir, "hf")
     arguments = training_arguments(hyperparameters, len(train_dataset), training_loss(hyperparameters),
-                                   os.path.join(trial_dir, "hf"), sweep["seed"], evaluations, world_size, precision, use_gpu)
+                                   output_dir, sweep["seed"], evaluations, world_size, precision, use_gpu)
     if main:
         run.log_params({**hyperparameters, "world_size": world_size, "precision": precision,
                         "effective_batch_size": effective_batch_size(arguments, world_size)})
@@ -120,8 +135,7 @@ def _train(config: dict, data: dict, sweep: dict, run: TrialRun | None, trial_di
                       "sweeps.worker_processes": ", ".join(workers)})
     eval_evaluator = build_evaluator(data["eval"])
     # Outside the trial's working folder, which Ray copies to storage: one copy, owned by the driver.
-    trial_key = run.trial_id if main else "rank"
-    folder = os.path.join(sweep["checkpoint_root"], trial_key) if sweep.get("checkpoint_root") else os.path.join(trial_dir, "best_model")
+    folder = os.path.join(root, trial_id) if root else os.path.join(trial_dir, "best_model")
     checkpoint = BestCheckpoint(folder, sweep.get("metric_key", "ndcg_at_10"), sweep.get("mode", "max"))
 
     def publish(metrics: dict, step: int, evaluation: int, last: bool) -> None:
@@ -132,26 +146,46 @@ def _train(config: dict, data: dict, sweep: dict, run: TrialRun | None, trial_di
             report({**metrics, "step": step, "evaluation": evaluation, "checkpoint_dir": checkpoint.folder})
 
     reporter = EvaluationReporter(publish)
+    guard = NonFiniteLossGuard()
+    callbacks = [reporter, guard]
+    loss = build_loss(hyperparameters, model, lambda reference: SentenceTransformer(sweep["models"][reference], device=device))
+    fault = planned_fault(config)
+    if fault == "nan_loss":
+        loss = poison_loss(loss)
+    elif fault:
+        callbacks.append(FaultInjector(fault, os.path.join(output_dir, "fault-fired")))
     trainer = SentenceTransformerTrainer(
         model=model,
         args=SentenceTransformerTrainingArguments(**arguments),
         train_dataset=train_dataset,
-        loss=build_loss(hyperparameters, model, lambda reference: SentenceTransformer(sweep["models"][reference], device=device)),
+        loss=loss,
         evaluator=eval_evaluator,
-        callbacks=[reporter],
+        callbacks=callbacks,
     )
     trainer.remove_callback(PrinterCallback)
-    throughput = trainer.train().metrics.get("train_samples_per_second")
+    resume_from = latest_checkpoint(output_dir)
+    if main and resume_from:
+        run.set_tags({"sweeps.resumed_from": os.path.basename(resume_from)})
+    try:
+        throughput = trainer.train(resume_from_checkpoint=resume_from).metrics.get("train_samples_per_second")
+    except torch.OutOfMemoryError as error:
+        raise RuntimeError(out_of_memory_message(arguments, world_size, config.get("max_seq_length"))) from error
     step = trainer.state.global_step
-    evaluation = len(reporter.evaluated_steps)
+    evaluation = evaluation_number(step, arguments["eval_steps"])
+    if guard.tripped:
+        # Not an error to retry: the same config diverges again. FAILED in MLflow, ended for Tune.
+        if main:
+            run.fail_with_reason(guard.reason(hyperparameters), NONFINITE_LOSS)
+        report({sweep.get("metric_key", "ndcg_at_10"): float("nan"), "step": step, "evaluation": evaluation,
+                "final": True, "outcome": NONFINITE_LOSS})
+        return
     if not main:
         # The other ranks only meet rank 0 at its final report (a barrier); what they send is dropped.
         report({"step": step, "evaluation": evaluation, "final": True})
         return
     if reporter.evaluated_steps and reporter.evaluated_steps[-1] == step:
         final = reporter.last_metrics
-    else:
-        evaluation += 1  # training ended between two evaluations
+    else:  # training ended between two evaluations, or was resumed after its last one
         final = rename_evaluator_metrics(eval_evaluator(model))
         if reporter.last_train_loss is not None:
             final["train_loss"] = reporter.last_train_loss
@@ -163,7 +197,7 @@ def _train(config: dict, data: dict, sweep: dict, run: TrialRun | None, trial_di
     test = evaluate(kept, data["test"], prefix=TEST_PREFIX)
     speed = {"train_samples_per_second": throughput} if throughput else {}
     run.log_metrics({**best, **test, **speed}, step)
-    run.set_tags({"sweeps.best_step": checkpoint.step})
+    run.set_tags({"sweeps.best_step": checkpoint.step, "sweeps.last_step": step, "sweeps.checkpoint_dir": checkpoint.folder})
     # Closed before the final report: a scheduler may end the process as soon as it sees it.
     run.finish()
     report({**checkpoint.metrics, **best, **test, **speed, "step": step, "evaluation": evaluation, "best_step": checkpoint.step,

@@ -10,6 +10,9 @@ from mlflow.utils.time import get_current_time_millis
 
 TRIAL_ID_TAG = "sweeps.trial_id"
 ROLE_TAG = "sweeps.role"
+ATTEMPTS_TAG = "sweeps.attempts"
+ERROR_TAG = "sweeps.error"
+OUTCOME_TAG = "sweeps.outcome"
 MAX_PARAM_LENGTH = 6000
 
 
@@ -23,6 +26,14 @@ class TrialRun:
     def _find_or_create(self, sweep: dict, trial_id: str, run_name: str, role: str) -> str:
         existing = find_trial_run(self.client, sweep, trial_id)
         if existing is not None:
+            # A retry, or a resumed sweep: the same child run carries on, never a second one.
+            if existing.info.status != "RUNNING":
+                self.client.update_run(existing.info.run_id, status="RUNNING")
+            if ERROR_TAG in existing.data.tags:  # kept as history; the tag is for a trial that ends FAILED
+                self.client.set_tag(existing.info.run_id, "sweeps.previous_error", existing.data.tags[ERROR_TAG])
+                self.client.delete_tag(existing.info.run_id, ERROR_TAG)
+            attempts = int(existing.data.tags.get(ATTEMPTS_TAG, "1")) + 1
+            self.client.set_tag(existing.info.run_id, ATTEMPTS_TAG, str(attempts))
             return existing.info.run_id
         tags = {
             "mlflow.parentRunId": sweep["parent_run_id"],
@@ -54,8 +65,15 @@ class TrialRun:
     def fail(self, error: BaseException) -> None:
         lines = traceback.format_exception(error)
         self.client.log_text(self.run_id, "".join(lines), "error.txt")
-        self.client.set_tag(self.run_id, "sweeps.error", f"{type(error).__name__}: {error}"[:500])
+        self.client.set_tag(self.run_id, ERROR_TAG, f"{type(error).__name__}: {error}"[:500])
         self.client.set_terminated(self.run_id, "FAILED")
+
+    def fail_with_reason(self, reason: str, outcome: str) -> None:
+        """FAILED for a cause that is not an exception (a NaN loss): the reason is the artifact and the tag."""
+        self.client.log_text(self.run_id, reason + "\n", "error.txt")
+        self.client.log_batch(self.run_id, tags=[RunTag(ERROR_TAG, reason[:500]), RunTag(OUTCOME_TAG, outcome)])
+        self.client.set_terminated(self.run_id, "FAILED")
+        self.finished = True
 
 
 def find_trial_run(client: MlflowClient, sweep: dict, trial_id: str):
@@ -66,3 +84,16 @@ def find_trial_run(client: MlflowClient, sweep: dict, trial_id: str):
         max_results=1,
     )
     return found[0] if found else None
+
+
+def finished_result(sweep: dict, trial_id: str) -> dict | None:
+    """The final report of a trial that already FINISHED in MLflow, or None.
+
+    A driver killed just after a trial finished may restore that trial as unfinished (Tune saves its
+    state every few seconds); it must be reported again, not trained again.
+    """
+    run = find_trial_run(MlflowClient(sweep["tracking_uri"]), sweep, trial_id)
+    if run is None or run.info.status != "FINISHED":
+        return None
+    return {**run.data.metrics, "final": True, "step": int(run.data.tags.get("sweeps.last_step", 0)),
+            "evaluation": int(sweep.get("evaluations_per_trial", 1)), "checkpoint_dir": run.data.tags.get("sweeps.checkpoint_dir")}
