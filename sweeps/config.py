@@ -35,8 +35,10 @@ class ParameterSpec(StrictModel):
             raise ValueError(f"must be a mapping with `value`, `values` or `distribution`, but got {data!r}")
         forms = [form for form in ("value", "values", "distribution") if form in data]
         if len(forms) != 1:
+            unknown = sorted(set(data) - set(cls.model_fields))
+            extra = f" (unknown keys: {unknown})" if unknown and not forms else ""
             raise ValueError(
-                f"exactly one of `value`, `values`, `distribution` must be given, but got {forms or 'none'}"
+                f"exactly one of `value`, `values`, `distribution` must be given, but got {forms or 'none'}{extra}"
             )
         return data
 

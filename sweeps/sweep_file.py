@@ -42,7 +42,7 @@ def read_yaml(path: Path) -> dict:
         reason = getattr(error, "problem", None) or str(error)
         raise SweepInputError([problem(source, "", f"must be valid YAML ({reason} at {where})", "malformed YAML")]) from error
     if not isinstance(loaded, dict):
-        raise SweepInputError([problem(source, "", "the sweep file must be a YAML mapping", type(loaded).__name__)])
+        raise SweepInputError([problem(source, "", "the sweep file must be a YAML mapping", "an empty file" if loaded is None else type(loaded).__name__)])
     return loaded
 
 

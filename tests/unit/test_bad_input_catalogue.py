@@ -1,0 +1,136 @@
+"""The bad-input catalogue: each mistake a user can make in a sweep file, and the one line (or two) it gets.
+
+Every case runs the real CLI entry point, in-process and before any Ray worker could start: exit code 2,
+the file and dotted key named, what was expected and what was found, and nothing written to MLflow.
+"""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sweeps.run import main
+
+REPO = Path(__file__).resolve().parents[2]
+BASE = """name: cat
+method: grid
+data:
+  source: pairs.jsonl
+  columns: {anchor: query, positive: passage}
+parameters:
+  base_model: {value: all-MiniLM-L6-v2}
+  learning_rate: {values: [1.0e-5, 2.0e-5]}
+  per_device_train_batch_size: {value: 16}
+"""
+
+
+def rep(old: str, new: str) -> str:
+    assert old in BASE, old
+    return BASE.replace(old, new)
+
+
+CASES = [
+    ('malformed yaml', "name: cat\nmethod: [grid\n",
+        ["sweep.yaml: must be valid YAML (expected ',' or ']', but got '<stream end>' at line 3, column 1), but got 'malformed YAML'"]),
+    ('not a mapping', "- just\n- a list\n",
+        ["sweep.yaml: the sweep file must be a YAML mapping, but got 'list'"]),
+    ('empty file', "",
+        ["sweep.yaml: the sweep file must be a YAML mapping, but got 'an empty file'"]),
+    ('unknown top-level key', BASE + "metrc: {name: ndcg@10}\n",
+        ["sweep.yaml: `metrc` is not a known key (did you mean `metric`?); expected one of ['baselines', 'data', 'early_terminate', 'evaluations_per_trial', 'keep_models', 'max_concurrent', 'max_failures', 'method', 'metric', 'mlflow', 'name', 'parameters', 'promote', 'resources', 'run_cap', 'sampler', 'seed', 'storage_path'], but got {'name': 'ndcg@10'}"]),
+    ('unknown data key', rep("  source: pairs.jsonl", "  source: pairs.jsonl\n  eval_fracton: 0.1"),
+        ["sweep.yaml: `data.eval_fracton` is not a known key (did you mean `eval_fraction`?); expected one of ['columns', 'eval_corpus_size', 'eval_fraction', 'hub_split', 'max_eval_queries', 'max_train_rows', 'source', 'test_fraction'], but got 0.1"]),
+    ('unknown parameter form key', rep("{values: [1.0e-5, 2.0e-5]}", "{valuez: [1.0e-5]}"),
+        ["sweep.yaml: `parameters.learning_rate`: exactly one of `value`, `values`, `distribution` must be given, but got none (unknown keys: ['valuez'])"]),
+    ('wrong type', BASE + "max_concurrent: lots\n",
+        ["sweep.yaml: `max_concurrent` must be a valid integer, unable to parse string as an integer, but got 'lots'"]),
+    ('wrong method', rep("method: grid", "method: bayes"),
+        ["sweep.yaml: `method` must be 'grid', 'random' or 'optuna', but got 'bayes'"]),
+    ('empty values', rep("{values: [1.0e-5, 2.0e-5]}", "{values: []}"),
+        ['sweep.yaml: `parameters.learning_rate`: `values` must hold at least one value, but got []']),
+    ('min > max', rep("{values: [1.0e-5, 2.0e-5]}", "{distribution: log_uniform_values, min: 1.0e-3, max: 1.0e-5}"),
+        ['sweep.yaml: `parameters.learning_rate`: `min <= max` must hold, but got (min=0.001, max=1e-05)']),
+    ('non-positive learning rate', rep("{values: [1.0e-5, 2.0e-5]}", "{values: [0.0, 2.0e-5]}"),
+        ['sweep.yaml: `parameters.learning_rate.values` must be > 0, but got 0.0']),
+    ('negative learning rate distribution', rep("{values: [1.0e-5, 2.0e-5]}", "{distribution: uniform, min: -1.0, max: 1.0}"),
+        ['sweep.yaml: `parameters.learning_rate.min/max` must be > 0, but got -1.0']),
+    ('non-positive batch size', rep("{value: 16}", "{value: 0}"),
+        ['sweep.yaml: `parameters.per_device_train_batch_size.value` must be > 0, but got 0']),
+    ('fractional batch size', rep("{value: 16}", "{value: 2.5}"),
+        ['sweep.yaml: `parameters.per_device_train_batch_size.value` must be int, but got 2.5']),
+    ('unknown parameter', BASE + "  learnig_rate: {value: 1.0e-5}\n",
+        ["sweep.yaml: `parameters.learnig_rate` must be base_model, loss, max_seq_length, a loss parameter or a SentenceTransformerTrainingArguments field (did you mean `learning_rate`?), but got 'learnig_rate'"]),
+    ('unknown loss', BASE + "  loss: {value: MultipleNegativesRankingLos}\n",
+        ["sweep.yaml: `parameters.loss` must name a loss in ['BatchSemiHardTripletLoss', 'CachedMultipleNegativesRankingLoss', 'CoSENTLoss', 'CosineSimilarityLoss', 'GISTEmbedLoss', 'MatryoshkaLoss', 'MultipleNegativesRankingLoss', 'MultipleNegativesSymmetricRankingLoss', 'TripletLoss'] (did you mean `MultipleNegativesRankingLoss`?), but got 'MultipleNegativesRankingLos'"]),
+    ('loss incompatible with data', BASE + "  loss: {value: TripletLoss}\n",
+        ["sweep.yaml: `parameters.loss` must be a loss the data from `data.source` can feed: TripletLoss needs (anchor, positive, negative) triplets, so a `negative` column or a `group` column (negatives drawn from other groups), and the data has columns ['anchor', 'positive'], but got 'TripletLoss'"]),
+    ('missing data file', rep("source: pairs.jsonl", "source: nowhere.jsonl"),
+        ["sweep.yaml: `data.source` must be an existing file or folder, but got 'DIR/nowhere.jsonl'"]),
+    ('missing columns', rep("source: pairs.jsonl", "source: noquery.jsonl"),
+        ["sweep.yaml: `data.columns.anchor` must name a column of DIR/noquery.jsonl (the anchor text; columns there: ['passage', 'q']), but got 'query'"]),
+    ('empty dataset', rep("source: pairs.jsonl", "source: empty.jsonl"),
+        ["sweep.yaml: `data.source` must hold at least one row, but got 'DIR/empty.jsonl with 0 rows'"]),
+    ('fractions leave no training data', rep("  source: pairs.jsonl", "  source: pairs.jsonl\n  eval_fraction: 0.5\n  test_fraction: 0.5"),
+        ['sweep.yaml: `data`: `eval_fraction + test_fraction < 1` must hold, but got (eval_fraction=0.5, test_fraction=0.5)']),
+    ('max_eval_queries < 1', rep("  source: pairs.jsonl", "  source: pairs.jsonl\n  max_eval_queries: 0"),
+        ['sweep.yaml: `data.max_eval_queries` must be greater than or equal to 1, but got 0']),
+    ('unknown base model', rep("{value: all-MiniLM-L6-v2}", "{value: no-such-org/no-such-model}"),
+        ["sweep.yaml: `parameters.base_model` must be a local model folder, a shipped model ['all-MiniLM-L6-v2', 'sentence-transformers/all-MiniLM-L6-v2'], or a hub id in the local cache while HF_HUB_OFFLINE=1, but got 'no-such-org/no-such-model'"]),
+    ('unreadable base model', rep("{value: all-MiniLM-L6-v2}", "{value: ./notamodel}"),
+        ["sweep.yaml: `parameters.base_model` must be a model folder holding one of ['modules.json', 'config.json'], but got 'DIR/notamodel'"]),
+    ('unreachable mlflow server', BASE + "mlflow: {tracking_uri: 'http://127.0.0.1:9'}\n",
+        ["sweep.yaml: `mlflow.tracking_uri` must be a reachable MLflow server (<urlopen error [Errno 111] Connection refused>), but got 'http://127.0.0.1:9'"]),
+    ('unknown store scheme', BASE + "mlflow: {tracking_uri: 'ftp://example.org/store'}\n",
+        ["sweep.yaml: `mlflow.tracking_uri` must be sqlite:///…, http(s)://… or another MLflow store URI, but got 'ftp://example.org/store'"]),
+    ('run_cap < 1', BASE + "run_cap: 0\n",
+        ['sweep.yaml: `run_cap` must be greater than or equal to 1, but got 0']),
+    ('random without run_cap', rep("method: grid", "method: random"),
+        ["sweep.yaml: `run_cap` is required with method='random', but got none"]),
+    ('sampler without optuna', BASE + "sampler: tpe\n",
+        ["sweep.yaml: `sampler` needs method='optuna', but got method='grid'"]),
+    ('grace period too late', BASE + "evaluations_per_trial: 2\nearly_terminate: {type: asha, grace_period: 2}\n",
+        ['sweep.yaml: `early_terminate.grace_period < evaluations_per_trial` must hold (a trial is judged before it ends), but got (grace_period=2, evaluations_per_trial=2)']),
+    ('missing base_model', rep("  base_model: {value: all-MiniLM-L6-v2}\n", ""),
+        ['sweep.yaml: `parameters.base_model` is required, but got none']),
+    ('conflicting cpus', BASE + "resources: {cpus_per_trial: 1, cpus_per_worker: 1}\n",
+        ['sweep.yaml: `resources`: give one of `cpus_per_trial` and `cpus_per_worker`, but got both (cpus_per_trial=1, cpus_per_worker=1)']),
+    ('fractional gpus across ranks', BASE + "resources: {workers_per_trial: 2, gpus_per_worker: 0.5}\n",
+        ["sweep.yaml: `resources`: `gpus_per_worker` must be a whole number when workers_per_trial > 1 (NCCL can't put two ranks of one trial on one GPU), but got (workers_per_trial=2, gpus_per_worker=0.5)"]),
+    ('object store path', BASE + "storage_path: s3://bucket/x\n",
+        ["sweep.yaml: `storage_path`: must be a folder that every node sees (object-store URIs are not supported: the driver reads each trial's best checkpoint from this folder), but got 's3://bucket/x'"]),
+    ('bad sweep name', rep("name: cat", "name: 'my sweep!'"),
+        ["sweep.yaml: `name`: must be 1-100 letters, digits, '_', '.' or '-' starting with a letter or digit, but got 'my sweep!'"]),
+    ('keep_models negative', BASE + "keep_models: -1\n",
+        ['sweep.yaml: `keep_models` must be greater than or equal to 0, but got -1']),
+    ('when on unknown parameter', BASE + "  margin: {value: 1.0, when: {los: TripletLoss}}\n",
+        ["sweep.yaml: `parameters.margin` applies only with loss TripletLoss or BatchSemiHardTripletLoss, so the sweep's `parameters.loss` must include one, but got ['MultipleNegativesRankingLoss']",
+        "sweep.yaml: `parameters.margin.when.los` must name another parameter of the sweep, but got 'los'"]),
+    ('value and values', rep("{value: 16}", "{value: 16, values: [8]}"),
+        ["sweep.yaml: `parameters.per_device_train_batch_size`: exactly one of `value`, `values`, `distribution` must be given, but got ['value', 'values']"]),
+    ('max_failures negative', BASE + "max_failures: -1\n",
+        ['sweep.yaml: `max_failures` must be greater than or equal to 0, but got -1']),
+]
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    shutil.copy(REPO / "examples/data/pydocs.jsonl", tmp_path / "pairs.jsonl")
+    (tmp_path / "empty.jsonl").write_text("")
+    (tmp_path / "noquery.jsonl").write_text('{"q": "a", "passage": "b"}\n' * 50)
+    (tmp_path / "notamodel").mkdir()
+    (tmp_path / "notamodel" / "readme.txt").write_text("not a model")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_the_catalogue_is_large():
+    assert len(CASES) >= 30 and len({name for name, _, _ in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("name, sweep_text, expected", CASES, ids=[case[0] for case in CASES])
+def test_bad_input_is_refused_with_its_message_and_nothing_written(workdir, capsys, name, sweep_text, expected):
+    (workdir / "sweep.yaml").write_text(sweep_text)
+    assert main(["sweep.yaml"]) == 2
+    shown = [line.removeprefix("error: ").replace(str(workdir), "DIR") for line in capsys.readouterr().err.strip().splitlines()]
+    assert shown == expected
+    assert not (workdir / "mlflow.db").exists() and not (workdir / "ray_results").exists()
