@@ -82,12 +82,16 @@ def _refuse(errors: Console, error) -> int:
 def prepare(sweep_file: str, console: Console):
     """Every check, before any worker starts. Returns the config, the read data and the plan."""
     from sweeps.data.prepare import data_summary
+    from sweeps.secrets import move_credentials_to_env
     from sweeps.sweep_file import load_sweep_file
     from sweeps.tracking import check_tracking_uri
     from sweeps.trial_plan import plan_trials
     from sweeps.validation import validate_sweep
 
     config = load_sweep_file(sweep_file)
+    # From here on the URI carries no password: it is stored, pickled and printed in many places.
+    clean_uri = move_credentials_to_env(config.mlflow.tracking_uri)
+    config = config.model_copy(update={"mlflow": config.mlflow.model_copy(update={"tracking_uri": clean_uri})})
     check_tracking_uri(config.mlflow.tracking_uri, sweep_file)
     with console.status("checking parameters, models and data"):
         validated = validate_sweep(config, sweep_file)

@@ -10,6 +10,7 @@ from search_spaces.parameters import RUNNER_OWNED, settable_parameter_names, val
 from sweeps.data.reshape import CannotReshape, reshape, reshape_problem
 from sweeps.config import SweepConfig
 from sweeps.data.prepare import prepare_data
+from sweeps.secrets import looks_secret
 from sweeps.errors import SweepInputError, did_you_mean, problem
 from sweeps.model_refs import ModelReferenceError, resolve_model
 
@@ -19,6 +20,10 @@ def check_parameters(config: SweepConfig, source: str) -> list[str]:
     known = settable_parameter_names()
     for name, spec in config.parameters.items():
         key = f"parameters.{name}"
+        if looks_secret(name):
+            problems.append(problem(source, key, "must not be a credential: parameters are logged to MLflow as params; "
+                                    "give it through the environment (e.g. HF_TOKEN) instead", name))
+            continue
         if name in RUNNER_OWNED:
             problems.append(problem(source, key, "is set by the runner and can't be swept; remove it", name))
             continue

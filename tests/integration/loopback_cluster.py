@@ -49,11 +49,27 @@ def server_up(url: str) -> bool:
 
 
 @contextmanager
+def mlflow_server(workdir: Path, env: dict | None = None):
+    """`mlflow server` on 127.0.0.1 over a sqlite store, artifacts proxied: yields its URL."""
+    url = f"http://127.0.0.1:{free_port()}"
+    with open(workdir / "mlflow-server.log", "w") as log:
+        process = subprocess.Popen([BIN / "mlflow", "server", "--host", "127.0.0.1", "--port", url.rsplit(":", 1)[1],
+                                    "--backend-store-uri", f"sqlite:///{workdir / 'server.db'}",
+                                    "--artifacts-destination", str(workdir / "server-artifacts")],
+                                   env=env or {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}, stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
+        try:
+            wait_until(lambda: server_up(url), "the MLflow server")
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=60)
+
+
+@contextmanager
 def loopback_cluster(workdir: Path, cpus_per_node: int = 1):
     """Yields (ray address, MLflow server URL, env for drivers). Every process is stopped on the way out."""
     env = cluster_env()
     address = f"127.0.0.1:{free_port()}"
-    mlflow_url = f"http://127.0.0.1:{free_port()}"
     common = ["--node-ip-address=127.0.0.1", f"--num-cpus={cpus_per_node}", "--block"]
     processes = []
     logs = []
@@ -67,11 +83,9 @@ def loopback_cluster(workdir: Path, cpus_per_node: int = 1):
         start("head", [BIN / "ray", "start", "--head", f"--port={address.rsplit(':', 1)[1]}", "--include-dashboard=false", *common])
         wait_until(lambda: alive_nodes(address, env) == 1, "the Ray head")
         start("node2", [BIN / "ray", "start", f"--address={address}", *common])
-        start("mlflow", [BIN / "mlflow", "server", "--host", "127.0.0.1", "--port", mlflow_url.rsplit(":", 1)[1],
-                         "--backend-store-uri", f"sqlite:///{workdir / 'server.db'}", "--artifacts-destination", str(workdir / "server-artifacts")])
         wait_until(lambda: alive_nodes(address, env) == 2, "the second Ray node")
-        wait_until(lambda: server_up(mlflow_url), "the MLflow server")
-        yield address, mlflow_url, env
+        with mlflow_server(workdir, env) as mlflow_url:
+            yield address, mlflow_url, env
     finally:
         for process in reversed(processes):
             process.terminate()

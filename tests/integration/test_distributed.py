@@ -1,10 +1,12 @@
 """Several processes per trial, and several Ray nodes per sweep: real DDP (gloo), a real 2-node cluster."""
 
 import pytest
+from leak_check import PLANTED, assert_nothing_leaked
 from loopback_cluster import loopback_cluster
 from mlflow.tracking import MlflowClient
 from subprocess_cli import REPO, run_module
 
+PASSWORD = "PLANTEDpassword7890"
 SWEEP = """
 name: {name}
 method: grid
@@ -82,9 +84,11 @@ def test_a_sweep_on_a_two_node_cluster_logs_each_trial_once_to_an_mlflow_server(
         assert "`mlflow.tracking_uri` must be an MLflow tracking server (http://HOST:PORT, see `mlflow server`) when the Ray cluster has 2 nodes" in refused.stderr
         assert not (tmp_path / "mlflow.db").exists()
 
+        # With a password in the URI (the server ignores it): it goes to MLflow's env variables, nowhere else.
         served = sweep_file(tmp_path, tiny_model_dir, name="twonode", learning_rates="[1.0e-3, 1.0e-4]",
-                            resources="{cpus_per_trial: 1}", max_concurrent=2, tracking_uri=mlflow_url)
-        result = run_module("sweeps.run", served, "--address", address, cwd=tmp_path, env=env)
+                            resources="{cpus_per_trial: 1}", max_concurrent=2,
+                            tracking_uri=mlflow_url.replace("http://", f"http://alice:{PASSWORD}@"))
+        result = run_module("sweeps.run", served, "--address", address, cwd=tmp_path, env={**env, **PLANTED})
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
         assert f"MLflow: {mlflow_url}/#/experiments/" in result.stdout
 
@@ -95,3 +99,5 @@ def test_a_sweep_on_a_two_node_cluster_logs_each_trial_once_to_an_mlflow_server(
         assert all(t.info.status == "FINISHED" and "test_ndcg_at_10" in t.data.metrics for t in trials)
         # One CPU per node and two trials at once: one trial on each node.
         assert len({t.data.tags["sweeps.node_id"] for t in trials}) == 2
+    assert_nothing_leaked(tmp_path, result, [PASSWORD, *PLANTED.values()])
+    assert "alice" not in result.stdout

@@ -107,6 +107,8 @@ CASES = [
         "sweep.yaml: `parameters.margin.when.los` must name another parameter of the sweep, but got 'los'"]),
     ('value and values', rep("{value: 16}", "{value: 16, values: [8]}"),
         ["sweep.yaml: `parameters.per_device_train_batch_size`: exactly one of `value`, `values`, `distribution` must be given, but got ['value', 'values']"]),
+    ('a credential as a parameter', BASE + "  hub_token: {value: hf_abc}\n",
+        ["sweep.yaml: `parameters.hub_token` must not be a credential: parameters are logged to MLflow as params; give it through the environment (e.g. HF_TOKEN) instead, but got 'hub_token'"]),
     ('max_failures negative', BASE + "max_failures: -1\n",
         ['sweep.yaml: `max_failures` must be greater than or equal to 0, but got -1']),
 ]
