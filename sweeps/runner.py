@@ -131,7 +131,7 @@ def _restored_tuner(resources: TrialResources, data: dict, sweep: dict, experime
 
     os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "1")
     tuner = tune.Tuner.restore(str(experiment_dir), trainable=_trainable(resources, data, sweep),
-                               resume_unfinished=True, resume_errored=True)
+                               resume_unfinished=True, resume_errored=False)  # a FAILED trial already had its retries
     # Tune restores the callbacks it pickled; ours hold this process's console and the keeper's record.
     tuner._local_tuner.get_run_config().callbacks = callbacks
     return tuner

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 
 from search_spaces.losses import DEFAULT_LOSS, LOSSES, build_loss, training_loss
 from search_spaces.parameters import is_training_argument
@@ -176,6 +177,8 @@ def _train(config: dict, data: dict, sweep: dict, run: TrialRun | None, trial_di
         # Not an error to retry: the same config diverges again. FAILED in MLflow, ended for Tune.
         if main:
             run.fail_with_reason(guard.reason(hyperparameters), NONFINITE_LOSS)
+            if root:
+                shutil.rmtree(output_dir, ignore_errors=True)
         report({sweep.get("metric_key", "ndcg_at_10"): float("nan"), "step": step, "evaluation": evaluation,
                 "final": True, "outcome": NONFINITE_LOSS})
         return
@@ -200,6 +203,8 @@ def _train(config: dict, data: dict, sweep: dict, run: TrialRun | None, trial_di
     run.set_tags({"sweeps.best_step": checkpoint.step, "sweeps.last_step": step, "sweeps.checkpoint_dir": checkpoint.folder})
     # Closed before the final report: a scheduler may end the process as soon as it sees it.
     run.finish()
+    if root:  # finished: nothing to resume, and a full optimizer state per trial adds up
+        shutil.rmtree(output_dir, ignore_errors=True)
     report({**checkpoint.metrics, **best, **test, **speed, "step": step, "evaluation": evaluation, "best_step": checkpoint.step,
             "checkpoint_dir": checkpoint.folder, "final": True})
 

@@ -134,14 +134,14 @@ seed: 42
 data:
   source: {SHARED_DATA / 'norquad'}
   eval_fraction: 0.05
-  max_train_rows: 256
-  eval_corpus_size: 200
-  max_eval_queries: 80
+  max_train_rows: 160
+  eval_corpus_size: 150
+  max_eval_queries: 60
 parameters:
   base_model: {{value: all-MiniLM-L6-v2}}
-  max_seq_length: {{value: 128}}
+  max_seq_length: {{value: 96}}
   learning_rate: {{values: [1e-4]}}
-  per_device_train_batch_size: {{value: 32}}
+  per_device_train_batch_size: {{value: 16}}
   num_train_epochs: {{value: 1}}
 mlflow: {{tracking_uri: "sqlite:///mlflow.db"}}
 storage_path: ray_results
