@@ -24,7 +24,7 @@ class ModelKeeper(Callback):
     def __init__(self, keep: int, metric_key: str, mode: str, checkpoint_root: str | None = None):
         self.keep = keep
         self.checkpoint_root = checkpoint_root
-        self.peak_bytes = 0  # the most the checkpoints held on disk, sampled as trials end
+        self.peak_bytes = 0  # the most the checkpoints held on disk, sampled at every report
         self.metric_key = metric_key
         self.mode = mode
         self.folders: dict[str, str] = {}  # trial id -> its checkpoint folder
@@ -37,6 +37,7 @@ class ModelKeeper(Callback):
     def on_trial_result(self, iteration, trials, trial, result, **info):
         if result.get("checkpoint_dir"):
             self.folders[trial.trial_id] = result["checkpoint_dir"]
+        self._measure()  # at each evaluation: when a trial's resume checkpoint and best model both exist
 
     def on_trial_complete(self, iteration, trials, trial, **info):
         self.running.discard(trial.trial_id)

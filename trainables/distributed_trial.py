@@ -41,4 +41,5 @@ def train_worker(loop_config: dict) -> None:
     run = TrialRun(sweep, loop_config["trial_id"], loop_config["trial_name"]) if rank == 0 else None
     # HF's output folder holds only evaluator CSVs here (the best checkpoint has its own place): node-local scratch.
     with tempfile.TemporaryDirectory(prefix=f"{loop_config['trial_id']}-rank{rank}-") as scratch:
-        _train(loop_config["config"], loop_config["data"], sweep, run, scratch, ray.train.report, rank=rank, world_size=world_size)
+        _train(loop_config["config"], loop_config["data"], sweep, run, scratch, ray.train.report, rank=rank, world_size=world_size,
+               trial_id=loop_config["trial_id"])

@@ -29,7 +29,7 @@ class LexicalNegativeMiner:
 
     def hardest(self, query: str, exclude: set[str]) -> str | None:
         scores: Counter[int] = Counter()
-        for word in _words(query):
+        for word in sorted(_words(query)):  # a fixed order: float sums, and so ties, must not follow the hash seed
             for index in self._postings.get(word, ()):
                 scores[index] += self._idf[word]
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))

@@ -22,6 +22,18 @@ def test_splits_are_deterministic_from_the_seed():
     assert first["fingerprint"] != other["fingerprint"]
 
 
+def test_the_prepared_data_does_not_follow_the_hash_seed():
+    """Each CLI is its own process with its own PYTHONHASHSEED; a sweep and a later `evaluate` must see the same data."""
+    import os
+    import subprocess
+    import sys
+
+    probe = "from tests.unit.test_data import prepare, PYDOCS; print(prepare(PYDOCS)['fingerprint'])"
+    seen = {subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout.strip() for seed in ("1", "2", "3")}
+    assert len(seen) == 1 and seen != {""}
+
+
 def test_splits_never_share_a_query_and_test_does_not_depend_on_eval_fraction():
     prepared = prepare(PYDOCS)
     train_anchors = set(prepared["train"]["anchor"])
