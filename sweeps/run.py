@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rows = run_sweep(config, validated, plan, console, resources, resume_run_id)
     except KeyboardInterrupt:
-        errors.print("interrupted: the sweep's MLflow runs are marked KILLED")
+        errors.print(f"interrupted: the sweep's MLflow runs are marked KILLED; carry on with: python -m sweeps.run {args.sweep_file} --resume")
         return 130
     trials = [row for row in rows if row["role"] == "trial"]
     return 0 if trials and any(row["status"] == "FINISHED" for row in trials) else 1

@@ -74,6 +74,9 @@ def run_sweep(config: SweepConfig, validated: dict, plan: TrialPlan, console: Co
         else:
             keeper.remember(sweep_run.children(), sweep["checkpoint_root"])
             tuner = _restored_tuner(resources, data, sweep, experiment_dir, callbacks)
+        # Tune's own Ctrl-C handler ends fit() as if the sweep were done: the kept models would be logged
+        # and the resume checkpoints deleted. Let KeyboardInterrupt through instead: runs KILLED, state kept.
+        os.environ.setdefault("TUNE_DISABLE_SIGINT_HANDLER", "1")
         verb = "resuming" if resume_run_id else "sweep"
         say(f"{verb} {config.name!r}: {plan.num_samples} trials, {resources.describe()}, up to {config.max_failures} retries each; "
             f"MLflow parent run {sweep_run.run_id}")

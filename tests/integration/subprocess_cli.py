@@ -9,6 +9,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def run_module(module: str, *args, cwd, timeout: int = 900, env: dict | None = None):
-    env = {**(env or os.environ), "HF_HUB_OFFLINE": "1", "MLFLOW_DISABLE_TELEMETRY": "true", "RAY_USAGE_STATS_ENABLED": "0"}
+    # mlflow.set_tracking_uri in an earlier test exports MLFLOW_TRACKING_URI; a CLI must find its store itself.
+    env = {key: value for key, value in (env or os.environ).items() if key != "MLFLOW_TRACKING_URI"}
+    env.update({"HF_HUB_OFFLINE": "1", "MLFLOW_DISABLE_TELEMETRY": "true", "RAY_USAGE_STATS_ENABLED": "0"})
     return subprocess.run([sys.executable, "-m", module, *map(str, args)], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=timeout)

@@ -67,7 +67,8 @@ def last_trial_is_mid_way(tmp_path) -> bool:
 def test_faults_and_a_killed_driver_lose_nothing(tmp_path, tiny_model_dir):
     sweep = tmp_path / "resilience.yaml"
     sweep.write_text(SWEEP.format(data=REPO / "examples/data/pydocs.jsonl", model=tiny_model_dir))
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "MLFLOW_DISABLE_TELEMETRY": "true", "RAY_USAGE_STATS_ENABLED": "0"}
+    env = {**{k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"},
+           "HF_HUB_OFFLINE": "1", "MLFLOW_DISABLE_TELEMETRY": "true", "RAY_USAGE_STATS_ENABLED": "0"}
     driver = subprocess.Popen([sys.executable, "-m", "sweeps.run", str(sweep)], cwd=tmp_path,
                               env={**env, "SWEEPS_INJECT_FAULTS": json.dumps(FAULTS)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 600
