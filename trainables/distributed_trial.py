@@ -11,7 +11,7 @@ from __future__ import annotations
 import tempfile
 
 
-def fit_distributed_trial(config: dict, data: dict, sweep: dict, trial_id: str, trial_name: str) -> None:
+def fit_distributed_trial(config: dict, data: dict, sweep: dict, trial_id: str, run_id: str) -> None:
     from ray.train import RunConfig, ScalingConfig
     from ray.train.torch import TorchConfig, TorchTrainer
     from ray.tune.integration.ray_train import TuneReportCallback
@@ -21,7 +21,7 @@ def fit_distributed_trial(config: dict, data: dict, sweep: dict, trial_id: str, 
     per_worker = {"CPU": resources["cpus_per_worker"], **({"GPU": gpus} if gpus else {})}
     trainer = TorchTrainer(
         train_worker,
-        train_loop_config={"config": config, "data": data, "sweep": sweep, "trial_id": trial_id, "trial_name": trial_name},
+        train_loop_config={"config": config, "data": data, "sweep": sweep, "trial_id": trial_id, "run_id": run_id},
         scaling_config=ScalingConfig(num_workers=resources["workers"], use_gpu=bool(gpus), resources_per_worker=per_worker),
         torch_config=TorchConfig(backend="nccl" if gpus else "gloo"),
         run_config=RunConfig(name=trial_id, storage_path=sweep["train_storage"], callbacks=[TuneReportCallback()]),
@@ -38,8 +38,8 @@ def train_worker(loop_config: dict) -> None:
     context = ray.train.get_context()
     rank, world_size = context.get_world_rank(), context.get_world_size()
     sweep = loop_config["sweep"]
-    run = TrialRun(sweep, loop_config["trial_id"], loop_config["trial_name"]) if rank == 0 else None
-    # HF's output folder holds only evaluator CSVs here (the best checkpoint has its own place): node-local scratch.
+    run = TrialRun.attach(sweep, loop_config["trial_id"], loop_config["run_id"]) if rank == 0 else None
+    # Only used when the sweep gives no checkpoint root (resume states and best models live there): node-local scratch.
     with tempfile.TemporaryDirectory(prefix=f"{loop_config['trial_id']}-rank{rank}-") as scratch:
         _train(loop_config["config"], loop_config["data"], sweep, run, scratch, ray.train.report, rank=rank, world_size=world_size,
                trial_id=loop_config["trial_id"])

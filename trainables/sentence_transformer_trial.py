@@ -74,7 +74,7 @@ def train_sentence_transformer(config: dict, data: dict, sweep: dict) -> None:
         if sweep["resources"]["workers"] > 1:
             from trainables.distributed_trial import fit_distributed_trial
 
-            fit_distributed_trial(config, data, sweep, trial_id, trial_name)
+            fit_distributed_trial(config, data, sweep, trial_id, run.run_id)
         else:
             _train(config, data, sweep, run, context.get_trial_dir(), tune.report)
     except SystemExit as exit_request:

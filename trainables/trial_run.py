@@ -23,6 +23,13 @@ class TrialRun:
         self.run_id = self._find_or_create(sweep, trial_id, run_name, role)
         self.finished = False
 
+    @classmethod
+    def attach(cls, sweep: dict, trial_id: str, run_id: str) -> TrialRun:
+        """The run another process of this attempt already opened (rank 0 of a distributed trial): not reopened, not counted again."""
+        run = cls.__new__(cls)
+        run.client, run.trial_id, run.run_id, run.finished = MlflowClient(sweep["tracking_uri"]), trial_id, run_id, False
+        return run
+
     def _find_or_create(self, sweep: dict, trial_id: str, run_name: str, role: str) -> str:
         existing = find_trial_run(self.client, sweep, trial_id)
         if existing is not None:

@@ -63,6 +63,7 @@ def test_a_two_worker_trial_is_one_ddp_run_logged_once(tmp_path, tiny_model_dir,
     processes = trial.data.tags["sweeps.worker_processes"].split(", ")
     assert len(processes) == 2 and len(set(processes)) == 2, processes  # two ranks, two processes
     assert trial.data.tags["sweeps.model_logged"] == "true"
+    assert "sweeps.attempts" not in trial.data.tags, "rank 0 attaches to the run the trial opened; it is not a second attempt"
 
     # The same metric keys as a one-worker trial (the default sweep's), plus nothing missing.
     demo_dir, demo_result = demo_sweep
