@@ -68,3 +68,22 @@ def test_hub_dataset_offline(tmp_path, monkeypatch):
     assert found[0].startswith(expected)
     # the library's own reason follows the id; its quoting depends on that reason's text
     assert found[0][len(expected):].lstrip("'\"").startswith("nobody/no-such-dataset (")
+
+
+def test_resume_without_an_earlier_sweep_or_its_state_is_refused(tmp_path):
+    from sweeps.run import resumable
+    from sweeps.sweep_file import load_sweep_file
+    from sweeps.tracking import SweepRun, resumable_sweep
+
+    uri = f"sqlite:///{tmp_path}/mlflow.db"
+    with pytest.raises(SweepInputError) as caught:
+        resumable_sweep(uri, "demo", "demo", "F")
+    assert caught.value.problems == ["F: `name` --resume needs an earlier sweep of this name in experiment 'demo', but got 'demo'"]
+
+    SweepRun(uri, "demo", "demo")  # started, never finished, and its Tune state is not where the sweep file says
+    sweep_file = tmp_path / "sweep.yaml"
+    sweep_file.write_text(f"name: demo\ndata: {{source: d.jsonl}}\nparameters: {{base_model: {{value: m}}}}\n"
+                          f"mlflow: {{tracking_uri: '{uri}'}}\nstorage_path: {tmp_path / 'elsewhere'}\n")
+    with pytest.raises(SweepInputError) as caught:
+        resumable(load_sweep_file(sweep_file), "F")
+    assert caught.value.problems[0].startswith("F: `storage_path` must hold the interrupted sweep's state (demo-")
