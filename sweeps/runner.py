@@ -12,6 +12,7 @@ from sweeps.baselines import log_baselines
 from sweeps.config import SweepConfig
 from sweeps.early_stopping import build_scheduler
 from sweeps.search_report import log_search_report
+from sweeps.secrets import credentials_kept_from_tune
 from sweeps.stopped_trials import StoppedTrialRecorder
 from sweeps.leaderboard import leaderboard_rows, print_leaderboard
 from sweeps.metrics import ranking_key
@@ -80,7 +81,8 @@ def run_sweep(config: SweepConfig, validated: dict, plan: TrialPlan, console: Co
         verb = "resuming" if resume_run_id else "sweep"
         say(f"{verb} {config.name!r}: {plan.num_samples} trials, {resources.describe()}, up to {config.max_failures} retries each; "
             f"MLflow parent run {sweep_run.run_id}")
-        results = tuner.fit()
+        with credentials_kept_from_tune():
+            results = tuner.fit()
         keeper.log_kept_models(sweep_run, list(data["eval"]["queries"].values())[:3], say)
         log_search_report(sweep_run, results, config, plan, say)
         say(f"disk: checkpoints peaked at {human(keeper.peak_bytes)} (each trial's best model and resume state; deleted now), "

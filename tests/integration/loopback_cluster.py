@@ -19,10 +19,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def cluster_env() -> dict:
+def cluster_env(ray_temp: Path) -> dict:
     # A token of our own: Ray 2.60 turns token authentication on, and every node and driver must show it.
+    # RAY_TMPDIR: the joining node and the drivers look for the cluster's sessions where the head keeps them.
     return {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": uuid.uuid4().hex,
-            "HF_HUB_OFFLINE": "1", "MLFLOW_DISABLE_TELEMETRY": "true"}
+            "HF_HUB_OFFLINE": "1", "MLFLOW_DISABLE_TELEMETRY": "true", "RAY_TMPDIR": str(ray_temp)}
 
 
 def wait_until(check, what: str, timeout: float = 120.0) -> None:
@@ -66,11 +67,12 @@ def mlflow_server(workdir: Path, env: dict | None = None):
 
 
 @contextmanager
-def loopback_cluster(workdir: Path, cpus_per_node: int = 1):
-    """Yields (ray address, MLflow server URL, env for drivers). Every process is stopped on the way out."""
-    env = cluster_env()
+def loopback_cluster(workdir: Path, ray_temp: Path, cpus_per_node: int = 1):
+    """Yields (ray address, MLflow server URL, env for drivers); Ray's sessions and logs go under `ray_temp`.
+    Every process is stopped on the way out."""
+    env = cluster_env(ray_temp)
     address = f"127.0.0.1:{free_port()}"
-    common = ["--node-ip-address=127.0.0.1", f"--num-cpus={cpus_per_node}", "--block"]
+    common = ["--node-ip-address=127.0.0.1", f"--num-cpus={cpus_per_node}", f"--temp-dir={ray_temp}", "--block"]
     processes = []
     logs = []
 

@@ -6,7 +6,7 @@ import os
 
 import pytest
 from mlflow.tracking import MlflowClient
-from leak_check import PLANTED, assert_nothing_leaked
+from leak_check import PLANTED, assert_nothing_leaked, ray_temp_dir
 from subprocess_cli import REPO, run_module
 
 SWEEP = """
@@ -37,7 +37,8 @@ BOOKKEEPING = {"step", "evaluation", "final", "best_step", "checkpoint_dir", "ou
 @pytest.mark.slow
 def test_four_concurrent_trials_lose_no_metric_and_leak_no_secret(tmp_path, tiny_model_dir):
     (tmp_path / "sweep.yaml").write_text(SWEEP.format(data=REPO / "examples/data/pydocs.jsonl", model=tiny_model_dir))
-    result = run_module("sweeps.run", "sweep.yaml", cwd=tmp_path, env={**os.environ, **PLANTED})
+    ray_temp = ray_temp_dir()
+    result = run_module("sweeps.run", "sweep.yaml", cwd=tmp_path, env={**os.environ, **PLANTED, "RAY_TMPDIR": str(ray_temp)})
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "0.5 CPU per trial, up to 4 at once" in result.stdout
 
@@ -66,4 +67,4 @@ def test_four_concurrent_trials_lose_no_metric_and_leak_no_secret(tmp_path, tiny
                 compared += 1
     assert compared >= 4 * (2 * 6 + 10), compared  # 2 evaluations x 6 metrics before the final one, 10 best/test figures
 
-    assert_nothing_leaked(tmp_path, result, list(PLANTED.values()))
+    assert_nothing_leaked(tmp_path, result, list(PLANTED.values()), ray_temp)

@@ -1,7 +1,7 @@
 """Several processes per trial, and several Ray nodes per sweep: real DDP (gloo), a real 2-node cluster."""
 
 import pytest
-from leak_check import PLANTED, assert_nothing_leaked
+from leak_check import PLANTED, assert_nothing_leaked, ray_temp_dir
 from loopback_cluster import loopback_cluster
 from mlflow.tracking import MlflowClient
 from subprocess_cli import REPO, run_module
@@ -76,7 +76,8 @@ def test_a_two_worker_trial_is_one_ddp_run_logged_once(tmp_path, tiny_model_dir,
 
 @pytest.mark.slow
 def test_a_sweep_on_a_two_node_cluster_logs_each_trial_once_to_an_mlflow_server(tmp_path, tiny_model_dir):
-    with loopback_cluster(tmp_path) as (address, mlflow_url, env):
+    ray_temp = ray_temp_dir()
+    with loopback_cluster(tmp_path, ray_temp) as (address, mlflow_url, env):
         # A sqlite file can't be reached from other machines: refused before anything is logged.
         local = sweep_file(tmp_path, tiny_model_dir, name="local", learning_rates="[1.0e-3, 1.0e-4]",
                            resources="{cpus_per_trial: 1}", max_concurrent=2)
@@ -100,5 +101,5 @@ def test_a_sweep_on_a_two_node_cluster_logs_each_trial_once_to_an_mlflow_server(
         assert all(t.info.status == "FINISHED" and "test_ndcg_at_10" in t.data.metrics for t in trials)
         # One CPU per node and two trials at once: one trial on each node.
         assert len({t.data.tags["sweeps.node_id"] for t in trials}) == 2
-    assert_nothing_leaked(tmp_path, result, [PASSWORD, *PLANTED.values()])
+    assert_nothing_leaked(tmp_path, result, [PASSWORD, *PLANTED.values()], ray_temp)
     assert "alice" not in result.stdout
