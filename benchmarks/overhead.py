@@ -61,7 +61,7 @@ def bare_trainings(sweep_file: Path) -> float:
         model = SentenceTransformer(validated["models"][hyperparameters["base_model"]], device="cpu")
         model.max_seq_length = hyperparameters["max_seq_length"]
         dataset = Dataset.from_dict({column: data["train"][column] for column in ("anchor", "positive")})
-        arguments = training_arguments(hyperparameters, len(dataset), DEFAULT_LOSS, tempfile.mkdtemp(), config.seed)
+        arguments = training_arguments(hyperparameters, DEFAULT_LOSS, tempfile.mkdtemp(), config.seed)
         trainer = SentenceTransformerTrainer(model=model, args=SentenceTransformerTrainingArguments(**arguments),
                                              train_dataset=dataset, loss=build_loss({}, model),
                                              evaluator=build_evaluator(data["eval"]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -247,6 +248,11 @@ class SweepConfig(StrictModel):
                 f"trial's best checkpoint from this folder), but got {path!r}"
             )
         return path
+
+    @property
+    def storage_folder(self) -> Path:
+        """Where trials keep checkpoints and Tune its state: relative paths from where the sweep is started."""
+        return Path(self.storage_path or "ray_results").expanduser().resolve()
 
     @property
     def experiment_name(self) -> str:

@@ -41,13 +41,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.dry_run:
         for line in plan.describe(config):
             console.print(line, highlight=False, markup=False)
+        try:
+            lines = resource_plan(config, args.sweep_file, args.address)
+        except SweepInputError as error:
+            return _refuse(errors, error)
+        for line in lines:
+            console.print(line, highlight=False, markup=False)
         console.print("dry run: nothing trained, nothing logged", highlight=False)
         return 0
     from sweeps.runner import connect_cluster, run_sweep
 
     try:
         resume_run_id = resumable(config, args.sweep_file) if args.resume else None
-        resources = connect_cluster(config, args.sweep_file, args.address, args.verbose)
+        resources = connect_cluster(config, validated, args.sweep_file, args.address, args.verbose)
     except SweepInputError as error:
         return _refuse(errors, error)
     try:
@@ -60,17 +66,24 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def resumable(config, sweep_file: str) -> str:
-    from pathlib import Path
-
     from sweeps.errors import SweepInputError, problem
     from sweeps.tracking import resumable_sweep
 
     run_id = resumable_sweep(config.mlflow.tracking_uri, config.experiment_name, config.name, sweep_file)
-    state = Path(config.storage_path or "ray_results").expanduser().resolve() / f"{config.name}-{run_id[:8]}"
+    state = config.storage_folder / f"{config.name}-{run_id[:8]}"
     if not state.is_dir():
         raise SweepInputError([problem(sweep_file, "storage_path", f"must hold the interrupted sweep's state ({state.name}) for --resume, "
                                        "run from the same folder as before", str(state.parent))])
     return run_id
+
+
+def resource_plan(config, sweep_file: str, address: str | None) -> list[str]:
+    """What each trial and worker asks for, and where it can go: on the cluster at `address`, else on this machine."""
+    from sweeps.trial_resources import cluster_nodes, plan_resources
+
+    nodes, where = cluster_nodes(address)
+    resources = plan_resources(config.resources, config.max_concurrent, nodes, sweep_file)
+    return [f"resources on {where}: {resources.describe()}", *resources.placement(nodes)]
 
 
 def _refuse(errors: Console, error) -> int:

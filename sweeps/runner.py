@@ -21,11 +21,13 @@ from sweeps.progress import SweepProgress
 from sweeps.disk_use import folder_size, human
 from sweeps.tracking import SweepRun, absolute_tracking_uri, redact_uri
 from trainables.trial_run import ROLE_TAG
-from sweeps.trial_resources import TrialResources, check_tracking_reaches_every_node, plan_resources
+from sweeps.storage_preflight import check_every_node_sees, local_model_folders, ray_probe
+from sweeps.train_placement_groups import TrainPlacementGroupReaper
+from sweeps.trial_resources import NodeShape, TrialResources, check_tracking_reaches_every_node, plan_resources
 from sweeps.trial_plan import TrialPlan, search_algorithm
 
 
-def connect_cluster(config: SweepConfig, source: str, address: str | None = None, verbose: bool = False) -> TrialResources:
+def connect_cluster(config: SweepConfig, validated: dict, source: str, address: str | None = None, verbose: bool = False) -> TrialResources:
     """Join (or start) the Ray cluster and decide what each trial asks of it; bad combinations fail here,
     before the sweep's MLflow run exists."""
     import ray
@@ -36,7 +38,12 @@ def connect_cluster(config: SweepConfig, source: str, address: str | None = None
         ray.init(address=address or "local", include_dashboard=False, log_to_driver=verbose, logging_level=logging.WARNING)
     nodes = [node for node in ray.nodes() if node.get("Alive")]
     check_tracking_reaches_every_node(config.mlflow.tracking_uri, len(nodes), source)
-    return plan_resources(config.resources, config.max_concurrent, ray.cluster_resources(), source)
+    resources = plan_resources(config.resources, config.max_concurrent, [NodeShape.from_ray(node) for node in nodes], source)
+    if len(nodes) > 1:  # on one node the driver's view is every worker's
+        labels, probe = ray_probe()
+        models = local_model_folders({**validated.get("guide_models", {}), **validated["models"]})
+        check_every_node_sees(config.storage_folder, models, labels, probe, source)
+    return resources
 
 
 def run_sweep(config: SweepConfig, validated: dict, plan: TrialPlan, console: Console, resources: TrialResources,
@@ -59,8 +66,7 @@ def run_sweep(config: SweepConfig, validated: dict, plan: TrialPlan, console: Co
                                 "sweeps.registered_model": config.registered_model, "sweeps.alias": config.promote.alias})
         if config.baselines and not any(child.data.tags.get(ROLE_TAG) == "baseline" for child in sweep_run.children()):
             log_baselines(sweep_run.context(), data, validated["models"], say)
-        storage = Path(config.storage_path or "ray_results").expanduser().resolve()
-        experiment_dir = storage / f"{config.name}-{sweep_run.run_id[:8]}"
+        experiment_dir = config.storage_folder / f"{config.name}-{sweep_run.run_id[:8]}"
         sweep = {**sweep_run.context(), "checkpoint_root": str(experiment_dir / "checkpoints"),
                  "train_storage": str(experiment_dir / "train"), "seed": config.seed,
                  "models": {**validated.get("guide_models", {}), **validated["models"]},
@@ -68,6 +74,9 @@ def run_sweep(config: SweepConfig, validated: dict, plan: TrialPlan, console: Co
                  "metric_key": config.metric.key, "mode": config.metric.mode, "resources": resources.to_dict()}
         keeper = ModelKeeper(config.keep_models, ranking_key(config.metric.key), config.metric.mode, sweep["checkpoint_root"])
         callbacks = [SweepProgress(console, plan.num_samples, config.metric.key), keeper]
+        if resources.distributed:
+            # First: a stopped trial's workers are gone before its checkpoints are pruned and its run marked KILLED.
+            callbacks.insert(0, TrainPlacementGroupReaper())
         if config.early_terminate is not None:
             callbacks.append(StoppedTrialRecorder(sweep, config.early_terminate.type))
         if resume_run_id is None:
@@ -119,7 +128,10 @@ def _new_tuner(config: SweepConfig, plan: TrialPlan, resources: TrialResources, 
         tune_config=tune.TuneConfig(
             metric=config.metric.key, mode=config.metric.mode, search_alg=search_algorithm(config, plan, resources.concurrency),
             scheduler=build_scheduler(config), num_samples=plan.num_samples,
-            reuse_actors=True,  # a trial after the first skips the worker start and the torch import
+            # A one-worker trial after the first skips the worker start and the torch import. A distributed trial's
+            # actor only waits on its TorchTrainer, whose workers start anew anyway, and can't be handed on while a
+            # stopped Train run still winds down in it (Tune then fails the next trial: "Could not re-use actor").
+            reuse_actors=not resources.distributed,
             trial_name_creator=lambda trial: f"{config.name}-{trial.trial_id.rsplit('_', 1)[-1]}",
         ),
         run_config=tune.RunConfig(

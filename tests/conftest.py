@@ -10,6 +10,7 @@ os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory) -> Path:
     """A 2-layer BERT (hidden 32) with MiniLM's tokenizer: trains in seconds, still a real model."""
+    import torch
     from sentence_transformers import SentenceTransformer
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
@@ -19,6 +20,7 @@ def tiny_model_dir(tmp_path_factory) -> Path:
     tokenizer = BertTokenizerFast.from_pretrained(str(shipped_model_folder("all-MiniLM-L6-v2")))
     config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
                         intermediate_size=64, max_position_embeddings=128)
+    torch.manual_seed(0)  # the same weights in every run: tests that compare trials (early stopping) see the same scores
     BertModel(config).save_pretrained(hf_dir)
     tokenizer.save_pretrained(hf_dir)
     out = tmp_path_factory.mktemp("tiny-bert-st")

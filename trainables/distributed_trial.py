@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import tempfile
 
+# Rank 0 adds its Train run's placement group to every report, so the driver can end the run once Tune
+# is done with the trial (sweeps/train_placement_groups.py).
+PLACEMENT_GROUP_KEY = "placement_group"
+
 
 def fit_distributed_trial(config: dict, data: dict, sweep: dict, trial_id: str, run_id: str) -> None:
-    from ray.train import RunConfig, ScalingConfig
+    from ray.train import RunConfig, ScalingConfig, WorkerGroupError
     from ray.train.torch import TorchConfig, TorchTrainer
     from ray.tune.integration.ray_train import TuneReportCallback
 
@@ -26,11 +30,21 @@ def fit_distributed_trial(config: dict, data: dict, sweep: dict, trial_id: str, 
         torch_config=TorchConfig(backend="nccl" if gpus else "gloo"),
         run_config=RunConfig(name=trial_id, storage_path=sweep["train_storage"], callbacks=[TuneReportCallback()]),
     )
-    trainer.fit()
+    try:
+        trainer.fit()
+    except WorkerGroupError as error:
+        # Train's own message opens with a traceback snippet, which would fill the run's error tag; name the cause first.
+        rank, failure = min(error.worker_failures.items())
+        raise WorkerFailure(f"rank {rank} of {resources['workers']}: {type(failure).__name__}: {failure}") from error
+
+
+class WorkerFailure(RuntimeError):
+    """A rank of a distributed trial raised; the full error, every rank's, is its cause."""
 
 
 def train_worker(loop_config: dict) -> None:
     import ray.train
+    import ray.util
 
     from trainables.sentence_transformer_trial import _train
     from trainables.trial_run import TrialRun
@@ -39,7 +53,12 @@ def train_worker(loop_config: dict) -> None:
     rank, world_size = context.get_world_rank(), context.get_world_size()
     sweep = loop_config["sweep"]
     run = TrialRun.attach(sweep, loop_config["trial_id"], loop_config["run_id"]) if rank == 0 else None
+    report = ray.train.report
+    group = ray.util.get_current_placement_group()
+    if rank == 0 and group is not None:
+        def report(metrics: dict) -> None:
+            ray.train.report({**metrics, PLACEMENT_GROUP_KEY: group.id.hex()})
     # Only used when the sweep gives no checkpoint root (resume states and best models live there): node-local scratch.
     with tempfile.TemporaryDirectory(prefix=f"{loop_config['trial_id']}-rank{rank}-") as scratch:
-        _train(loop_config["config"], loop_config["data"], sweep, run, scratch, ray.train.report, rank=rank, world_size=world_size,
+        _train(loop_config["config"], loop_config["data"], sweep, run, scratch, report, rank=rank, world_size=world_size,
                trial_id=loop_config["trial_id"])

@@ -30,7 +30,7 @@ class EvaluationReporter(TrainerCallback):
         self.evaluated_steps.append(state.global_step)
         self.last_metrics = dict(renamed)
         # Numbered from the step, not counted: a trial resumed from a checkpoint keeps its numbering.
-        self._publish(renamed, state.global_step, evaluation_number(state.global_step, args.eval_steps), state.global_step >= state.max_steps)
+        self._publish(renamed, state.global_step, evaluation_number(state.global_step, state.eval_steps), state.global_step >= state.max_steps)
 
 
 def evaluation_number(step: int, eval_steps) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 import shutil
 
@@ -13,7 +12,7 @@ from sweeps.metrics import BEST_PREFIX, TEST_PREFIX, rename_evaluator_metrics
 from trainables.checkpoint import BestCheckpoint
 from trainables.fault_injection import FaultInjector, planned_fault, poison_loss
 from trainables.loss_guard import NONFINITE_LOSS, NonFiniteLossGuard, out_of_memory_message
-from trainables.precision import precision_arguments, worker_precision
+from trainables.precision import precision_arguments, trial_precision
 from trainables.reporting import EvaluationReporter, evaluation_number
 from trainables.resume_state import latest_checkpoint, resume_folder
 from trainables.trial_run import TrialRun, finished_result
@@ -21,21 +20,20 @@ from trainables.trial_run import TrialRun, finished_result
 EVALUATIONS_PER_TRIAL = 2
 
 
-def training_arguments(hyperparameters: dict, train_rows: int, loss_name: str, output_dir: str, seed: int,
-                       evaluations: int = EVALUATIONS_PER_TRIAL, world_size: int = 1, precision: str = "fp32",
-                       use_gpu: bool = False) -> dict:
-    """The TrainingArguments a trial uses: the sweep's choices plus what the runner owns."""
+def training_arguments(hyperparameters: dict, loss_name: str, output_dir: str, seed: int,
+                       evaluations: int = EVALUATIONS_PER_TRIAL, precision: str = "fp32", use_gpu: bool = False) -> dict:
+    """The TrainingArguments a trial uses: the sweep's choices plus what the runner owns.
+
+    Evaluation, checkpoint and logging cadences are shares of the run, which HF Trainer turns into steps
+    from its own step count (`TrainerState.eval_steps`): it knows the ranks, gradient accumulation and
+    dropped last batches, where an estimate from the row count would not.
+    """
     arguments = {k: v for k, v in hyperparameters.items() if is_training_argument(k)}
-    batch_size = arguments.get("per_device_train_batch_size", 8)
-    epochs = arguments.get("num_train_epochs", 1)
-    total_steps = arguments.get("max_steps", -1)
-    if total_steps is None or total_steps <= 0:
-        total_steps = math.ceil(train_rows / (batch_size * world_size)) * math.ceil(epochs)
-    arguments.setdefault("num_train_epochs", epochs)
-    arguments.setdefault("per_device_train_batch_size", batch_size)
-    arguments.setdefault("eval_steps", max(1, math.ceil(total_steps / evaluations)))
+    arguments.setdefault("num_train_epochs", 1)
+    arguments.setdefault("per_device_train_batch_size", 8)
+    arguments.setdefault("eval_steps", share_of_run(evaluations))
     # Often enough that a NaN loss stops the trial soon; unfiltered, so the NaN shows.
-    arguments.setdefault("logging_steps", max(1, arguments["eval_steps"] // 4))
+    arguments.setdefault("logging_steps", share_of_run(4 * evaluations))
     arguments.setdefault("logging_nan_inf_filter", False)
     arguments.setdefault("seed", seed)
     if LOSSES[loss_name].batch_sampler:
@@ -53,6 +51,11 @@ def training_arguments(hyperparameters: dict, train_rows: int, loss_name: str, o
         **precision_arguments(precision),
     )
     return arguments
+
+
+def share_of_run(parts: int) -> float:
+    """HF's fractional step argument for "every 1/parts of the run". A whole run is just under 1.0, since 1.0 means one step."""
+    return 1 / parts if parts > 1 else 1 - 1e-9
 
 
 def effective_batch_size(arguments: dict, world_size: int) -> int:
@@ -115,8 +118,8 @@ def _train(config: dict, data: dict, sweep: dict, run: TrialRun | None, trial_di
     resources = sweep.get("resources", {})
     # A trial that asked for no GPU stays off it, even where one is visible: another trial may hold it.
     use_gpu = _cuda_available() and resources.get("gpus_per_worker", 1) > 0
-    precision = worker_precision(resources.get("precision", "auto"), use_gpu)
     workers = _worker_processes(world_size)
+    precision = trial_precision(resources.get("precision", "auto"), use_gpu, world_size)
 
     device = "cuda" if use_gpu else "cpu"
     model = SentenceTransformer(sweep["models"][config["base_model"]], device=device)
@@ -127,8 +130,7 @@ def _train(config: dict, data: dict, sweep: dict, run: TrialRun | None, trial_di
     trial_id = trial_id or run.trial_id
     root = sweep.get("checkpoint_root")
     output_dir = resume_folder(root, trial_id) if root else os.path.join(trial_dir, "hf")
-    arguments = training_arguments(hyperparameters, len(train_dataset), training_loss(hyperparameters),
-                                   output_dir, sweep["seed"], evaluations, world_size, precision, use_gpu)
+    arguments = training_arguments(hyperparameters, training_loss(hyperparameters), output_dir, sweep["seed"], evaluations, precision, use_gpu)
     if main:
         run.log_params({**hyperparameters, "world_size": world_size, "precision": precision,
                         "effective_batch_size": effective_batch_size(arguments, world_size)})
@@ -172,7 +174,7 @@ def _train(config: dict, data: dict, sweep: dict, run: TrialRun | None, trial_di
     except torch.OutOfMemoryError as error:
         raise RuntimeError(out_of_memory_message(arguments, world_size, config.get("max_seq_length"))) from error
     step = trainer.state.global_step
-    evaluation = evaluation_number(step, arguments["eval_steps"])
+    evaluation = evaluation_number(step, trainer.state.eval_steps)
     if guard.tripped:
         # Not an error to retry: the same config diverges again. FAILED in MLflow, ended for Tune.
         if main:

@@ -23,19 +23,24 @@ def start_trial(tmp_path, model_dir, index):
     return data, sweep_run, sweep, TrialRun(sweep, f"trial_{index}", f"component-{index}")
 
 
+def train_one(tmp_path, model_dir, index, config):
+    """One trial of the tiny model at lr 5e-4 (plus `config`), in this process: what it reported, and its run."""
+    data, sweep_run, sweep, run = start_trial(tmp_path, model_dir, index)
+    reports = []
+    _train({"base_model": "tiny", "learning_rate": 5e-4, **config}, data, sweep, run, str(tmp_path / "trial"), reports.append)
+    return sweep_run, sweep, run, reports
+
+
 def test_training_arguments_evaluate_at_least_twice_and_own_the_logging():
-    arguments = training_arguments({"base_model": "m", "per_device_train_batch_size": 16, "learning_rate": 1e-5}, 96, "MultipleNegativesRankingLoss", "/tmp/o", 3)
-    assert arguments["eval_steps"] == 3  # 6 steps, two evaluations
+    arguments = training_arguments({"base_model": "m", "per_device_train_batch_size": 16, "learning_rate": 1e-5}, "MultipleNegativesRankingLoss", "/tmp/o", 3)
+    assert arguments["eval_steps"] == 0.5  # half of the run, in HF's own step count: two evaluations
     assert arguments["batch_sampler"] == "no_duplicates" and arguments["report_to"] == "none"
     assert "base_model" not in arguments and arguments["seed"] == 3
 
 
 @pytest.mark.slow
 def test_one_trial_trains_reports_and_logs(tmp_path, tiny_model_dir):
-    data, sweep_run, sweep, run = start_trial(tmp_path, tiny_model_dir, "00000")
-    reports = []
-    config = {"base_model": "tiny", "learning_rate": 5e-4, "per_device_train_batch_size": 16, "num_train_epochs": 1}
-    _train(config, data, sweep, run, str(tmp_path / "trial"), reports.append)
+    sweep_run, sweep, run, reports = train_one(tmp_path, tiny_model_dir, "00000", {"per_device_train_batch_size": 16, "num_train_epochs": 1})
 
     # The last evaluation reaches Tune once, inside the final report with the test metrics.
     assert [(r["step"], r["evaluation"], r.get("final")) for r in reports] == [(3, 1, None), (6, 2, True)]
@@ -55,6 +60,14 @@ def test_one_trial_trains_reports_and_logs(tmp_path, tiny_model_dir):
     for key in ("triplet_accuracy", "mrr_at_10", "recall_at_10", "map_at_100", "train_loss", "test_ndcg_at_10", "test_triplet_accuracy"):
         assert key in logged.data.metrics, key
     assert final["train_loss"] > 0
+
+
+@pytest.mark.slow
+def test_gradient_accumulation_keeps_the_number_of_evaluations(tmp_path, tiny_model_dir):
+    """96 rows in batches of 8 are 12 micro-batches but 6 optimizer steps: evaluated at 3 and 6, not once at 6."""
+    _, sweep, run, reports = train_one(tmp_path, tiny_model_dir, "00002", {"per_device_train_batch_size": 8, "gradient_accumulation_steps": 2})
+    assert [(r["step"], r["evaluation"]) for r in reports] == [(3, 1), (6, 2)]
+    assert [m.step for m in MlflowClient(sweep["tracking_uri"]).get_metric_history(run.run_id, "ndcg_at_10")] == [3, 6]
 
 
 @pytest.mark.slow

@@ -1,5 +1,6 @@
 """The real CLI in a subprocess: a real local Ray cluster (2 CPUs), a real sqlite MLflow."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -117,7 +118,24 @@ def test_dry_run_prints_the_plan_and_trains_nothing(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "grid points: 4" in result.stdout and "{'learning_rate': 0.0002, 'per_device_train_batch_size': 64}" in result.stdout
     assert "dry run: nothing trained, nothing logged" in result.stdout
-    assert not (tmp_path / "mlflow.db").exists()
+    # Planned on this machine's shape, counted without starting Ray: what a worker asks for and how many fit.
+    cpus = os.cpu_count()
+    assert f"resources on this machine, as a fresh local Ray would see it: {cpus:g} CPU per trial, up to 1 at once" in result.stdout
+    assert f"  1 node(s) of {cpus:g} CPU" in result.stdout and ": room for 1 worker(s) each" in result.stdout
+    assert not (tmp_path / "mlflow.db").exists() and not (tmp_path / "ray_results").exists()
+
+
+def test_dry_run_refuses_a_trial_that_fits_no_node(tmp_path):
+    cpus = os.cpu_count()
+    grid = (REPO / "grid.yaml").read_text().replace("examples/data/", f"{REPO}/examples/data/")
+    (tmp_path / "sweep.yaml").write_text(grid + f"resources: {{workers_per_trial: 2, cpus_per_worker: {cpus + 1}}}\n")
+    result = run_cli("sweep.yaml", "--dry-run", cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        f"error: sweep.yaml: `resources.cpus_per_worker` must fit the cluster's nodes: a trial needs 2 worker(s) of ({cpus + 1} CPU), "
+        f"each on one node, and the nodes have room for 0 (nodes: 1 x ({cpus} CPU, "), lines
+    assert lines[0].endswith(f" GiB)), but got {float(cpus + 1)}"), lines
 
 
 def test_help():

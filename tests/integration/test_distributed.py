@@ -14,13 +14,13 @@ seed: 42
 data:
   source: {data}
   columns: {{anchor: query, positive: passage}}
-  max_train_rows: 96
+  max_train_rows: {rows}
   eval_corpus_size: 80
   max_eval_queries: 30
 parameters:
   base_model: {{value: {model}}}
   learning_rate: {{values: {learning_rates}}}
-  per_device_train_batch_size: {{value: 16}}
+  per_device_train_batch_size: {{value: {batch_size}}}
   gather_across_devices: {{value: true}}
 resources: {resources}
 max_concurrent: {max_concurrent}
@@ -28,14 +28,15 @@ baselines: false
 keep_models: 1
 mlflow: {{tracking_uri: "{tracking_uri}"}}
 storage_path: ray_results
-"""
+{extra}"""
 
 
 def sweep_file(tmp_path, model, name="ddp", learning_rates="[1.0e-3]", resources="{workers_per_trial: 2, cpus_per_worker: 1}",
-               max_concurrent=1, tracking_uri="sqlite:///mlflow.db"):
+               max_concurrent=1, tracking_uri="sqlite:///mlflow.db", batch_size=16, rows=96, extra=""):
     path = tmp_path / f"{name}.yaml"
     path.write_text(SWEEP.format(name=name, data=REPO / "examples/data/pydocs.jsonl", model=model, learning_rates=learning_rates,
-                                 resources=resources, max_concurrent=max_concurrent, tracking_uri=tracking_uri))
+                                 resources=resources, max_concurrent=max_concurrent, tracking_uri=tracking_uri,
+                                 batch_size=batch_size, rows=rows, extra=extra))
     return path
 
 
@@ -48,30 +49,69 @@ def trial_runs(client, experiment):
 
 
 @pytest.mark.slow
-def test_a_two_worker_trial_is_one_ddp_run_logged_once(tmp_path, tiny_model_dir, demo_sweep):
-    result = run_module("sweeps.run", sweep_file(tmp_path, tiny_model_dir), cwd=tmp_path)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "2 workers x (1 CPU) per trial, up to 1 at once" in result.stdout
+@pytest.mark.timeout(900)  # a stopped trial that held on to its workers hung the sweep here for good
+def test_a_multi_worker_sweep_stops_retries_and_resumes_ddp_trials_and_leaves_no_placement_group(tmp_path, tiny_model_dir, demo_sweep, monkeypatch):
+    """Three 2-worker trials on 2 CPUs under ASHA: the first raises once after its first checkpoint and resumes
+    in the same run; the second (a learning rate too small to learn anything) is stopped after its first
+    evaluation, and the third starts cleanly after it. In-process, so the cluster can be asked what the sweep left behind."""
+    import ray
+    from ray.util.placement_group import placement_group_table
 
-    parent, trials = trial_runs(MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}"), "ddp")
+    from sweeps.run import main
+
+    # 100 rows over 2 ranks of 4 leave uneven shards: the cadence must follow the trainer's own step count.
+    # Grid order, each trial judged against those before it: the second can learn nothing and is below the
+    # median; the third, a larger learning rate, beats the first at every evaluation (seeded tiny model).
+    path = sweep_file(tmp_path, tiny_model_dir, learning_rates="[5.0e-4, 1.0e-8, 1.0e-3]", batch_size=4, rows=100,
+                      extra="evaluations_per_trial: 3\nearly_terminate: {type: asha, grace_period: 1}\nmax_failures: 1\n")
+    monkeypatch.setenv("SWEEPS_INJECT_FAULTS", '{"0.0005": "raise_once"}')  # before ray.init: the workers inherit it
+    monkeypatch.chdir(tmp_path)
+    ray.init(num_cpus=2, include_dashboard=False, _temp_dir=str(ray_temp_dir()), logging_level="ERROR")
+    try:
+        assert main([str(path)]) == 0
+        held = {group_id: entry["bundles"] for group_id, entry in placement_group_table().items() if entry["state"] != "REMOVED"}
+    finally:
+        ray.shutdown()
+    assert held == {}, "placement groups the sweep left reserved"
+
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    parent, trials = trial_runs(client, "ddp")
     assert parent.info.status == "FINISHED" and parent.data.params["workers_per_trial"] == "2"
-    assert len(trials) == 1, "only rank 0 logs: one trial, one child run"
-    trial = trials[0]
-    assert trial.info.status == "FINISHED"
-    assert trial.data.params["world_size"] == "2" and trial.data.params["effective_batch_size"] == "32"
-    assert trial.data.params["precision"] == "fp32" and trial.data.params["gather_across_devices"] == "True"
-    processes = trial.data.tags["sweeps.worker_processes"].split(", ")
-    assert len(processes) == 2 and len(set(processes)) == 2, processes  # two ranks, two processes
-    assert trial.data.tags["sweeps.model_logged"] == "true"
-    assert "sweeps.attempts" not in trial.data.tags, "rank 0 attaches to the run the trial opened; it is not a second attempt"
+    by_rate = {trial.data.params["learning_rate"]: trial for trial in trials}
+    assert len(by_rate) == len(trials) == 3, "only rank 0 logs, and a retry carries on in its run: one child run per trial"
 
-    # The same metric keys as a one-worker trial (the default sweep's), plus nothing missing.
+    stopped = by_rate["1e-08"]
+    assert stopped.info.status == "KILLED", stopped.data.tags.get("sweeps.error")
+    assert stopped.data.tags["sweeps.outcome"] == "stopped_early" and stopped.data.tags["sweeps.stopped_by"] == "asha after evaluation 1"
+    # Its workers were ended with it: at most the evaluation already under way when ASHA decided landed, never its end.
+    stopped_steps = [point.step for point in client.get_metric_history(stopped.info.run_id, "ndcg_at_10")]
+    assert 1 <= len(stopped_steps) <= 2 and not any(key.startswith("test_") for key in stopped.data.metrics), stopped_steps
+    first_evaluation = stopped_steps[0]
+    for rate in ("0.001", "0.0005"):
+        trial = by_rate[rate]
+        assert trial.info.status == "FINISHED", (rate, trial.info.status, trial.data.tags.get("sweeps.error"))
+        assert trial.data.params["world_size"] == "2" and trial.data.params["effective_batch_size"] == "8"
+        assert trial.data.params["precision"] == "fp32" and trial.data.params["gather_across_devices"] == "True"
+        processes = trial.data.tags["sweeps.worker_processes"].split(", ")
+        assert len(processes) == 2 and len(set(processes)) == 2, processes  # two ranks, two processes
+        # Three evaluations at the trainer's own steps, the last at its last step, each logged once.
+        steps = [point.step for point in client.get_metric_history(trial.info.run_id, "ndcg_at_10")]
+        last = int(trial.data.tags["sweeps.last_step"])
+        assert len(steps) == 3 and steps == sorted(set(steps)) and steps[-1] == last and steps[0] == first_evaluation, steps
+
+    # The retried trial: attempt 2 in the same run, resumed from its first checkpoint on both ranks.
+    retried = by_rate["0.0005"]
+    assert retried.data.tags["sweeps.attempts"] == "2", "rank 0 attaches to the run the trial opened; only the retry counts"
+    assert retried.data.tags["sweeps.resumed_from"] == f"checkpoint-{first_evaluation}"
+    assert "of 2: InjectedFault: injected fault at step" in retried.data.tags["sweeps.previous_error"]
+    assert "sweeps.attempts" not in by_rate["0.001"].data.tags
+
+    # The same metric keys as a one-worker trial (the default sweep's).
     demo_dir, demo_result = demo_sweep
     assert demo_result.returncode == 0
     _, demo_trials = trial_runs(MlflowClient(f"sqlite:///{demo_dir / 'mlflow.db'}"), "demo")
-    assert set(trial.data.metrics) == set(demo_trials[0].data.metrics)
-    history = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}").get_metric_history(trial.info.run_id, "ndcg_at_10")
-    assert [point.step for point in history] == [2, 3]  # 96 rows / (16 x 2 ranks) = 3 steps, evaluated twice
+    assert set(retried.data.metrics) == set(demo_trials[0].data.metrics)
+    assert sum(trial.data.tags.get("sweeps.model_logged") == "true" for trial in trials) == 1
 
 
 @pytest.mark.slow

@@ -1,20 +1,26 @@
 """What a trial asks of the cluster, how many run at once, and the precision it trains in: no Ray."""
 
+import math
+from pathlib import Path
+
 import pytest
 
 from sweeps.config import ResourcesConfig
 from sweeps.errors import SweepInputError
-from sweeps.trial_resources import check_tracking_reaches_every_node, plan_resources
-from trainables.precision import precision_arguments, resolve_precision
-from trainables.sentence_transformer_trial import effective_batch_size, training_arguments
+from sweeps.storage_preflight import check_every_node_sees
+from sweeps.trial_resources import NodeShape, check_tracking_reaches_every_node, plan_resources
+from trainables.precision import agreed_precision, precision_arguments, resolve_precision
+from trainables.sentence_transformer_trial import effective_batch_size, share_of_run, training_arguments
 from tests.unit.test_sweep_file import GOOD, problems_of
 
-CPU_BOX = {"CPU": 2.0, "memory": 1e10}
-GPU_BOX = {"CPU": 16.0, "GPU": 1.0}
+CPU_BOX = [NodeShape(2.0, memory_bytes=1e10)]
+GPU_BOX = [NodeShape(16.0, 1.0)]
+# A 16-CPU head without GPUs and two 8-CPU nodes with one GPU each: 32 CPUs and 2 GPUs in all.
+MIXED = [NodeShape(16.0, 0.0, 64 * 2**30), NodeShape(8.0, 1.0, 32 * 2**30), NodeShape(8.0, 1.0, 32 * 2**30)]
 
 
-def plan(cluster, max_concurrent=None, **resources):
-    return plan_resources(ResourcesConfig(**resources), max_concurrent, cluster, "F")
+def plan(nodes, max_concurrent=None, **resources):
+    return plan_resources(ResourcesConfig(**resources), max_concurrent, nodes, "F")
 
 
 def test_one_worker_on_a_cpu_box_takes_every_core_one_trial_at_a_time():
@@ -50,10 +56,63 @@ def test_a_gpu_box_uses_its_gpu_unless_told_otherwise():
 def test_a_trial_bigger_than_the_cluster_is_refused_with_the_key():
     with pytest.raises(SweepInputError) as caught:
         plan(CPU_BOX, workers_per_trial=2, cpus_per_worker=2)
-    assert caught.value.problems == ["F: `resources.cpus_per_worker` must fit the cluster: a trial needs 2 x 2 = 4 CPUs and the cluster has 2, but got 2.0"]
+    assert caught.value.problems == ["F: `resources.cpus_per_worker` must fit the cluster's nodes: a trial needs 2 worker(s) of (2 CPU), "
+                                     "each on one node, and the nodes have room for 1 (nodes: 1 x (2 CPU, 9.3 GiB)), but got 2.0"]
     with pytest.raises(SweepInputError) as caught:
         plan(CPU_BOX, gpus_per_worker=1)
-    assert caught.value.problems == ["F: `resources.gpus_per_worker` must fit the cluster: a trial needs workers_per_trial x gpus_per_worker = 1 GPUs and the cluster has 0, but got 1.0"]
+    assert caught.value.problems == ["F: `resources.gpus_per_worker` must fit the cluster's nodes: a trial needs 1 worker(s) of (1 CPU, 1 GPU), "
+                                     "each on one node, and the nodes have room for 0 (nodes: 1 x (2 CPU, 9.3 GiB)), but got 1.0"]
+
+
+def test_gpu_workers_ask_for_their_own_nodes_share_of_cpus_not_the_clusters():
+    one = plan(MIXED)
+    assert (one.gpus_per_worker, one.cpus_per_worker, one.concurrency) == (1.0, 8.0, 2)
+    two = plan(MIXED, workers_per_trial=2)
+    assert (two.gpus_per_worker, two.cpus_per_worker, two.concurrency) == (1.0, 8.0, 1)
+
+
+def test_cpu_workers_are_sized_to_fit_a_node_and_the_wanted_concurrency():
+    cpu_nodes = [NodeShape(16.0), NodeShape(8.0), NodeShape(8.0)]
+    assert plan(cpu_nodes, workers_per_trial=2, gpus_per_worker=0).cpus_per_worker == 8.0  # 16 each would fit one worker only
+    four = plan(cpu_nodes, max_concurrent=4, gpus_per_worker=0)
+    assert (four.cpus_per_worker, four.concurrency) == (8.0, 4)
+
+
+def test_a_worker_that_fits_no_node_is_refused_with_the_node_shapes():
+    with pytest.raises(SweepInputError) as caught:
+        plan(MIXED, cpus_per_worker=12)
+    assert caught.value.problems == ["F: `resources.cpus_per_worker` must fit the cluster's nodes: a trial needs 1 worker(s) of (12 CPU, 1 GPU), "
+                                     "each on one node, and the nodes have room for 0 (nodes: 1 x (16 CPU, 64.0 GiB); 2 x (8 CPU, 1 GPU, 32.0 GiB)), but got 12.0"]
+    assert plan(MIXED, cpus_per_worker=12, gpus_per_worker=0).concurrency == 1  # on the head, without a GPU
+
+
+def test_the_dry_run_shows_what_a_worker_asks_and_where_it_can_go():
+    planned = plan(MIXED, workers_per_trial=2)
+    assert planned.describe() == "2 workers x (8 CPU, 1 GPU) per trial, up to 1 at once"
+    assert planned.placement(MIXED) == ["  1 node(s) of 16 CPU, 64.0 GiB: room for 0 worker(s) each",
+                                        "  2 node(s) of 8 CPU, 1 GPU, 32.0 GiB: room for 1 worker(s) each"]
+
+
+def test_the_storage_preflight_names_each_node_and_path_it_cannot_see(tmp_path):
+    storage, model = tmp_path / "ray_results", tmp_path / "model"
+    model.mkdir()
+    probed = []
+
+    def fake_probe(node, paths):  # node-b mounts no shared folder; node-a sees everything
+        probed.append((node, paths))
+        assert all(Path(path).exists() for path in paths), "the marker exists while nodes look for it"
+        return paths if node == "node-b" else []
+
+    with pytest.raises(SweepInputError) as caught:
+        check_every_node_sees(storage, {"my-model": str(model)}, ["node-a", "node-b"], fake_probe, "F")
+    marker = probed[0][1][0]
+    assert caught.value.problems == [
+        f"F: `storage_path` must be a folder that every Ray node sees under the same path (a shared folder such as NFS), but node node-b can't see {marker}, but got {str(storage)!r}",
+        f"F: `parameters.base_model` must be a model folder that every Ray node sees under the same path (a shared folder such as NFS), but node node-b can't see {model}, but got 'my-model'",
+    ]
+    assert [node for node, _ in probed] == ["node-a", "node-b"]
+    assert not storage.exists(), "the folder the check made for its marker is gone again"
+    check_every_node_sees(storage, {"my-model": str(model)}, ["node-a"], fake_probe, "F")
 
 
 def test_a_local_store_is_refused_once_the_cluster_has_other_nodes():
@@ -86,12 +145,21 @@ def test_precision_follows_the_hardware_unless_set():
     assert precision_arguments("bf16") == {"bf16": True, "fp16": False}
 
 
-def test_each_rank_takes_its_share_of_the_steps_and_the_batch_grows_with_the_world():
-    one = training_arguments({"per_device_train_batch_size": 16}, 96, "MultipleNegativesRankingLoss", "/tmp/o", 1, evaluations=2)
-    two = training_arguments({"per_device_train_batch_size": 16}, 96, "MultipleNegativesRankingLoss", "/tmp/o", 1, evaluations=2, world_size=2)
-    assert (one["eval_steps"], two["eval_steps"]) == (3, 2)  # 6 steps vs 3 steps, two evaluations each
-    assert effective_batch_size(two, 2) == 32
-    assert effective_batch_size({**two, "gradient_accumulation_steps": 4}, 2) == 128
+def test_cadences_are_shares_of_the_trainers_own_step_count_and_the_batch_grows_with_the_world():
+    arguments = training_arguments({"per_device_train_batch_size": 16}, "MultipleNegativesRankingLoss", "/tmp/o", 1, evaluations=3)
+    assert arguments["eval_steps"] == arguments["save_steps"] == 1 / 3 and arguments["logging_steps"] == 1 / 12
+    once = training_arguments({}, "MultipleNegativesRankingLoss", "/tmp/o", 1, evaluations=1)["eval_steps"]
+    assert 0 < once < 1 and all(math.ceil(steps * once) == steps for steps in (1, 7, 10**6)), "one evaluation: at the last step"
+    assert share_of_run(2) == 0.5
+    assert effective_batch_size(arguments, 2) == 32
+    assert effective_batch_size({**arguments, "gradient_accumulation_steps": 4}, 2) == 128
+
+
+def test_every_rank_takes_one_precision():
+    assert agreed_precision("auto", cuda=True, bf16_by_rank=[True, True]) == "bf16"
+    assert agreed_precision("auto", cuda=True, bf16_by_rank=[True, False]) == "fp16"  # no rank without a gradient scaler
+    assert agreed_precision("auto", cuda=False, bf16_by_rank=[False, False]) == "fp32"
+    assert agreed_precision("bf16", cuda=True, bf16_by_rank=[False]) == "bf16"  # asked for
 
 
 def test_storage_must_be_a_folder(tmp_path):
