@@ -22,7 +22,7 @@ from sweeps.disk_use import folder_size, human
 from sweeps.tracking import SweepRun, absolute_tracking_uri, redact_uri
 from trainables.trial_run import ROLE_TAG
 from sweeps.storage_preflight import check_every_node_sees, local_model_folders, ray_probe
-from sweeps.train_placement_groups import TrainPlacementGroupReaper
+from sweeps.train_runs import TrainRunEnder
 from sweeps.trial_resources import NodeShape, TrialResources, check_tracking_reaches_every_node, plan_resources
 from sweeps.trial_plan import TrialPlan, search_algorithm
 
@@ -73,12 +73,14 @@ def run_sweep(config: SweepConfig, validated: dict, plan: TrialPlan, console: Co
                  "threads": max(1, int(resources.cpus_per_worker)), "evaluations_per_trial": config.evaluations_per_trial,
                  "metric_key": config.metric.key, "mode": config.metric.mode, "resources": resources.to_dict()}
         keeper = ModelKeeper(config.keep_models, ranking_key(config.metric.key), config.metric.mode, sweep["checkpoint_root"])
-        callbacks = [SweepProgress(console, plan.num_samples, config.metric.key), keeper]
-        if resources.distributed:
-            # First: a stopped trial's workers are gone before its checkpoints are pruned and its run marked KILLED.
-            callbacks.insert(0, TrainPlacementGroupReaper())
+        # In this order when a trial ends: a stop is recorded first (so a stopped trial's own failure handler leaves
+        # its run alone), then a distributed trial's Train run is ended, then checkpoints nothing writes any more are pruned.
+        callbacks = [SweepProgress(console, plan.num_samples, config.metric.key)]
         if config.early_terminate is not None:
             callbacks.append(StoppedTrialRecorder(sweep, config.early_terminate.type))
+        if resources.distributed:
+            callbacks.append(TrainRunEnder(sweep["checkpoint_root"]))
+        callbacks.append(keeper)
         if resume_run_id is None:
             tuner = _new_tuner(config, plan, resources, data, sweep, experiment_dir, callbacks)
         else:

@@ -8,11 +8,19 @@ reach Tune through TuneReportCallback.
 
 from __future__ import annotations
 
+import os
 import tempfile
 
 # Rank 0 adds its Train run's placement group to every report, so the driver can end the run once Tune
-# is done with the trial (sweeps/train_placement_groups.py).
+# is done with the trial (sweeps/train_runs.py).
 PLACEMENT_GROUP_KEY = "placement_group"
+ENDED_SUFFIX = ".train-run-ended"
+
+
+def train_run_ended_marker(checkpoint_root: str, trial_id: str) -> str:
+    """Written by the trial once its Train run is over, however it ended; the driver waits for it. The checkpoint
+    root is storage every node sees (checked before the sweep starts), so it works across machines."""
+    return os.path.join(checkpoint_root, trial_id + ENDED_SUFFIX)
 
 
 def fit_distributed_trial(config: dict, data: dict, sweep: dict, trial_id: str, run_id: str) -> None:
@@ -36,6 +44,10 @@ def fit_distributed_trial(config: dict, data: dict, sweep: dict, trial_id: str, 
         # Train's own message opens with a traceback snippet, which would fill the run's error tag; name the cause first.
         rank, failure = min(error.worker_failures.items())
         raise WorkerFailure(f"rank {rank} of {resources['workers']}: {type(failure).__name__}: {failure}") from error
+    finally:
+        if sweep.get("checkpoint_root"):
+            os.makedirs(sweep["checkpoint_root"], exist_ok=True)
+            open(train_run_ended_marker(sweep["checkpoint_root"], trial_id), "w").close()
 
 
 class WorkerFailure(RuntimeError):

@@ -62,7 +62,9 @@ class TrialRun:
         self.client.log_batch(self.run_id, metrics=[Metric(k, float(v), now, step) for k, v in metrics.items()])
 
     def finish(self) -> None:
-        self.client.set_terminated(self.run_id, "FINISHED")
+        # Rank 0 of a distributed trial may get here just after the driver recorded a scheduler's stop: the stop stands.
+        if self.client.get_run(self.run_id).info.status == "RUNNING":
+            self.client.set_terminated(self.run_id, "FINISHED")
         self.finished = True
 
     def closed(self) -> bool:
