@@ -1,11 +1,9 @@
 """Several processes per trial, and several Ray nodes per sweep: real DDP (gloo), a real 2-node cluster."""
 
-import time
-
 import psutil
 import pytest
 from leak_check import PLANTED, assert_nothing_leaked, ray_temp_dir
-from loopback_cluster import loopback_cluster
+from loopback_cluster import loopback_cluster, wait_until
 from mlflow.tracking import MlflowClient
 from subprocess_cli import REPO, run_module
 
@@ -55,15 +53,6 @@ def train_cleaner_processes() -> list[int]:
     return [process.pid for process in psutil.process_iter(["cmdline"]) if "PlacementGroupCleaner" in " ".join(process.info["cmdline"] or [])]
 
 
-def wait_for(condition, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.5)
-    return True
-
-
 @pytest.mark.slow
 @pytest.mark.timeout(900)  # a stopped trial that held on to its workers hung the sweep here for good
 def test_a_multi_worker_sweep_stops_retries_and_resumes_ddp_trials_and_leaves_no_placement_group(tmp_path, tiny_model_dir, demo_sweep, monkeypatch):
@@ -87,11 +76,10 @@ def test_a_multi_worker_sweep_stops_retries_and_resumes_ddp_trials_and_leaves_no
         assert main([str(path)]) == 0
         held = {group_id: entry["bundles"] for group_id, entry in placement_group_table().items() if entry["state"] != "REMOVED"}
         # Each Train run ended gracefully, stopping its detached cleaner actor (one process each, else alive until Ray stops).
-        cleaners_gone = wait_for(lambda: not train_cleaner_processes(), timeout_s=20)
+        wait_until(lambda: not train_cleaner_processes(), "the exit of every Ray Train cleaner actor", timeout=20)
     finally:
         ray.shutdown()
     assert held == {}, "placement groups the sweep left reserved"
-    assert cleaners_gone, "Ray Train cleaner actors outlived their trials"
 
     client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
     parent, trials = trial_runs(client, "ddp")
