@@ -254,6 +254,10 @@ class SweepConfig(StrictModel):
         """Where trials keep checkpoints and Tune its state: relative paths from where the sweep is started."""
         return Path(self.storage_path or "ray_results").expanduser().resolve()
 
+    def state_folder(self, parent_run_id: str) -> Path:
+        """One sweep's Tune state and checkpoints, named after its parent run so that `--resume` finds them."""
+        return self.storage_folder / f"{self.name}-{parent_run_id[:8]}"
+
     @property
     def experiment_name(self) -> str:
         return self.mlflow.experiment or self.name

@@ -70,7 +70,7 @@ def resumable(config, sweep_file: str) -> str:
     from sweeps.tracking import resumable_sweep
 
     run_id = resumable_sweep(config.mlflow.tracking_uri, config.experiment_name, config.name, sweep_file)
-    state = config.storage_folder / f"{config.name}-{run_id[:8]}"
+    state = config.state_folder(run_id)
     if not state.is_dir():
         raise SweepInputError([problem(sweep_file, "storage_path", f"must hold the interrupted sweep's state ({state.name}) for --resume, "
                                        "run from the same folder as before", str(state.parent))])

@@ -40,7 +40,7 @@ def connect_cluster(config: SweepConfig, validated: dict, source: str, address: 
     check_tracking_reaches_every_node(config.mlflow.tracking_uri, len(nodes), source)
     resources = plan_resources(config.resources, config.max_concurrent, [NodeShape.from_ray(node) for node in nodes], source)
     if len(nodes) > 1:  # on one node the driver's view is every worker's
-        labels, probe = ray_probe()
+        labels, probe = ray_probe(nodes)
         models = local_model_folders({**validated.get("guide_models", {}), **validated["models"]})
         check_every_node_sees(config.storage_folder, models, labels, probe, source)
     return resources
@@ -66,7 +66,7 @@ def run_sweep(config: SweepConfig, validated: dict, plan: TrialPlan, console: Co
                                 "sweeps.registered_model": config.registered_model, "sweeps.alias": config.promote.alias})
         if config.baselines and not any(child.data.tags.get(ROLE_TAG) == "baseline" for child in sweep_run.children()):
             log_baselines(sweep_run.context(), data, validated["models"], say)
-        experiment_dir = config.storage_folder / f"{config.name}-{sweep_run.run_id[:8]}"
+        experiment_dir = config.state_folder(sweep_run.run_id)
         sweep = {**sweep_run.context(), "checkpoint_root": str(experiment_dir / "checkpoints"),
                  "train_storage": str(experiment_dir / "train"), "seed": config.seed,
                  "models": {**validated.get("guide_models", {}), **validated["models"]},

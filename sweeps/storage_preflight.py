@@ -49,8 +49,8 @@ def local_model_folders(models: dict[str, str]) -> dict[str, str]:
     return {reference: path for reference, path in models.items() if os.path.isabs(path) and os.path.isdir(path)}
 
 
-def ray_probe() -> tuple[list[str], Probe]:
-    """The alive nodes of the joined Ray cluster, and a probe that runs a zero-CPU task pinned to each."""
+def ray_probe(nodes: list[dict]) -> tuple[list[str], Probe]:
+    """Labels for `nodes` (alive entries of `ray.nodes()`), and a probe that runs a zero-CPU task pinned to each."""
     import ray
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
@@ -58,7 +58,7 @@ def ray_probe() -> tuple[list[str], Probe]:
     def missing(paths: list[str]) -> list[str]:
         return [path for path in paths if not os.path.exists(path)]
 
-    labels = {f"{node['NodeManagerAddress']} ({node['NodeID'][:8]})": node["NodeID"] for node in ray.nodes() if node.get("Alive")}
+    labels = {f"{node['NodeManagerAddress']} ({node['NodeID'][:8]})": node["NodeID"] for node in nodes}
 
     def probe(label: str, paths: list[str]) -> list[str]:
         pinned = missing.options(scheduling_strategy=NodeAffinitySchedulingStrategy(labels[label], soft=False))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from trainables.ranks import gather_from_ranks
+
 
 def resolve_precision(requested: str, cuda: bool, bf16_supported: bool) -> str:
     if requested != "auto":
@@ -25,11 +27,4 @@ def trial_precision(requested: str, use_gpu: bool, world_size: int) -> str:
     """Decided once for the trial: every rank gathers what every GPU supports and takes the same choice."""
     import torch
 
-    bf16 = bool(use_gpu and torch.cuda.is_bf16_supported())
-    if world_size == 1:
-        return agreed_precision(requested, use_gpu, [bf16])
-    import torch.distributed as dist
-
-    gathered: list = [None] * world_size
-    dist.all_gather_object(gathered, bf16)
-    return agreed_precision(requested, use_gpu, gathered)
+    return agreed_precision(requested, use_gpu, gather_from_ranks(bool(use_gpu and torch.cuda.is_bf16_supported()), world_size))

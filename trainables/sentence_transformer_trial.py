@@ -13,6 +13,7 @@ from trainables.checkpoint import BestCheckpoint
 from trainables.fault_injection import FaultInjector, planned_fault, poison_loss
 from trainables.loss_guard import NONFINITE_LOSS, NonFiniteLossGuard, out_of_memory_message
 from trainables.precision import precision_arguments, trial_precision
+from trainables.ranks import gather_from_ranks
 from trainables.reporting import EvaluationReporter, evaluation_number
 from trainables.resume_state import latest_checkpoint, resume_folder
 from trainables.trial_run import TrialRun, finished_result
@@ -215,14 +216,7 @@ def _worker_processes(world_size: int) -> list[str]:
     """host:pid of every rank, gathered over the process group: the trial's record that DDP really ran."""
     import socket
 
-    me = f"{socket.gethostname()}:{os.getpid()}"
-    if world_size == 1:
-        return [me]
-    import torch.distributed as dist
-
-    gathered: list = [None] * world_size
-    dist.all_gather_object(gathered, me)
-    return gathered
+    return gather_from_ranks(f"{socket.gethostname()}:{os.getpid()}", world_size)
 
 
 def _node_id() -> str:
