@@ -47,27 +47,26 @@ def bare_trainings(sweep_file: Path) -> float:
     from transformers import PrinterCallback
 
     from search_spaces.losses import DEFAULT_LOSS, build_loss
-    from sweeps.data.evaluators import build_evaluator
+    from sweeps.prepared_sweep import prepare_sweep
     from sweeps.sweep_file import load_sweep_file
-    from sweeps.trial_plan import plan_trials
-    from sweeps.validation import validate_sweep
-    from trainables.sentence_transformer_trial import training_arguments
+    from trainables.evaluation import build_evaluator
+    from trainables.training_arguments import training_arguments
 
     config = load_sweep_file(sweep_file)
-    validated = validate_sweep(config, sweep_file)
-    data, plan = validated["data"], plan_trials(config)
+    sweep = prepare_sweep(config, sweep_file)
+    data = sweep.data
     started = time.perf_counter()
-    for hyperparameters in plan.configs:
-        model = SentenceTransformer(validated["models"][hyperparameters["base_model"]], device="cpu")
+    for hyperparameters in sweep.plan.configs:
+        model = SentenceTransformer(sweep.models[hyperparameters["base_model"]], device="cpu")
         model.max_seq_length = hyperparameters["max_seq_length"]
-        dataset = Dataset.from_dict({column: data["train"][column] for column in ("anchor", "positive")})
-        arguments = training_arguments(hyperparameters, DEFAULT_LOSS, tempfile.mkdtemp(), config.seed)
+        dataset = Dataset.from_dict({column: data.train[column] for column in ("anchor", "positive")})
+        arguments = training_arguments(hyperparameters, DEFAULT_LOSS, tempfile.mkdtemp(), config.seed, config.evaluations_per_trial)
         trainer = SentenceTransformerTrainer(model=model, args=SentenceTransformerTrainingArguments(**arguments),
                                              train_dataset=dataset, loss=build_loss({}, model),
-                                             evaluator=build_evaluator(data["eval"]))
+                                             evaluator=build_evaluator(data.eval))
         trainer.remove_callback(PrinterCallback)
         trainer.train()
-        build_evaluator(data["test"])(model)
+        build_evaluator(data.test)(model)
     return time.perf_counter() - started
 
 

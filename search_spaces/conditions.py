@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from search_spaces.losses import DEFAULT_INNER_LOSS, DEFAULT_LOSS, INNER_LOSS, LOSSES, losses_accepting, loss_parameter_names
+from search_spaces.losses import DEFAULT_INNER_LOSS, DEFAULT_LOSS, INNER_LOSS, LOSSES, loss_parameter_names, losses_accepting
 
 # What a trial uses when the sweep file leaves a parameter out.
 IMPLICIT_VALUES = {"loss": DEFAULT_LOSS}

@@ -8,6 +8,9 @@ import types
 import typing
 
 from search_spaces.losses import loss_parameter, loss_parameter_names
+from search_spaces.training_argument_fields import TRAINING_ARGUMENT_TYPES
+
+PLAIN_TYPES = {plain.__name__: plain for plain in (int, float, bool, str)}
 
 # Parameters that are not TrainingArguments fields: they shape the model and the loss.
 MODEL_PARAMETERS = {"base_model": str, "loss": str, "max_seq_length": int}
@@ -22,15 +25,37 @@ POSITIVE = {"learning_rate", "per_device_train_batch_size", "per_device_eval_bat
 NON_NEGATIVE = {"weight_decay", "warmup_ratio", "warmup_steps", "max_grad_norm"}
 
 
-@functools.cache
-def training_argument_types() -> dict[str, object]:
+def installed_training_argument_types() -> dict[str, object]:
+    """The installed library's fields and their declared types: imports sentence-transformers, torch and transformers."""
     from sentence_transformers import SentenceTransformerTrainingArguments
 
     return {field.name: field.type for field in dataclasses.fields(SentenceTransformerTrainingArguments) if field.init}
 
 
+@functools.cache
+def _installed_names() -> frozenset[str]:
+    return frozenset(installed_training_argument_types())
+
+
+def plain_type_names(declared) -> tuple[str, ...] | None:
+    """Names of the plain types a value of `declared` may have, or None when it accepts something richer (enums, dicts)."""
+    options = typing.get_args(declared) if isinstance(declared, types.UnionType) or typing.get_origin(declared) is typing.Union else (declared,)
+    plain = tuple(option for option in options if option in (int, float, bool, str))
+    if len(plain) != len([option for option in options if option is not type(None)]):
+        return None
+    return tuple(option.__name__ for option in plain)
+
+
+def is_settable(name: str) -> bool:
+    """A name the sweep file may set. A field newer than the snapshot is looked up in the installed library."""
+    if name in RUNNER_OWNED:
+        return False
+    return name in MODEL_PARAMETERS or name in loss_parameter_names() or name in TRAINING_ARGUMENT_TYPES or name in _installed_names()
+
+
 def settable_parameter_names() -> set[str]:
-    return (set(MODEL_PARAMETERS) | loss_parameter_names() | set(training_argument_types())) - RUNNER_OWNED
+    """For did-you-mean hints: the names known without importing the library."""
+    return (set(MODEL_PARAMETERS) | loss_parameter_names() | set(TRAINING_ARGUMENT_TYPES)) - RUNNER_OWNED
 
 
 def is_training_argument(name: str) -> bool:
@@ -39,11 +64,15 @@ def is_training_argument(name: str) -> bool:
 
 def expected_type(name: str) -> tuple[type, ...] | None:
     """Plain types a value must have, or None when the field accepts something richer (enums, dicts)."""
-    declared = MODEL_PARAMETERS.get(name) or training_argument_types().get(name)
-    options = typing.get_args(declared) if isinstance(declared, types.UnionType) or typing.get_origin(declared) is typing.Union else (declared,)
-    plain = tuple(option for option in options if option in (int, float, bool, str))
-    if len(plain) != len([option for option in options if option is not type(None)]):
+    if name in MODEL_PARAMETERS:
+        names = plain_type_names(MODEL_PARAMETERS[name])
+    elif name in TRAINING_ARGUMENT_TYPES:
+        names = TRAINING_ARGUMENT_TYPES[name]
+    else:
+        names = plain_type_names(installed_training_argument_types().get(name))
+    if names is None:
         return None
+    plain = tuple(PLAIN_TYPES[type_name] for type_name in names)
     if float in plain:
         plain = (*plain, int)  # 1 is a fine learning rate multiplier, and YAML writes 3 for 3.0
     return plain

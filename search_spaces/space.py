@@ -1,5 +1,6 @@
-"""Turn W&B-style parameter specs into trial configs: grid points, seeded random draws, or an
-Optuna define-by-run space. Conditional parameters appear only in trials where they apply.
+"""Turn W&B-style parameter specs into trial configs: grid points (a point's distribution parameters drawn
+with the sweep's seed), or an Optuna define-by-run space (the optuna and random methods).
+Conditional parameters appear only in trials where they apply.
 """
 
 from __future__ import annotations
@@ -43,11 +44,6 @@ def complete_config(point: dict[str, Any], parameters: dict[str, dict], rng: ran
 def grid_configs(parameters: dict[str, dict], seed: int) -> list[dict[str, Any]]:
     rng = random.Random(seed)
     return [complete_config(point, parameters, rng) for point in grid_points(parameters)]
-
-
-def random_configs(parameters: dict[str, dict], count: int, seed: int) -> list[dict[str, Any]]:
-    rng = random.Random(seed)
-    return [complete_config({}, parameters, rng) for _ in range(count)]
 
 
 def sample(spec: dict, rng: random.Random) -> Any:

@@ -31,10 +31,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def data_settings(data: str) -> tuple[dict, int, str]:
     """(data config, seed, source label) from a sweep file, or defaults around a bare source."""
-    from sweeps.config import DataConfig
+    from sweeps.sweep_file.schema import DataConfig
 
     if data.endswith((".yaml", ".yml")):
-        from sweeps.sweep_file import load_sweep_file
+        from sweeps.sweep_file.loading import load_sweep_file
 
         config = load_sweep_file(data)
         return config.data.model_dump(), config.seed, data
@@ -50,18 +50,18 @@ def load_model(reference: str, tracking_uri: str):
         return mlflow.sentence_transformers.load_model(reference)
     from sentence_transformers import SentenceTransformer
 
-    from sweeps.model_refs import resolve_model
+    from sweeps.sweep_file.model_refs import resolve_model
 
     return SentenceTransformer(resolve_model(reference, Path.cwd()), device="cpu")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from sweeps.data.evaluators import build_evaluator
     from sweeps.data.prepare import prepare_data
     from sweeps.errors import SweepInputError
-    from sweeps.metrics import rename_evaluator_metrics
-    from sweeps.model_refs import ModelReferenceError
+    from sweeps.sweep_file.model_refs import ModelReferenceError
+    from trainables.evaluation import build_evaluator
+    from trainables.metrics import rename_evaluator_metrics
 
     try:
         data_config, seed, label = data_settings(args.data)
@@ -79,10 +79,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     if args.max_seq_length:
         model.max_seq_length = args.max_seq_length
-    split = prepared[args.split]
+    split = getattr(prepared, args.split)
     metrics = rename_evaluator_metrics(build_evaluator(split, batch_size=args.batch_size)(model))
     print(json.dumps({
-        "model": args.model, "data": prepared["origin"], "split": args.split, "data_fingerprint": prepared["fingerprint"],
+        "model": args.model, "data": prepared.origin, "split": args.split, "data_fingerprint": prepared.fingerprint,
         "queries": len(split["queries"]), "corpus": len(split["corpus"]), "max_seq_length": model.max_seq_length,
         "metrics": metrics,
     }, indent=2))

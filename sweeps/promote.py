@@ -29,14 +29,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from sweeps.tracking import redact_uri
+    from sweeps.tracking.store import redact_uri
 
     if args.tracking_uri.startswith("sqlite:///") and not Path(args.tracking_uri.removeprefix("sqlite:///")).exists():
         print(f"error: `--tracking-uri` must point at an existing MLflow store, but got {redact_uri(args.tracking_uri)!r} (no such file)", file=sys.stderr)
         return EXIT_BAD_INPUT
     from mlflow.tracking import MlflowClient
 
-    from sweeps.promotion import PromotionError, apply, decide
+    from sweeps.promotion.decision import PromotionError, apply, decide
+    from trainables.mlflow_names import VERSION_FORCED
 
     client = MlflowClient(args.tracking_uri)
     try:
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dry run: {decision.reason}{reuse}; nothing changed")
         return 0
     version = apply(client, decision)
-    forced = " (forced)" if "sweeps.forced" in decision.tags else ""
+    forced = " (forced)" if VERSION_FORCED in decision.tags else ""
     print(f"promoted{forced}: {decision.reason}: version {version.version}, load it with models:/{decision.name}@{decision.alias}")
     return 0
 

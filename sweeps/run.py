@@ -35,71 +35,41 @@ def main(argv: list[str] | None = None) -> int:
     from sweeps.errors import SweepInputError
 
     try:
-        config, validated, plan = prepare(args.sweep_file, console)
+        sweep = prepare(args.sweep_file, console)
+        if args.dry_run:
+            lines = [*sweep.plan.describe(sweep.config), *resource_plan(sweep, args.address)]
     except SweepInputError as error:
         return _refuse(errors, error)
     if args.dry_run:
-        for line in plan.describe(config):
-            console.print(line, highlight=False, markup=False)
-        try:
-            lines = resource_plan(config, args.sweep_file, args.address)
-        except SweepInputError as error:
-            return _refuse(errors, error)
         for line in lines:
             console.print(line, highlight=False, markup=False)
         console.print("dry run: nothing trained, nothing logged", highlight=False)
         return 0
-    from sweeps.runner import connect_cluster, run_sweep
+    from sweeps.running.cluster import connect_cluster
+    from sweeps.running.runner import run_sweep
 
     try:
-        resume_run_id = resumable(config, args.sweep_file) if args.resume else None
-        resources = connect_cluster(config, validated, args.sweep_file, args.address, args.verbose)
+        resume_run_id = resumable(sweep.config, sweep.source) if args.resume else None
+        resources = connect_cluster(sweep, args.address, args.verbose)
     except SweepInputError as error:
         return _refuse(errors, error)
     try:
-        rows = run_sweep(config, validated, plan, console, resources, resume_run_id)
+        rows = run_sweep(sweep, console, resources, resume_run_id)
     except KeyboardInterrupt:
         errors.print(f"interrupted: the sweep's MLflow runs are marked KILLED; carry on with: python -m sweeps.run {args.sweep_file} --resume")
         return 130
-    trials = [row for row in rows if row["role"] == "trial"]
+    from trainables.mlflow_names import TRIAL_ROLE
+
+    trials = [row for row in rows if row["role"] == TRIAL_ROLE]
     return 0 if trials and any(row["status"] == "FINISHED" for row in trials) else 1
 
 
-def resumable(config, sweep_file: str) -> str:
-    from sweeps.errors import SweepInputError, problem
-    from sweeps.tracking import resumable_sweep
-
-    run_id = resumable_sweep(config.mlflow.tracking_uri, config.experiment_name, config.name, sweep_file)
-    state = config.state_folder(run_id)
-    if not state.is_dir():
-        raise SweepInputError([problem(sweep_file, "storage_path", f"must hold the interrupted sweep's state ({state.name}) for --resume, "
-                                       "run from the same folder as before", str(state.parent))])
-    return run_id
-
-
-def resource_plan(config, sweep_file: str, address: str | None) -> list[str]:
-    """What each trial and worker asks for, and where it can go: on the cluster at `address`, else on this machine."""
-    from sweeps.trial_resources import cluster_nodes, plan_resources
-
-    nodes, where = cluster_nodes(address)
-    resources = plan_resources(config.resources, config.max_concurrent, nodes, sweep_file)
-    return [f"resources on {where}: {resources.describe()}", *resources.placement(nodes)]
-
-
-def _refuse(errors: Console, error) -> int:
-    for line in error.problems:
-        errors.print(f"error: {line}", highlight=False, markup=False, soft_wrap=True)
-    return EXIT_BAD_INPUT
-
-
 def prepare(sweep_file: str, console: Console):
-    """Every check, before any worker starts. Returns the config, the read data and the plan."""
-    from sweeps.data.prepare import data_summary
+    """Every check, before any worker starts: the file, the store, the parameters, the models and the data."""
+    from sweeps.prepared_sweep import prepare_sweep
     from sweeps.secrets import move_credentials_to_env
-    from sweeps.sweep_file import load_sweep_file
-    from sweeps.tracking import check_tracking_uri
-    from sweeps.trial_plan import plan_trials
-    from sweeps.validation import validate_sweep
+    from sweeps.sweep_file.loading import load_sweep_file
+    from sweeps.tracking.store import check_tracking_uri
 
     config = load_sweep_file(sweep_file)
     # From here on the URI carries no password: it is stored, pickled and printed in many places.
@@ -107,13 +77,41 @@ def prepare(sweep_file: str, console: Console):
     config = config.model_copy(update={"mlflow": config.mlflow.model_copy(update={"tracking_uri": clean_uri})})
     check_tracking_uri(config.mlflow.tracking_uri, sweep_file)
     with console.status("checking parameters, models and data"):
-        validated = validate_sweep(config, sweep_file)
-    console.print(f"data: {data_summary(validated['data'])}", highlight=False, soft_wrap=True)
-    for note in validated.get("reshaped", []):
+        sweep = prepare_sweep(config, sweep_file)
+    console.print(f"data: {sweep.data.summary()}", highlight=False, soft_wrap=True)
+    for note in sweep.reshape_notes:
         console.print(f"reshaped: {note}", highlight=False, soft_wrap=True)
-    for reference, path in {**validated["models"], **validated.get("guide_models", {})}.items():
+    for reference, path in sweep.model_paths.items():
         console.print(f"model: {reference} -> {path}", highlight=False, soft_wrap=True)
-    return config, validated, plan_trials(config)
+    return sweep
+
+
+def resumable(config, source: str) -> str:
+    """The parent run id of the interrupted sweep to carry on with; one line when there is none, or its state is gone."""
+    from sweeps.errors import SweepInputError, problem
+    from sweeps.tracking.parent_run import resumable_sweep
+
+    run_id = resumable_sweep(config.mlflow.tracking_uri, config.experiment_name, config.name, source)
+    state = config.state_folder(run_id)
+    if not state.is_dir():
+        raise SweepInputError([problem(source, "storage_path", f"must hold the interrupted sweep's state ({state.name}) for --resume, "
+                                       "run from the same folder as before", str(state.parent))])
+    return run_id
+
+
+def resource_plan(sweep, address: str | None) -> list[str]:
+    """What each trial and worker asks for, and where it can go: on the cluster at `address`, else on this machine."""
+    from sweeps.planning.resources import cluster_nodes, plan_resources
+
+    nodes, where = cluster_nodes(address)
+    resources = plan_resources(sweep.config.resources, sweep.config.max_concurrent, nodes, sweep.source)
+    return [f"resources on {where}: {resources.describe()}", *resources.placement(nodes)]
+
+
+def _refuse(errors: Console, error) -> int:
+    for line in error.problems:
+        errors.print(f"error: {line}", highlight=False, markup=False, soft_wrap=True)
+    return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ def tiny_model_dir(tmp_path_factory) -> Path:
     from sentence_transformers import SentenceTransformer
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
-    from sweeps.model_refs import shipped_model_folder
+    from sweeps.sweep_file.model_refs import shipped_model_folder
 
     hf_dir = tmp_path_factory.mktemp("tiny-bert-hf")
     tokenizer = BertTokenizerFast.from_pretrained(str(shipped_model_folder("all-MiniLM-L6-v2")))

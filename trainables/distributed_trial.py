@@ -9,11 +9,11 @@ reach Tune through TuneReportCallback.
 from __future__ import annotations
 
 import os
-import tempfile
 
-# Rank 0 adds its Train run's placement group to every report, so the driver can end the run once Tune
-# is done with the trial (sweeps/train_runs.py).
-PLACEMENT_GROUP_KEY = "placement_group"
+from search_spaces import report_keys
+from trainables.context import TrialContext
+from trainables.trial_data import TrialData
+
 ENDED_SUFFIX = ".train-run-ended"
 
 
@@ -23,31 +23,29 @@ def train_run_ended_marker(checkpoint_root: str, trial_id: str) -> str:
     return os.path.join(checkpoint_root, trial_id + ENDED_SUFFIX)
 
 
-def fit_distributed_trial(config: dict, data: dict, sweep: dict, trial_id: str, run_id: str) -> None:
+def fit_distributed_trial(config: dict, data: TrialData, context: TrialContext, trial_id: str, run_id: str) -> None:
     from ray.train import RunConfig, ScalingConfig, WorkerGroupError
     from ray.train.torch import TorchConfig, TorchTrainer
     from ray.tune.integration.ray_train import TuneReportCallback
 
-    resources = sweep["resources"]
-    gpus = resources["gpus_per_worker"]
-    per_worker = {"CPU": resources["cpus_per_worker"], **({"GPU": gpus} if gpus else {})}
+    shape = context.workers
+    per_worker = {"CPU": shape.cpus_per_worker, **({"GPU": shape.gpus_per_worker} if shape.gpus_per_worker else {})}
     trainer = TorchTrainer(
         train_worker,
-        train_loop_config={"config": config, "data": data, "sweep": sweep, "trial_id": trial_id, "run_id": run_id},
-        scaling_config=ScalingConfig(num_workers=resources["workers"], use_gpu=bool(gpus), resources_per_worker=per_worker),
-        torch_config=TorchConfig(backend="nccl" if gpus else "gloo"),
-        run_config=RunConfig(name=trial_id, storage_path=sweep["train_storage"], callbacks=[TuneReportCallback()]),
+        train_loop_config={"config": config, "data": data, "context": context, "trial_id": trial_id, "run_id": run_id},
+        scaling_config=ScalingConfig(num_workers=shape.workers, use_gpu=bool(shape.gpus_per_worker), resources_per_worker=per_worker),
+        torch_config=TorchConfig(backend="nccl" if shape.gpus_per_worker else "gloo"),
+        run_config=RunConfig(name=trial_id, storage_path=context.train_storage, callbacks=[TuneReportCallback()]),
     )
     try:
         trainer.fit()
     except WorkerGroupError as error:
         # Train's own message opens with a traceback snippet, which would fill the run's error tag; name the cause first.
         rank, failure = min(error.worker_failures.items())
-        raise WorkerFailure(f"rank {rank} of {resources['workers']}: {type(failure).__name__}: {failure}") from error
+        raise WorkerFailure(f"rank {rank} of {shape.workers}: {type(failure).__name__}: {failure}") from error
     finally:
-        if sweep.get("checkpoint_root"):
-            os.makedirs(sweep["checkpoint_root"], exist_ok=True)
-            open(train_run_ended_marker(sweep["checkpoint_root"], trial_id), "w").close()
+        os.makedirs(context.checkpoint_root, exist_ok=True)
+        open(train_run_ended_marker(context.checkpoint_root, trial_id), "w").close()
 
 
 class WorkerFailure(RuntimeError):
@@ -58,19 +56,18 @@ def train_worker(loop_config: dict) -> None:
     import ray.train
     import ray.util
 
-    from trainables.sentence_transformer_trial import _train
+    from trainables.training import train_on_this_process
     from trainables.trial_run import TrialRun
 
-    context = ray.train.get_context()
-    rank, world_size = context.get_world_rank(), context.get_world_size()
-    sweep = loop_config["sweep"]
-    run = TrialRun.attach(sweep, loop_config["trial_id"], loop_config["run_id"]) if rank == 0 else None
+    context: TrialContext = loop_config["context"]
+    train_context = ray.train.get_context()
+    rank, world_size = train_context.get_world_rank(), train_context.get_world_size()
+    run = TrialRun.attach(context.tracking, loop_config["trial_id"], loop_config["run_id"]) if rank == 0 else None
     report = ray.train.report
     group = ray.util.get_current_placement_group()
     if rank == 0 and group is not None:
+        # The driver ends the Train run by this placement group once Tune is done with the trial (sweeps/running/train_runs.py).
         def report(metrics: dict) -> None:
-            ray.train.report({**metrics, PLACEMENT_GROUP_KEY: group.id.hex()})
-    # Only used when the sweep gives no checkpoint root (resume states and best models live there): node-local scratch.
-    with tempfile.TemporaryDirectory(prefix=f"{loop_config['trial_id']}-rank{rank}-") as scratch:
-        _train(loop_config["config"], loop_config["data"], sweep, run, scratch, report, rank=rank, world_size=world_size,
-               trial_id=loop_config["trial_id"])
+            ray.train.report({**metrics, report_keys.PLACEMENT_GROUP: group.id.hex()})
+    train_on_this_process(loop_config["config"], loop_config["data"], context, run, report, loop_config["trial_id"],
+                          rank=rank, world_size=world_size)

@@ -6,8 +6,6 @@ import math
 
 from transformers import TrainerCallback
 
-NONFINITE_LOSS = "nonfinite_loss"
-
 
 class NonFiniteLossGuard(TrainerCallback):
     def __init__(self):

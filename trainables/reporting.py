@@ -6,7 +6,7 @@ import math
 
 from transformers import TrainerCallback
 
-from sweeps.metrics import rename_evaluator_metrics
+from trainables.metrics import rename_evaluator_metrics
 
 
 class EvaluationReporter(TrainerCallback):

@@ -4,20 +4,25 @@ optimizer, scheduler, RNG), one per trial (save_total_limit=1), next to its best
 from __future__ import annotations
 
 import os
-import re
+import shutil
+
+TRAINER_STATE = "trainer_state.json"  # HF Trainer writes it last into a checkpoint folder
 
 
 def resume_folder(checkpoint_root: str, trial_id: str) -> str:
     return os.path.join(checkpoint_root, f"{trial_id}-resume")
 
 
-def latest_checkpoint(folder: str) -> str | None:
-    """The newest complete `checkpoint-<step>` under `folder`, or None for a fresh start."""
-    if not os.path.isdir(folder):
-        return None
-    steps = []
-    for name in os.listdir(folder):
-        match = re.fullmatch(r"checkpoint-(\d+)", name)
-        if match and os.path.exists(os.path.join(folder, name, "trainer_state.json")):
-            steps.append(int(match.group(1)))
-    return os.path.join(folder, f"checkpoint-{max(steps)}") if steps else None
+def resume_checkpoint(folder: str) -> str | None:
+    """The newest complete `checkpoint-<step>` under `folder`, or None for a fresh start.
+
+    HF Trainer writes a checkpoint in place and deletes the older one only afterwards, so a process killed
+    mid-save leaves a newest folder without its trainer state, and the previous one intact: that one is used.
+    """
+    from transformers.trainer_utils import get_last_checkpoint
+
+    while os.path.isdir(folder) and (latest := get_last_checkpoint(folder)) is not None:
+        if os.path.exists(os.path.join(latest, TRAINER_STATE)):
+            return latest
+        shutil.rmtree(latest)
+    return None

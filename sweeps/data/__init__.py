@@ -1,3 +1,5 @@
-from sweeps.data.prepare import data_summary, prepare_data
+"""Reading a data source, splitting it without leaks, and shaping it for the losses and evaluators."""
 
-__all__ = ["data_summary", "prepare_data"]
+from sweeps.data.prepare import PreparedData, prepare_data
+
+__all__ = ["PreparedData", "prepare_data"]

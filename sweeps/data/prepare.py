@@ -1,10 +1,11 @@
-"""Turn a RetrievalSet into what trials consume: training rows and two evaluation sets, as plain dicts."""
+"""Turn a RetrievalSet into what trials consume: training rows and two evaluation sets."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import random
+from dataclasses import dataclass
 from pathlib import Path
 
 from sweeps.data.negatives import LexicalNegativeMiner
@@ -14,7 +15,23 @@ from sweeps.data.splits import carve_missing_splits
 from sweeps.errors import SweepInputError, problem
 
 
-def prepare_data(data_config: dict, seed: int, sweep_file: str, base_dir: Path) -> dict:
+@dataclass(frozen=True)
+class PreparedData:
+    train: dict[str, list[str]]  # anchor, positive, and negative / label where the data has them
+    eval: dict  # queries, corpus, relevant, triplets: what trainables.evaluation reads
+    test: dict
+    origin: str
+    fingerprint: str  # two sweeps with the same fingerprint trained and were judged on exactly the same data
+
+    def summary(self) -> str:
+        return (
+            f"{self.origin}: {len(self.train['anchor'])} training rows ({', '.join(self.train)}); "
+            f"eval {len(self.eval['queries'])} queries / {len(self.eval['corpus'])} passages; "
+            f"test {len(self.test['queries'])} queries / {len(self.test['corpus'])} passages"
+        )
+
+
+def prepare_data(data_config: dict, seed: int, sweep_file: str, base_dir: Path) -> PreparedData:
     data = read_source(data_config["source"], base_dir, data_config.get("columns") or {}, sweep_file, data_config.get("hub_split"))
     carve_missing_splits(data, data_config["eval_fraction"], data_config["test_fraction"], seed)
     for split in ("train", "eval", "test"):
@@ -26,29 +43,17 @@ def prepare_data(data_config: dict, seed: int, sweep_file: str, base_dir: Path) 
                 f"{data.origin}: 0 such queries",
             )])
     rng = random.Random(seed)
-    prepared = {
+    splits = {
         "train": _training_rows(data, data_config.get("max_train_rows"), rng),
         "eval": _evaluation_set(data, "eval", data_config, rng),
         "test": _evaluation_set(data, "test", data_config, rng),
-        "origin": data.origin,
     }
-    prepared["fingerprint"] = fingerprint(prepared)
-    return prepared
+    return PreparedData(**splits, origin=data.origin, fingerprint=fingerprint(splits))
 
 
-def fingerprint(prepared: dict) -> str:
-    """Two sweeps with the same fingerprint trained and were judged on exactly the same data."""
-    payload = json.dumps({split: prepared[split] for split in ("train", "eval", "test")}, sort_keys=True)
+def fingerprint(splits: dict) -> str:
+    payload = json.dumps({split: splits[split] for split in ("train", "eval", "test")}, sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
-
-
-def data_summary(prepared: dict) -> str:
-    columns = ", ".join(prepared["train"])
-    return (
-        f"{prepared['origin']}: {len(prepared['train']['anchor'])} training rows ({columns}); "
-        f"eval {len(prepared['eval']['queries'])} queries / {len(prepared['eval']['corpus'])} passages; "
-        f"test {len(prepared['test']['queries'])} queries / {len(prepared['test']['corpus'])} passages"
-    )
 
 
 def _training_rows(data: RetrievalSet, max_rows: int | None, rng: random.Random) -> dict[str, list[str]]:

@@ -7,32 +7,51 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from sweeps.data.prepare import prepare_data
-from sweeps.tracking import SweepRun
-from trainables.sentence_transformer_trial import _train, training_arguments
-from trainables.trial_run import TrialRun
+from sweeps.data.training_sets import training_sets
+from sweeps.tracking.parent_run import SweepRun
+from trainables import TrialContext, TrialData, WorkerShape, run_trial
+from trainables.training_arguments import training_arguments
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = {"source": str(REPO / "examples/data/pydocs.jsonl"), "columns": {"anchor": "query", "positive": "passage"},
         "eval_fraction": 0.1, "test_fraction": 0.1, "max_train_rows": 96, "eval_corpus_size": 80, "max_eval_queries": 30}
 
 
-def start_trial(tmp_path, model_dir, index):
-    data = prepare_data(DATA, 42, "sweep.yaml", REPO)
+def trial_context(tmp_path, sweep_run: SweepRun, models: dict) -> TrialContext:
+    return TrialContext(tracking=sweep_run.tracking(), model_paths=models, seed=42, metric_key="ndcg_at_10", mode="max",
+                        evaluations_per_trial=2, workers=WorkerShape(1, 2.0, 0.0, "auto"), checkpoint_root=str(tmp_path / "checkpoints"),
+                        train_storage=str(tmp_path / "train"), callbacks=(), trust_remote_code=False)
+
+
+def trial_data(prepared, parameters: dict) -> TrialData:
+    sets, _, problems = training_sets(prepared.train, parameters, 42, "sweep.yaml")
+    assert not problems
+    return TrialData(sets, prepared.eval, prepared.test, prepared.fingerprint)
+
+
+def start_trial(tmp_path, model_dir):
+    data = trial_data(prepare_data(DATA, 42, "sweep.yaml", REPO), {})
     sweep_run = SweepRun(f"sqlite:///{tmp_path}/mlflow.db", "component", "component")
-    sweep = {**sweep_run.context(), "seed": 42, "models": {"tiny": str(model_dir)}, "threads": 2}
-    return data, sweep_run, sweep, TrialRun(sweep, f"trial_{index}", f"component-{index}")
+    return data, sweep_run, trial_context(tmp_path, sweep_run, {"tiny": str(model_dir)})
+
+
+def trial_run(sweep_run: SweepRun, trial_id: str):
+    """The one child run the trial opened."""
+    runs = MlflowClient(sweep_run.tracking_uri).search_runs([sweep_run.experiment_id], f"tags.`sweeps.trial_id` = '{trial_id}'")
+    assert len(runs) == 1
+    return runs[0]
 
 
 def train_one(tmp_path, model_dir, index, config):
     """One trial of the tiny model at lr 5e-4 (plus `config`), in this process: what it reported, and its run."""
-    data, sweep_run, sweep, run = start_trial(tmp_path, model_dir, index)
+    data, sweep_run, context = start_trial(tmp_path, model_dir)
     reports = []
-    _train({"base_model": "tiny", "learning_rate": 5e-4, **config}, data, sweep, run, str(tmp_path / "trial"), reports.append)
-    return sweep_run, sweep, run, reports
+    run_trial({"base_model": "tiny", "learning_rate": 5e-4, **config}, data, context, f"trial_{index}", f"component-{index}", reports.append)
+    return sweep_run, context, trial_run(sweep_run, f"trial_{index}"), reports
 
 
 def test_training_arguments_evaluate_at_least_twice_and_own_the_logging():
-    arguments = training_arguments({"base_model": "m", "per_device_train_batch_size": 16, "learning_rate": 1e-5}, "MultipleNegativesRankingLoss", "/tmp/o", 3)
+    arguments = training_arguments({"base_model": "m", "per_device_train_batch_size": 16, "learning_rate": 1e-5}, "MultipleNegativesRankingLoss", "/tmp/o", 3, 2)
     assert arguments["eval_steps"] == 0.5  # half of the run, in HF's own step count: two evaluations
     assert arguments["batch_sampler"] == "no_duplicates" and arguments["report_to"] == "none"
     assert "base_model" not in arguments and arguments["seed"] == 3
@@ -40,19 +59,19 @@ def test_training_arguments_evaluate_at_least_twice_and_own_the_logging():
 
 @pytest.mark.slow
 def test_one_trial_trains_reports_and_logs(tmp_path, tiny_model_dir):
-    sweep_run, sweep, run, reports = train_one(tmp_path, tiny_model_dir, "00000", {"per_device_train_batch_size": 16, "num_train_epochs": 1})
+    sweep_run, context, run, reports = train_one(tmp_path, tiny_model_dir, "00000", {"per_device_train_batch_size": 16, "num_train_epochs": 1})
 
     # The last evaluation reaches Tune once, inside the final report with the test metrics.
     assert [(r["step"], r["evaluation"], r.get("final")) for r in reports] == [(3, 1, None), (6, 2, True)]
     final = reports[-1]
     assert final["final"] and 0 <= final["ndcg_at_10"] <= 1 and 0 <= final["test_ndcg_at_10"] <= 1
 
-    client = MlflowClient(sweep["tracking_uri"])
-    logged = client.get_run(run.run_id)
+    client = MlflowClient(context.tracking.tracking_uri)
+    logged = client.get_run(run.info.run_id)
     assert logged.info.status == "FINISHED"
     assert logged.data.tags["mlflow.parentRunId"] == sweep_run.run_id
     assert logged.data.params["learning_rate"] == "0.0005" and logged.data.params["loss"] == "MultipleNegativesRankingLoss"
-    history = client.get_metric_history(run.run_id, "ndcg_at_10")
+    history = client.get_metric_history(run.info.run_id, "ndcg_at_10")
     assert [m.step for m in history] == [3, 6]
     # Tune hears each evaluation as it happens, and at the end the kept (best) checkpoint's figures.
     assert history[0].value == reports[0]["ndcg_at_10"]
@@ -65,21 +84,18 @@ def test_one_trial_trains_reports_and_logs(tmp_path, tiny_model_dir):
 @pytest.mark.slow
 def test_gradient_accumulation_keeps_the_number_of_evaluations(tmp_path, tiny_model_dir):
     """96 rows in batches of 8 are 12 micro-batches but 6 optimizer steps: evaluated at 3 and 6, not once at 6."""
-    _, sweep, run, reports = train_one(tmp_path, tiny_model_dir, "00002", {"per_device_train_batch_size": 8, "gradient_accumulation_steps": 2})
+    _, context, run, reports = train_one(tmp_path, tiny_model_dir, "00002", {"per_device_train_batch_size": 8, "gradient_accumulation_steps": 2})
     assert [(r["step"], r["evaluation"]) for r in reports] == [(3, 1), (6, 2)]
-    assert [m.step for m in MlflowClient(sweep["tracking_uri"]).get_metric_history(run.run_id, "ndcg_at_10")] == [3, 6]
+    assert [m.step for m in MlflowClient(context.tracking.tracking_uri).get_metric_history(run.info.run_id, "ndcg_at_10")] == [3, 6]
 
 
 @pytest.mark.slow
 def test_a_failing_trial_is_recorded_failed_with_its_error(tmp_path, tiny_model_dir):
-    data, _, sweep, run = start_trial(tmp_path, tiny_model_dir, "00001")
-    with pytest.raises(Exception):
-        try:
-            _train({"base_model": "tiny", "lr_scheduler_type": "no-such-schedule"}, data, sweep, run, str(tmp_path / "t"), lambda r: None)
-        except Exception as error:
-            run.fail(error)
-            raise
-    logged = MlflowClient(sweep["tracking_uri"]).get_run(run.run_id)
+    """The trial's own failure handler records the failure: the test only calls the trial."""
+    data, sweep_run, context = start_trial(tmp_path, tiny_model_dir)
+    with pytest.raises(Exception, match="no-such-schedule"):
+        run_trial({"base_model": "tiny", "lr_scheduler_type": "no-such-schedule"}, data, context, "trial_00001", "component-00001", lambda r: None)
+    logged = trial_run(sweep_run, "trial_00001")
     assert logged.info.status == "FAILED"
     assert "no-such-schedule" in logged.data.tags["sweeps.error"]
     assert mlflow.artifacts.load_text(f"{logged.info.artifact_uri}/error.txt").startswith("Traceback")
@@ -91,8 +107,8 @@ def every_loss_data(tmp_path_factory, tiny_model_dir):
     import json
 
     from search_spaces.losses import LOSSES
+    from sweeps.prepared_sweep import prepare_sweep
     from sweeps.sweep_file import load_sweep_file
-    from sweeps.validation import validate_sweep
 
     folder = tmp_path_factory.mktemp("every-loss")
     rows = [json.loads(line) for line in (REPO / "examples/data/pydocs.jsonl").read_text().splitlines()[:120]]
@@ -104,8 +120,8 @@ def every_loss_data(tmp_path_factory, tiny_model_dir):
     path.write_text(f"name: every-loss\ndata: {{source: rows.jsonl, max_train_rows: 48, eval_corpus_size: 40, max_eval_queries: 10}}\n"
                     f"parameters:\n  base_model: {{value: {tiny_model_dir}}}\n  loss: {{values: {sorted(LOSSES)}}}\n"
                     f"  guide_model: {{value: {tiny_model_dir}}}\n")
-    validated = validate_sweep(load_sweep_file(path), path)
-    return validated["data"], {**validated["models"], **validated["guide_models"]}
+    validated = prepare_sweep(load_sweep_file(path), path)
+    return validated.trial_data(), validated.model_paths
 
 
 @pytest.mark.slow
@@ -117,14 +133,12 @@ def test_every_loss_in_the_registry_trains_one_step(tmp_path, tiny_model_dir, ev
 
     data, models = every_loss_data
     sweep_run = SweepRun(f"sqlite:///{tmp_path}/mlflow.db", "losses", "losses")
-    sweep = {**sweep_run.context(), "seed": 42, "models": models, "threads": 2}
-    run = TrialRun(sweep, "trial_loss", loss)
     config = {"base_model": str(tiny_model_dir), "loss": loss, "max_steps": 1, "per_device_train_batch_size": 8, "learning_rate": 1e-3}
     if GUIDE_MODEL in LOSSES[loss].parameters:
         config[GUIDE_MODEL] = str(tiny_model_dir)
     reports = []
-    _train(config, data, sweep, run, str(tmp_path / "trial"), reports.append)
+    run_trial(config, data, trial_context(tmp_path, sweep_run, models), "trial_loss", loss, reports.append)
     final = reports[-1]
     assert final["final"] and final["step"] == 1
     assert math.isfinite(final["train_loss"]) and 0 <= final["test_ndcg_at_10"] <= 1
-    assert MlflowClient(sweep["tracking_uri"]).get_run(run.run_id).data.params["loss"] == loss
+    assert trial_run(sweep_run, "trial_loss").data.params["loss"] == loss

@@ -2,6 +2,7 @@
 
 import psutil
 import pytest
+from fault_injection import SWEEP_FILE_LINES, fault_variables
 from leak_check import PLANTED, assert_nothing_leaked, ray_temp_dir
 from loopback_cluster import loopback_cluster, wait_until
 from mlflow.tracking import MlflowClient
@@ -68,8 +69,9 @@ def test_a_multi_worker_sweep_stops_retries_and_resumes_ddp_trials_and_leaves_no
     # Grid order, each trial judged against those before it: the second can learn nothing and is below the
     # median; the third, a larger learning rate, beats the first at every evaluation (seeded tiny model).
     path = sweep_file(tmp_path, tiny_model_dir, learning_rates="[5.0e-4, 1.0e-8, 1.0e-3]", batch_size=4, rows=100,
-                      extra="evaluations_per_trial: 3\nearly_terminate: {type: asha, grace_period: 1}\nmax_failures: 1\n")
-    monkeypatch.setenv("SWEEPS_INJECT_FAULTS", '{"0.0005": "raise_once"}')  # before ray.init: the workers inherit it
+                      extra="evaluations_per_trial: 3\nearly_terminate: {type: asha, grace_period: 1}\nmax_failures: 1\n" + SWEEP_FILE_LINES)
+    for name, value in fault_variables({"0.0005": "raise_once"}).items():  # before ray.init: the workers inherit them
+        monkeypatch.setenv(name, value)
     monkeypatch.chdir(tmp_path)
     ray.init(num_cpus=2, include_dashboard=False, _temp_dir=str(ray_temp_dir()), logging_level="ERROR")
     try:

@@ -1,7 +1,6 @@
 """Nothing lost, in one sweep: trials that raise once, always raise, get their process killed or diverge,
 then the driver SIGKILLed mid-trial and the sweep resumed into the same runs."""
 
-import json
 import os
 import signal
 import subprocess
@@ -9,6 +8,7 @@ import sys
 import time
 
 import pytest
+from fault_injection import SWEEP_FILE_LINES, environment
 from mlflow.tracking import MlflowClient
 from subprocess_cli import REPO, run_module
 
@@ -31,7 +31,7 @@ max_failures: 1
 baselines: false
 mlflow: {{tracking_uri: "sqlite:///mlflow.db"}}
 storage_path: ray_results
-"""
+""" + SWEEP_FILE_LINES
 # Keyed by learning rate; the last trial pauses after each checkpoint so the driver can be killed mid-trial.
 FAULTS = {"0.002": "raise_once", "0.003": "raise_always", "0.004": "nan_loss", "0.005": "kill_once", "0.006": "sleep:120"}
 
@@ -70,7 +70,7 @@ def test_faults_and_a_killed_driver_lose_nothing(tmp_path, tiny_model_dir):
     env = {**{k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"},
            "HF_HUB_OFFLINE": "1", "MLFLOW_DISABLE_TELEMETRY": "true", "RAY_USAGE_STATS_ENABLED": "0"}
     driver = subprocess.Popen([sys.executable, "-m", "sweeps.run", str(sweep)], cwd=tmp_path,
-                              env={**env, "SWEEPS_INJECT_FAULTS": json.dumps(FAULTS)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              env=environment(FAULTS, env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 600
     while not last_trial_is_mid_way(tmp_path):
         assert driver.poll() is None and time.monotonic() < deadline, "the sweep ended before the point to interrupt"
@@ -80,7 +80,7 @@ def test_faults_and_a_killed_driver_lose_nothing(tmp_path, tiny_model_dir):
     client, parents, before = trial_runs(tmp_path)
     ended_before = {rate: histories(client, run) for rate, run in before.items() if rate != "0.006"}
 
-    resumed = run_module("sweeps.run", sweep, "--resume", cwd=tmp_path, env=env)
+    resumed = run_module("sweeps.run", sweep, "--resume", cwd=tmp_path, env=environment({}, env))  # the faults fired once
     assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
     assert "resuming 'resilience'" in resumed.stdout and "disk: checkpoints peaked at" in resumed.stdout
 
@@ -119,5 +119,5 @@ def test_faults_and_a_killed_driver_lose_nothing(tmp_path, tiny_model_dir):
     champion = client.get_model_version_by_alias("resilience-model", "champion")
     assert champion.run_id in {trials[rate].info.run_id for rate in ("0.001", "0.002", "0.005", "0.006")}
 
-    again = run_module("sweeps.run", sweep, "--resume", cwd=tmp_path)
+    again = run_module("sweeps.run", sweep, "--resume", cwd=tmp_path, env=environment({}, env))
     assert again.returncode == 2 and "FINISHED; run without --resume to start a new one" in again.stderr

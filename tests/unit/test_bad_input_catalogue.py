@@ -37,7 +37,7 @@ CASES = [
     ('empty file', "",
         ["sweep.yaml: the sweep file must be a YAML mapping, but got 'an empty file'"]),
     ('unknown top-level key', BASE + "metrc: {name: ndcg@10}\n",
-        ["sweep.yaml: `metrc` is not a known key (did you mean `metric`?); expected one of ['baselines', 'data', 'early_terminate', 'evaluations_per_trial', 'keep_models', 'max_concurrent', 'max_failures', 'method', 'metric', 'mlflow', 'name', 'parameters', 'promote', 'resources', 'run_cap', 'sampler', 'seed', 'storage_path'], but got {'name': 'ndcg@10'}"]),
+        ["sweep.yaml: `metrc` is not a known key (did you mean `metric`?); expected one of ['allow_custom_code', 'baselines', 'callbacks', 'data', 'early_terminate', 'evaluations_per_trial', 'keep_models', 'max_concurrent', 'max_failures', 'method', 'metric', 'mlflow', 'name', 'parameters', 'promote', 'resources', 'run_cap', 'sampler', 'seed', 'storage_path'], but got {'name': 'ndcg@10'}"]),
     ('unknown data key', rep("  source: pairs.jsonl", "  source: pairs.jsonl\n  eval_fracton: 0.1"),
         ["sweep.yaml: `data.eval_fracton` is not a known key (did you mean `eval_fraction`?); expected one of ['columns', 'eval_corpus_size', 'eval_fraction', 'hub_split', 'max_eval_queries', 'max_train_rows', 'source', 'test_fraction'], but got 0.1"]),
     ('unknown parameter form key', rep("{values: [1.0e-5, 2.0e-5]}", "{valuez: [1.0e-5]}"),
@@ -111,6 +111,21 @@ CASES = [
         ["sweep.yaml: `parameters.hub_token` must not be a credential: parameters are logged to MLflow as params; give it through the environment (e.g. HF_TOKEN) instead, but got 'hub_token'"]),
     ('max_failures negative', BASE + "max_failures: -1\n",
         ['sweep.yaml: `max_failures` must be greater than or equal to 0, but got -1']),
+    ('baselines not a boolean', BASE + "baselines: maybe\n",
+        ["sweep.yaml: `baselines` must be a valid boolean, unable to interpret input, but got 'maybe'"]),
+    ('no evaluation per trial', BASE + "evaluations_per_trial: 0\n",
+        ['sweep.yaml: `evaluations_per_trial` must be greater than or equal to 1, but got 0']),
+    ('alias with spaces', BASE + "promote: {alias: 'the best!'}\n",
+        ["sweep.yaml: `promote.alias` must match pattern '^[A-Za-z0-9_-]{1,100}$', but got 'the best!'"]),
+    ('seed in words', BASE + "seed: forty-two\n",
+        ["sweep.yaml: `seed` must be a valid integer, unable to parse string as an integer, but got 'forty-two'"]),
+    ('callbacks without allow_custom_code', BASE + "callbacks: [transformers.EarlyStoppingCallback]\n",
+        ["sweep.yaml: `callbacks` run code from outside the sweep runner, so they need `allow_custom_code: true`, but got allow_custom_code=false"]),
+    ('callbacks that are not callbacks', BASE + "allow_custom_code: true\ncallbacks: [nowhere.Callback, transformers.TrainingArguments]\n",
+        ["sweep.yaml: `callbacks[0]` must be importable on the Python path of the driver and every worker (No module named 'nowhere'), but got 'nowhere.Callback'",
+         "sweep.yaml: `callbacks[1]` must name a transformers.TrainerCallback subclass in transformers, but got 'transformers.TrainingArguments'"]),
+    ('allow_custom_code not a boolean', BASE + "allow_custom_code: sometimes\n",
+        ["sweep.yaml: `allow_custom_code` must be a valid boolean, unable to interpret input, but got 'sometimes'"]),
 ]
 
 
@@ -125,8 +140,15 @@ def workdir(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_the_catalogue_is_large():
-    assert len(CASES) >= 30 and len({name for name, _, _ in CASES}) == len(CASES)
+def test_the_catalogue_covers_every_key_of_the_sweep_file():
+    """Each top-level key of the schema is named by at least one refusal here: a key added without a bad-input case fails."""
+    import re
+
+    from sweeps.sweep_file.schema import SweepConfig
+
+    named = {key for _, _, expected in CASES for line in expected for key in re.findall(r"`([a-z_]+)", line)}
+    assert set(SweepConfig.model_fields) - named == set()
+    assert len({name for name, _, _ in CASES}) == len(CASES)
 
 
 @pytest.mark.parametrize("name, sweep_text, expected", CASES, ids=[case[0] for case in CASES])

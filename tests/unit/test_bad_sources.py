@@ -6,7 +6,7 @@ import pytest
 
 from sweeps.data.readers import read_source
 from sweeps.errors import SweepInputError
-from sweeps.tracking import check_tracking_uri
+from sweeps.tracking.store import check_tracking_uri
 
 
 def problems(call):
@@ -73,7 +73,7 @@ def test_hub_dataset_offline(tmp_path, monkeypatch):
 def test_resume_without_an_earlier_sweep_or_its_state_is_refused(tmp_path):
     from sweeps.run import resumable
     from sweeps.sweep_file import load_sweep_file
-    from sweeps.tracking import SweepRun, resumable_sweep
+    from sweeps.tracking.parent_run import SweepRun, resumable_sweep
 
     uri = f"sqlite:///{tmp_path}/mlflow.db"
     with pytest.raises(SweepInputError) as caught:

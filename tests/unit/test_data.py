@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from sweeps.data.prepare import prepare_data
-from sweeps.data.evaluators import build_evaluator
+from trainables.evaluation import build_evaluator
 
 REPO = Path(__file__).resolve().parents[2]
 PYDOCS = {"source": str(REPO / "examples/data/pydocs.jsonl"), "columns": {"anchor": "query", "positive": "passage"},
@@ -17,9 +17,9 @@ def prepare(config, seed=42, base=REPO):
 
 def test_splits_are_deterministic_from_the_seed():
     first, again, other = prepare(PYDOCS), prepare(PYDOCS), prepare(PYDOCS, seed=7)
-    assert first["fingerprint"] == again["fingerprint"]
-    assert first["eval"]["queries"] == again["eval"]["queries"]
-    assert first["fingerprint"] != other["fingerprint"]
+    assert first.fingerprint == again.fingerprint
+    assert first.eval["queries"] == again.eval["queries"]
+    assert first.fingerprint != other.fingerprint
 
 
 def test_the_prepared_data_does_not_follow_the_hash_seed():
@@ -28,7 +28,7 @@ def test_the_prepared_data_does_not_follow_the_hash_seed():
     import subprocess
     import sys
 
-    probe = "from tests.unit.test_data import prepare, PYDOCS; print(prepare(PYDOCS)['fingerprint'])"
+    probe = "from tests.unit.test_data import prepare, PYDOCS; print(prepare(PYDOCS).fingerprint)"
     seen = {subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout.strip() for seed in ("1", "2", "3")}
     assert len(seen) == 1 and seen != {""}
@@ -36,12 +36,12 @@ def test_the_prepared_data_does_not_follow_the_hash_seed():
 
 def test_splits_never_share_a_query_and_test_does_not_depend_on_eval_fraction():
     prepared = prepare(PYDOCS)
-    train_anchors = set(prepared["train"]["anchor"])
-    eval_queries, test_queries = set(prepared["eval"]["queries"].values()), set(prepared["test"]["queries"].values())
+    train_anchors = set(prepared.train["anchor"])
+    eval_queries, test_queries = set(prepared.eval["queries"].values()), set(prepared.test["queries"].values())
     assert not train_anchors & eval_queries and not train_anchors & test_queries and not eval_queries & test_queries
     assert len(test_queries) == round(0.15 * 604)
     wider_eval = prepare({**PYDOCS, "eval_fraction": 0.3})
-    assert wider_eval["test"]["queries"] == prepared["test"]["queries"]
+    assert wider_eval.test["queries"] == prepared.test["queries"]
 
 
 def test_group_column_keeps_a_group_in_one_split_and_makes_all_its_rows_relevant(tmp_path):
@@ -50,8 +50,8 @@ def test_group_column_keeps_a_group_in_one_split_and_makes_all_its_rows_relevant
     (tmp_path / "crawl.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
     prepared = prepare({"source": "crawl.jsonl", "columns": {"group": "url"}, "eval_fraction": 0.2, "test_fraction": 0.2}, base=tmp_path)
     pages = lambda texts: {text.split()[1] for text in texts}
-    assert not pages(prepared["train"]["anchor"]) & pages(prepared["test"]["queries"].values())
-    test = prepared["test"]
+    assert not pages(prepared.train["anchor"]) & pages(prepared.test["queries"].values())
+    test = prepared.test
     for query_id, relevant in test["relevant"].items():
         page = test["queries"][query_id].split()[1]
         assert sorted(test["corpus"][doc].split()[1] for doc in relevant) == [page] * 3
@@ -64,21 +64,21 @@ def test_beir_folder_uses_its_own_test_split(tmp_path):
     (tmp_path / "qrels/train.tsv").write_text("query-id\tcorpus-id\tscore\n" + "".join(f"q{i}\td{i}\t1\n" for i in range(15)))
     (tmp_path / "qrels/test.tsv").write_text("".join(f"q{i}\td{i}\t1\n" for i in range(15, 20)))
     prepared = prepare({"source": str(tmp_path), "eval_fraction": 0.2, "test_fraction": 0.2})
-    assert sorted(prepared["test"]["queries"]) == [f"q{i}" for i in range(15, 20)]
-    assert len(prepared["eval"]["queries"]) == 3 and len(prepared["train"]["anchor"]) == 12
-    assert prepared["test"]["corpus"]["d15"] == "t15\ndoc 15"
-    assert len(prepared["test"]["corpus"]) == 20  # relevant passages plus every distractor
+    assert sorted(prepared.test["queries"]) == [f"q{i}" for i in range(15, 20)]
+    assert len(prepared.eval["queries"]) == 3 and len(prepared.train["anchor"]) == 12
+    assert prepared.test["corpus"]["d15"] == "t15\ndoc 15"
+    assert len(prepared.test["corpus"]) == 20  # relevant passages plus every distractor
 
 
 def test_corpus_cap_keeps_every_relevant_passage():
     prepared = prepare({**PYDOCS, "eval_corpus_size": 150, "max_eval_queries": 40})
-    evaluation = prepared["eval"]
+    evaluation = prepared.eval
     assert len(evaluation["queries"]) == 40 and len(evaluation["corpus"]) == 150
     assert all(doc in evaluation["corpus"] for docs in evaluation["relevant"].values() for doc in docs)
 
 
 def test_mined_negatives_are_never_relevant_and_are_lexically_close():
-    evaluation = prepare(PYDOCS)["eval"]
+    evaluation = prepare(PYDOCS).eval
     triplets = evaluation["triplets"]
     assert len(triplets["anchor"]) == sum(len(docs) for docs in evaluation["relevant"].values())
     for anchor, positive, negative in zip(triplets["anchor"], triplets["positive"], triplets["negative"]):
@@ -90,7 +90,7 @@ def test_mined_negatives_are_never_relevant_and_are_lexically_close():
 
 
 def test_evaluator_is_built_from_the_evaluation_set():
-    evaluation = prepare(PYDOCS)["eval"]
+    evaluation = prepare(PYDOCS).eval
     evaluator = build_evaluator(evaluation)
     retrieval, triplet = evaluator.evaluators
     assert retrieval.queries_ids == list(evaluation["queries"])

@@ -3,7 +3,7 @@
 import pytest
 from mlflow.tracking import MlflowClient
 
-from sweeps.promotion import PromotionError, decide
+from sweeps.promotion.decision import PromotionError, decide
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def test_no_finished_trial_and_unknown_sweeps_are_bad_input(store):
 def test_a_candidate_is_compared_with_the_champion_on_the_same_test_data(store, monkeypatch):
     from types import SimpleNamespace
 
-    import sweeps.promotion as promotion
+    import sweeps.promotion.decision as promotion
 
     client, trial = store
     trial("good", 0.70, 0.72)

@@ -4,9 +4,9 @@ import optuna
 import pytest
 
 from search_spaces.conditions import effective_conditions
-from search_spaces.space import OptunaSpace, grid_configs, grid_points, random_configs
+from search_spaces.space import OptunaSpace, grid_configs, grid_points
+from sweeps.planning.trial_plan import plan_trials
 from sweeps.sweep_file import load_sweep_file
-from sweeps.trial_plan import plan_trials
 
 CONDITIONAL = {
     "base_model": {"value": "m"},
@@ -36,6 +36,16 @@ def test_grid_expands_a_conditional_parameter_only_where_it_applies():
     assert_conditions_hold(grid_configs(CONDITIONAL, seed=0))
 
 
+def random_configs(parameters, count, seed):
+    """What `method: random` draws: Optuna's RandomSampler through the sweep's searcher."""
+    from search_spaces.optuna_search import PruningOptunaSearch
+    from search_spaces.samplers import build_sampler
+
+    searcher = PruningOptunaSearch(space=OptunaSpace(parameters), metric="ndcg_at_10", mode="max",
+                                   sampler=build_sampler("random", seed, parameters))
+    return [searcher.suggest(f"t{index}") for index in range(count)]
+
+
 def test_random_draws_respect_conditions_and_repeat_with_the_seed():
     configs = random_configs(CONDITIONAL, 40, seed=3)
     assert_conditions_hold(configs)
@@ -52,7 +62,8 @@ def test_optuna_define_by_run_space_respects_conditions():
 
 
 def test_tpe_with_a_seed_suggests_the_same_sequence_twice():
-    from sweeps.optuna_search import PruningOptunaSearch, build_sampler
+    from search_spaces.optuna_search import PruningOptunaSearch
+    from search_spaces.samplers import build_sampler
 
     def sequence(seed):
         searcher = PruningOptunaSearch(space=OptunaSpace(CONDITIONAL), metric="ndcg_at_10", mode="max",
@@ -72,7 +83,7 @@ def test_tpe_with_a_seed_suggests_the_same_sequence_twice():
 
 
 def test_a_stopped_trial_is_pruned_in_the_optuna_study():
-    from sweeps.optuna_search import PruningOptunaSearch
+    from search_spaces.optuna_search import PruningOptunaSearch
 
     searcher = PruningOptunaSearch(space=OptunaSpace(CONDITIONAL), metric="ndcg_at_10", mode="max",
                                    sampler=optuna.samplers.RandomSampler(seed=0))
@@ -129,11 +140,11 @@ def test_dry_run_description_shows_space_and_first_optuna_suggestions(tmp_path):
 @pytest.mark.parametrize("kind, expected", [
     ("asha", "AsyncHyperBandScheduler"), ("hyperband", "AsyncHyperBandScheduler"), ("median", "MedianStoppingRule")])
 def test_early_terminate_builds_a_scheduler_on_evaluations(tmp_path, kind, expected):
-    from sweeps.early_stopping import build_scheduler
+    from sweeps.planning.trial_plan import scheduler_for
 
     config = write(tmp_path, f"evaluations_per_trial: 4\nearly_terminate: {{type: {kind}, grace_period: 1}}\n"
                    "parameters:\n  base_model: {value: m}\n")
-    scheduler = build_scheduler(config)
+    scheduler = scheduler_for(config)
     assert type(scheduler).__name__ == expected and scheduler._time_attr == "evaluation"
 
 

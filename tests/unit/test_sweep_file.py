@@ -49,21 +49,21 @@ def test_exponent_without_a_dot_is_a_number(tmp_path):
 
 def test_every_example_yaml_in_the_repo_is_valid():
     """Schema, parameters, models, data and losses against data, as `--dry-run` checks them, plus a plan."""
-    from sweeps.trial_plan import plan_trials
-    from sweeps.validation import validate_sweep
+    from sweeps.planning.trial_plan import plan_trials
+    from sweeps.prepared_sweep import prepare_sweep
 
     files = [REPO / "grid.yaml", *sorted((REPO / "examples").glob("*.yaml"))]
     assert len(files) >= 2
     for file in files:
         config = load_sweep_file(file)
-        validated = validate_sweep(config, file)
-        assert validated["data"]["train"]["anchor"] and validated["models"]
+        validated = prepare_sweep(config, file)
+        assert validated.data.train["anchor"] and validated.models
         assert plan_trials(config).num_samples >= 1
 
 
 BAD_CASES = [
     ("unknown top-level key with suggestion", GOOD + "metrc: {name: ndcg@10}\n",
-     "F: `metrc` is not a known key (did you mean `metric`?); expected one of ['baselines', 'data', 'early_terminate', 'evaluations_per_trial', 'keep_models', 'max_concurrent', 'max_failures', 'method', 'metric', 'mlflow', 'name', 'parameters', 'promote', 'resources', 'run_cap', 'sampler', 'seed', 'storage_path'], but got {'name': 'ndcg@10'}"),
+     "F: `metrc` is not a known key (did you mean `metric`?); expected one of ['allow_custom_code', 'baselines', 'callbacks', 'data', 'early_terminate', 'evaluations_per_trial', 'keep_models', 'max_concurrent', 'max_failures', 'method', 'metric', 'mlflow', 'name', 'parameters', 'promote', 'resources', 'run_cap', 'sampler', 'seed', 'storage_path'], but got {'name': 'ndcg@10'}"),
     ("unknown data key", GOOD.replace("{source: data.jsonl}", "{source: data.jsonl, eval_fracton: 0.2}"),
      "F: `data.eval_fracton` is not a known key (did you mean `eval_fraction`?); expected one of ['columns', 'eval_corpus_size', 'eval_fraction', 'hub_split', 'max_eval_queries', 'max_train_rows', 'source', 'test_fraction'], but got 0.2"),
     ("empty values", GOOD.replace("{values: [1e-5, 2.0e-5]}", "{values: []}"),

@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from sweeps.config import ResourcesConfig
 from sweeps.errors import SweepInputError
-from sweeps.storage_preflight import check_every_node_sees
-from sweeps.trial_resources import NodeShape, check_tracking_reaches_every_node, plan_resources
-from trainables.precision import agreed_precision, precision_arguments, resolve_precision
-from trainables.sentence_transformer_trial import effective_batch_size, share_of_run, training_arguments
+from sweeps.planning.resources import NodeShape, check_tracking_reaches_every_node, plan_resources
+from sweeps.planning.storage_preflight import check_every_node_sees
+from sweeps.sweep_file.schema import ResourcesConfig
 from tests.unit.test_sweep_file import GOOD, problems_of
+from trainables.precision import agreed_precision, precision_arguments, resolve_precision
+from trainables.training_arguments import effective_batch_size, share_of_run, training_arguments
 
 CPU_BOX = [NodeShape(2.0, memory_bytes=1e10)]
 GPU_BOX = [NodeShape(16.0, 1.0)]

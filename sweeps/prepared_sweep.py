@@ -1,0 +1,46 @@
+"""A sweep ready to run: its file read and checked, its models found, its data read, split and shaped for every
+swept loss, and its trials planned. All of it happens before any worker starts, so bad input costs nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sweeps.data.prepare import PreparedData, prepare_data
+from sweeps.data.training_sets import training_sets
+from sweeps.errors import SweepInputError
+from sweeps.planning.trial_plan import TrialPlan, plan_trials
+from sweeps.sweep_file.schema import SweepConfig
+from sweeps.sweep_file.validation import check_sweep
+from trainables.trial_data import TrialData
+
+
+@dataclass(frozen=True)
+class PreparedSweep:
+    config: SweepConfig
+    source: str  # the sweep file, as every problem names it
+    data: PreparedData
+    training_sets: dict[str, dict[str, list]]  # data format -> rows, for every format a swept loss trains on
+    reshape_notes: list[str]
+    models: dict[str, str]  # base_model reference -> path or hub id
+    guide_models: dict[str, str]
+    plan: TrialPlan
+
+    @property
+    def model_paths(self) -> dict[str, str]:
+        """Every model a trial may load: its base model and, for GISTEmbedLoss, its guide."""
+        return {**self.guide_models, **self.models}
+
+    def trial_data(self) -> TrialData:
+        return TrialData(self.training_sets, self.data.eval, self.data.test, self.data.fingerprint)
+
+
+def prepare_sweep(config: SweepConfig, sweep_file: str | Path) -> PreparedSweep:
+    """Check everything and read the data once; every problem found is raised together."""
+    source = str(sweep_file)
+    models, guides = check_sweep(config, sweep_file)
+    data = prepare_data(config.data.model_dump(), config.seed, source, Path(sweep_file).resolve().parent)
+    sets, notes, problems = training_sets(data.train, config.parameters, config.seed, source)
+    if problems:
+        raise SweepInputError(problems)
+    return PreparedSweep(config, source, data, sets, notes, models, guides, plan_trials(config))

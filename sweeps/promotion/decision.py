@@ -1,0 +1,161 @@
+"""Promote a sweep's best trial: register its model and point an alias (`champion`) at it, guarded.
+
+Guards: only a FINISHED trial that ran to the end and has a logged model; never one whose test
+score is not better than the current champion's on the same test data (unless forced, which is
+recorded). Promoting the run that already holds the alias, or one already registered, adds no version.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass, field
+
+from mlflow.exceptions import MlflowException
+from mlflow.tracking import MlflowClient
+
+from sweeps.sweep_file.schema import MetricConfig, PromoteConfig, default_registered_model
+from trainables import mlflow_names as names
+from trainables.metrics import BEST_PREFIX, TEST_PREFIX, ranking_key
+
+
+class PromotionError(ValueError):
+    """Bad input: no such sweep, nothing to promote. Exit code 2."""
+
+
+@dataclass
+class Decision:
+    action: str  # "register", "no-op", "refuse"
+    reason: str
+    name: str
+    alias: str
+    candidate: object = None
+    champion: object = None  # the model version holding the alias now
+    existing_version: object = None  # the candidate's own version, when already registered
+    tags: dict = field(default_factory=dict)
+
+
+def find_sweep(client: MlflowClient, sweep: str):
+    """The parent run named `sweep` (the most recent of that name), or the parent run with that id."""
+    try:
+        run = client.get_run(sweep)
+        if run.data.tags.get(names.ROLE) == names.SWEEP_ROLE:
+            return run
+    except MlflowException:
+        pass
+    experiments = [e.experiment_id for e in client.search_experiments()]
+    parents = client.search_runs(experiments, filter_string=f"tags.`{names.ROLE}` = '{names.SWEEP_ROLE}'", order_by=["attributes.start_time DESC"], max_results=1000)
+    named = [run for run in parents if run.info.run_name == sweep]
+    if not named:
+        known = sorted({run.info.run_name for run in parents})
+        raise PromotionError(f"`SWEEP` must be a sweep name or parent run id in this MLflow store (sweeps here: {known}), but got {sweep!r}")
+    return named[0]
+
+
+def decide(client: MlflowClient, sweep: str, name: str | None = None, alias: str | None = None, force: bool = False) -> Decision:
+    parent = find_sweep(client, sweep)
+    tags = parent.data.tags
+    metric, goal = tags.get(names.METRIC, MetricConfig().key), tags.get(names.GOAL, MetricConfig().goal)
+    name = name or tags.get(names.REGISTERED_MODEL) or default_registered_model(parent.info.run_name)
+    alias = alias or tags.get(names.ALIAS, PromoteConfig().alias)
+    children = client.search_runs([parent.info.experiment_id], filter_string=f"tags.`mlflow.parentRunId` = '{parent.info.run_id}'", max_results=5000)
+    eligible = [run for run in children if run.data.tags.get(names.ROLE) == names.TRIAL_ROLE and run.info.status == "FINISHED"
+                and run.data.tags.get(names.OUTCOME) != names.STOPPED_EARLY and _value(run, ranking_key(metric)) is not None]
+    if not eligible:
+        statuses = sorted(f"{run.info.run_name}={run.info.status}" for run in children if run.data.tags.get(names.ROLE) == names.TRIAL_ROLE)
+        raise PromotionError(f"sweep {parent.info.run_name!r} must have a FINISHED trial to promote, but got {statuses or 'no trials'}")
+    sign = 1 if goal == "maximize" else -1
+    candidate = max(eligible, key=lambda run: sign * _value(run, ranking_key(metric)))
+    decision = Decision("register", "", name, alias, candidate, tags=_version_tags(parent, candidate, metric))
+    if candidate.data.tags.get(names.MODEL_LOGGED) != "true":
+        return _refuse(decision, f"the best trial {candidate.info.run_name} has no logged model (the sweep's keep_models was 0?)")
+    decision.champion = _version_by_alias(client, name, alias)
+    decision.existing_version = next(iter(client.search_model_versions(f"name = '{name}' and run_id = '{candidate.info.run_id}'")), None)
+    if decision.champion is not None and decision.champion.run_id == candidate.info.run_id:
+        decision.action, decision.reason = "no-op", f"{candidate.info.run_name} is already {name}@{alias} (version {decision.champion.version})"
+        return decision
+    if decision.champion is not None:
+        problem = _not_better(decision.champion, candidate, metric, goal)
+        if problem and not force:
+            return _refuse(decision, problem + "; --force to promote anyway")
+        if problem:
+            decision.tags[names.VERSION_FORCED] = f"true: {problem}"
+    test_key = TEST_PREFIX + metric
+    decision.reason = (f"{candidate.info.run_name} ({ranking_key(metric)}={_value(candidate, ranking_key(metric)):.4f}, "
+                       f"{test_key}={_fmt(_value(candidate, test_key))}) becomes {name}@{alias}")
+    return decision
+
+
+def apply(client: MlflowClient, decision: Decision):
+    """Register (unless the run already has a version) and move the alias. Returns the model version."""
+    import mlflow
+
+    if decision.action != "register":
+        return decision.champion
+    version = decision.existing_version
+    if version is None:
+        try:
+            client.get_registered_model(decision.name)
+        except MlflowException:
+            client.create_registered_model(decision.name, description="Promoted by embedding-sweeps (python -m sweeps.promote).")
+        mlflow.set_tracking_uri(client.tracking_uri)
+        version = mlflow.register_model(f"runs:/{decision.candidate.info.run_id}/{names.MODEL_ARTIFACT}", decision.name, tags=decision.tags)
+    else:
+        for key, value in decision.tags.items():
+            client.set_model_version_tag(decision.name, version.version, key, value)
+    client.set_registered_model_alias(decision.name, decision.alias, version.version)
+    return client.get_model_version(decision.name, version.version)
+
+
+def _not_better(champion, candidate, metric: str, goal: str) -> str | None:
+    test_key = TEST_PREFIX + metric
+    theirs, ours = champion.tags.get(names.VERSION_METRIC_PREFIX + test_key), _value(candidate, test_key)
+    fingerprint, champions = candidate.data.tags.get(names.DATA_FINGERPRINT), champion.tags.get(names.DATA_FINGERPRINT)
+    if champions != fingerprint:
+        return (f"the champion (version {champion.version}) was tested on other data (fingerprint "
+                f"{champions} vs {fingerprint}), so the test scores can't be compared")
+    if theirs is None or ours is None:
+        return f"{test_key} is missing on the candidate or the champion (version {champion.version})"
+    better = ours > float(theirs) if goal == "maximize" else ours < float(theirs)
+    if not better:
+        return (f"{candidate.info.run_name} {test_key}={ours:.4f} is not better than the champion's "
+                f"(version {champion.version}) {float(theirs):.4f} on the same test data")
+    return None
+
+
+def _version_tags(parent, candidate, metric: str) -> dict:
+    params = candidate.data.params
+    tags = {
+        names.VERSION_SWEEP: parent.info.run_name, names.VERSION_SWEEP_RUN_ID: parent.info.run_id,
+        names.VERSION_TRIAL: candidate.info.run_name, names.VERSION_TRIAL_RUN_ID: candidate.info.run_id,
+        names.VERSION_BASE_MODEL: params.get("base_model", ""), names.VERSION_LOSS: params.get("loss", ""),
+        names.VERSION_HYPERPARAMETERS: json.dumps(dict(sorted(params.items())))[:5000],
+        names.DATA_FINGERPRINT: candidate.data.tags.get(names.DATA_FINGERPRINT, ""),
+        names.METRIC: metric, names.VERSION_PROMOTED_AT: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    for key, value in candidate.data.metrics.items():
+        if key.startswith((BEST_PREFIX, TEST_PREFIX)):
+            tags[names.VERSION_METRIC_PREFIX + key] = repr(value)
+    return tags
+
+
+def _version_by_alias(client: MlflowClient, name: str, alias: str):
+    try:
+        return client.get_model_version_by_alias(name, alias)
+    except MlflowException:
+        return None
+
+
+def _refuse(decision: Decision, reason: str) -> Decision:
+    decision.action, decision.reason = "refuse", reason
+    return decision
+
+
+def _value(run, key: str) -> float | None:
+    value = run.data.metrics.get(key)
+    return None if value is None or math.isnan(value) else value
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4f}"

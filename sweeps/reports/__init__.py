@@ -1,0 +1,1 @@
+"""What a finished sweep shows: the leaderboard and the search report."""

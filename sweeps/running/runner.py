@@ -1,0 +1,118 @@
+"""Run a prepared sweep on Ray Tune, logging to MLflow, and show where the results are."""
+
+from __future__ import annotations
+
+import os
+
+from rich.console import Console
+
+from sweeps.planning.resources import TrialResources
+from sweeps.prepared_sweep import PreparedSweep
+from sweeps.reports.leaderboard import leaderboard_rows, print_leaderboard
+from sweeps.reports.search_report import log_search_report
+from sweeps.running.disk_use import folder_size, human
+from sweeps.running.live_callbacks import register
+from sweeps.running.model_keeper import ModelKeeper
+from sweeps.running.progress import SweepProgress
+from sweeps.running.stopped_trials import StoppedTrialRecorder
+from sweeps.running.train_runs import TrainRunEnder
+from sweeps.running.tuner import new_tuner, restored_tuner
+from sweeps.secrets import credentials_kept_from_tune
+from sweeps.tracking.baselines import log_baselines
+from sweeps.tracking.parent_run import SweepRun
+from sweeps.tracking.store import absolute_tracking_uri, redact_uri
+from trainables import mlflow_names as names
+from trainables.context import TrialContext
+from trainables.metrics import ranking_key
+
+
+def run_sweep(sweep: PreparedSweep, console: Console, resources: TrialResources, resume_run_id: str | None = None) -> list[dict]:
+    """Run the sweep, or carry on with the unfinished one whose parent run is `resume_run_id`. Returns the leaderboard's rows."""
+    config = sweep.config
+    say = lambda text: console.print(text, highlight=False, soft_wrap=True)  # noqa: E731
+    sweep_run = SweepRun(config.mlflow.tracking_uri, config.experiment_name, config.name, resume_run_id)
+    status = "FAILED"
+    try:
+        if resume_run_id is None:
+            _describe_parent_run(sweep_run, sweep, resources)
+        if config.baselines and not any(child.data.tags.get(names.ROLE) == names.BASELINE_ROLE for child in sweep_run.children()):
+            log_baselines(sweep_run.tracking(), sweep.data, sweep.models, config.allow_custom_code, say)
+        context = trial_context(sweep, sweep_run, resources)
+        keeper = ModelKeeper(config.keep_models, ranking_key(config.metric.key), config.metric.mode, context.checkpoint_root,
+                             config.allow_custom_code)
+        callbacks = register(*_callbacks(sweep, console, context, resources, keeper))
+        experiment_dir = config.state_folder(sweep_run.run_id)
+        if resume_run_id is None:
+            tuner = new_tuner(sweep, resources, sweep.trial_data(), context, experiment_dir, callbacks)
+        else:
+            keeper.remember(sweep_run.children(), context.checkpoint_root)
+            tuner = restored_tuner(resources, sweep.trial_data(), context, experiment_dir)
+        # Tune's own Ctrl-C handler ends fit() as if the sweep were done: the kept models would be logged
+        # and the resume checkpoints deleted. Let KeyboardInterrupt through instead: runs KILLED, state kept.
+        os.environ.setdefault("TUNE_DISABLE_SIGINT_HANDLER", "1")
+        say(f"{'resuming' if resume_run_id else 'sweep'} {config.name!r}: {sweep.plan.num_samples} trials, {resources.describe()}, "
+            f"up to {config.max_failures} retries each; MLflow parent run {sweep_run.run_id}")
+        with credentials_kept_from_tune():
+            results = tuner.fit()
+        _wrap_up(sweep, sweep_run, results, keeper, experiment_dir, say)
+        status = "FINISHED"
+    except KeyboardInterrupt:
+        status = "KILLED"
+        raise
+    finally:
+        sweep_run.close(status)
+    rows = leaderboard_rows(sweep_run.children(), config.metric.key, config.metric.mode)
+    print_leaderboard(console, rows, config.metric.key)
+    say(f"MLflow: {_where_to_look(config.mlflow.tracking_uri, sweep_run)}  (experiment {config.experiment_name!r}, parent run {sweep_run.run_id})")
+    return rows
+
+
+def trial_context(sweep: PreparedSweep, sweep_run: SweepRun, resources: TrialResources) -> TrialContext:
+    config = sweep.config
+    experiment_dir = config.state_folder(sweep_run.run_id)
+    return TrialContext(
+        tracking=sweep_run.tracking(), model_paths=sweep.model_paths, seed=config.seed, metric_key=config.metric.key,
+        mode=config.metric.mode, evaluations_per_trial=config.evaluations_per_trial, workers=resources.worker_shape(),
+        checkpoint_root=str(experiment_dir / "checkpoints"), train_storage=str(experiment_dir / "train"),
+        callbacks=tuple(config.callbacks), trust_remote_code=config.allow_custom_code,
+    )
+
+
+def _describe_parent_run(sweep_run: SweepRun, sweep: PreparedSweep, resources: TrialResources) -> None:
+    config, data = sweep.config, sweep.data
+    sweep_run.log_params({
+        "method": config.method, "metric": config.metric.key, "goal": config.metric.goal, "seed": config.seed,
+        "planned_trials": sweep.plan.num_samples, "data_source": data.origin, "data_fingerprint": data.fingerprint,
+        "train_rows": len(data.train["anchor"]), "workers_per_trial": resources.workers,
+        "cpus_per_worker": resources.cpus_per_worker, "gpus_per_worker": resources.gpus_per_worker,
+        "max_failures": config.max_failures,
+    })
+    sweep_run.set_tags({names.METRIC: config.metric.key, names.GOAL: config.metric.goal,
+                        names.REGISTERED_MODEL: config.registered_model, names.ALIAS: config.promote.alias})
+
+
+def _callbacks(sweep: PreparedSweep, console: Console, context: TrialContext, resources: TrialResources, keeper: ModelKeeper) -> list:
+    """In this order when a trial ends: a stop is recorded first (so a stopped trial's own failure handler leaves its run
+    alone), then a distributed trial's Train run is ended, then checkpoints nothing writes any more are pruned."""
+    config = sweep.config
+    callbacks = [SweepProgress(console, sweep.plan.num_samples, config.metric.key)]
+    if config.early_terminate is not None:
+        callbacks.append(StoppedTrialRecorder(context.tracking, config.early_terminate.type))
+    if resources.distributed:
+        callbacks.append(TrainRunEnder(context.checkpoint_root))
+    return [*callbacks, keeper]
+
+
+def _wrap_up(sweep: PreparedSweep, sweep_run: SweepRun, results, keeper: ModelKeeper, experiment_dir, say) -> None:
+    """The sweep ran to its end: log the kept models and the search report, and say what is left on disk."""
+    keeper.log_kept_models(sweep_run, list(sweep.data.eval["queries"].values())[:3], say)
+    log_search_report(sweep_run, results, sweep.config, sweep.plan, say)
+    say(f"disk: checkpoints peaked at {human(keeper.peak_bytes)} (each trial's best model and resume state; deleted now), "
+        f"{human(folder_size(str(experiment_dir)))} left in {experiment_dir}")
+
+
+def _where_to_look(uri: str, sweep_run: SweepRun) -> str:
+    """A server's page for the parent run, else the `mlflow ui` command (absolute, so it works from any folder); secrets masked."""
+    if uri.startswith(("http://", "https://")):
+        return f"{redact_uri(uri).rstrip('/')}/#/experiments/{sweep_run.experiment_id}/runs/{sweep_run.run_id}"
+    return f"mlflow ui --backend-store-uri {redact_uri(absolute_tracking_uri(uri))}"

@@ -1,0 +1,60 @@
+"""The Ray Tune Tuner of a sweep: a new one, or the interrupted one restored from its state folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sweeps.planning.resources import TrialResources
+from sweeps.planning.trial_plan import scheduler_for, search_algorithm
+from sweeps.prepared_sweep import PreparedSweep
+from trainables.context import TrialContext
+from trainables.trial_data import TrialData
+
+
+def new_tuner(sweep: PreparedSweep, resources: TrialResources, data: TrialData, context: TrialContext, experiment_dir: Path,
+              callbacks: list):
+    from ray import tune
+
+    _save_state_often()
+    config = sweep.config
+    return tune.Tuner(
+        _trainable(resources, data, context),
+        tune_config=tune.TuneConfig(
+            metric=config.metric.key, mode=config.metric.mode, search_alg=search_algorithm(config, sweep.plan, resources.concurrency),
+            scheduler=scheduler_for(config), num_samples=sweep.plan.num_samples,
+            # A one-worker trial after the first skips the worker start and the torch import. A distributed trial's
+            # actor only waits on its TorchTrainer, whose workers start anew anyway, and can't be handed on while a
+            # stopped Train run still winds down in it (Tune then fails the next trial: "Could not re-use actor").
+            reuse_actors=not resources.distributed,
+            trial_name_creator=lambda trial: f"{config.name}-{trial.trial_id.rsplit('_', 1)[-1]}",
+        ),
+        run_config=tune.RunConfig(
+            name=experiment_dir.name, storage_path=str(experiment_dir.parent), verbose=0, callbacks=callbacks,
+            # A failed trial restarts in the same child run, from its own resume checkpoint.
+            failure_config=tune.FailureConfig(max_failures=config.max_failures),
+        ),
+    )
+
+
+def restored_tuner(resources: TrialResources, data: TrialData, context: TrialContext, experiment_dir: Path):
+    """The interrupted sweep's Tuner. Its callbacks come back as this process's registered ones (live_callbacks)."""
+    from ray import tune
+
+    _save_state_often()
+    return tune.Tuner.restore(str(experiment_dir), trainable=_trainable(resources, data, context),
+                              resume_unfinished=True, resume_errored=False)  # a FAILED trial already had its retries
+
+
+def _trainable(resources: TrialResources, data: TrialData, context: TrialContext):
+    from ray import tune
+
+    from trainables import train_sentence_transformer
+
+    return tune.with_resources(tune.with_parameters(train_sentence_transformer, data=data, context=context), resources.tune_request())
+
+
+def _save_state_often() -> None:
+    # Tune saves the experiment's state at most every 10 s by default; a driver killed in that window
+    # would come back without its newest trials. The state is a few KB per trial.
+    os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "1")

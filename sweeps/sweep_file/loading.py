@@ -1,0 +1,82 @@
+"""Read a sweep file: safe YAML, numbers as people write them, and one line per problem."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from sweeps.errors import SweepInputError, did_you_mean, problem
+from sweeps.sweep_file.schema import SweepConfig
+
+
+class _SweepYamlLoader(yaml.SafeLoader):
+    """YAML 1.1 reads `1e-5` (no dot) as a string; people mean a number."""
+
+
+_SweepYamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |\.[0-9_]+(?:[eE][-+][0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    ),
+    list("-+0123456789."),
+)
+
+
+def read_yaml(path: Path) -> dict:
+    source = str(path)
+    if not path.is_file():
+        raise SweepInputError([problem(source, "", "the sweep file must exist", str(path))])
+    try:
+        loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_SweepYamlLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        reason = getattr(error, "problem", None) or str(error)
+        raise SweepInputError([problem(source, "", f"must be valid YAML ({reason} at {where})", "malformed YAML")]) from error
+    if not isinstance(loaded, dict):
+        raise SweepInputError([problem(source, "", "the sweep file must be a YAML mapping", "an empty file" if loaded is None else type(loaded).__name__)])
+    return loaded
+
+
+def load_sweep_file(path: str | Path) -> SweepConfig:
+    path = Path(path)
+    raw = read_yaml(path)
+    try:
+        return SweepConfig.model_validate(raw)
+    except ValidationError as error:
+        raise SweepInputError([_describe(str(path), detail, raw) for detail in error.errors()]) from None
+
+
+def _describe(source: str, detail: dict, raw: dict) -> str:
+    location = [part for part in detail["loc"] if not str(part).startswith("function-")]
+    # pydantic adds the union member's type name to the location; it means nothing to a user
+    location = [part for part in location if part not in ("int", "float", "str", "bool", "list[...]", "dict[str,any]")]
+    key = ".".join(str(part) for part in location)
+    kind = detail["type"]
+    if kind == "extra_forbidden":
+        siblings = _allowed_siblings(location)
+        return problem(source, key, f"is not a known key{did_you_mean(str(location[-1]), siblings)}; expected one of {sorted(siblings)}", detail["input"])
+    if kind == "missing":
+        return f"{source}: `{key}` is required, but got nothing"
+    message = detail["msg"].removeprefix("Value error, ")
+    if kind == "value_error":
+        return f"{source}: `{key}`: {message}" if key else f"{source}: {message}"
+    message = message.replace("Input should be", "must be").replace("String should", "must")
+    return problem(source, key, message, detail.get("input"))
+
+
+def _allowed_siblings(location: list) -> list[str]:
+    from sweeps.sweep_file.schema import DataConfig, MetricConfig, MlflowConfig, ParameterSpec, ResourcesConfig
+
+    models = {"": SweepConfig, "data": DataConfig, "metric": MetricConfig, "mlflow": MlflowConfig, "resources": ResourcesConfig}
+    parent = ".".join(str(part) for part in location[:-1])
+    model = ParameterSpec if parent.startswith("parameters.") else models.get(parent, SweepConfig)
+    return list(model.model_fields)

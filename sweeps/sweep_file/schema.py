@@ -1,0 +1,276 @@
+"""The sweep file's schema, declared once at the boundary: pydantic models that refuse unknown keys."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from search_spaces.samplers import SAMPLER_CLASSES
+from search_spaces.schedulers import SCHEDULERS
+from trainables.metrics import METRIC_ALIASES, metric_key
+
+Scalar = int | float | str | bool | None
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ParameterSpec(StrictModel):
+    """W&B-style: exactly one of `value`, `values` or `distribution` (with `min`/`max`/`q`)."""
+
+    value: Scalar | list[Scalar] | dict[str, Any] = None
+    values: list[Scalar | list[Scalar] | dict[str, Any]] | None = None
+    distribution: Literal["uniform", "log_uniform_values", "int_uniform", "q_uniform"] | None = None
+    min: float | None = None
+    max: float | None = None
+    q: float | None = None
+    # Only in trials where each named parameter has one of these values, e.g. {loss: TripletLoss}.
+    when: dict[str, Scalar | list[Scalar]] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _remember_which_form(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise ValueError(f"must be a mapping with `value`, `values` or `distribution`, but got {data!r}")
+        forms = [form for form in ("value", "values", "distribution") if form in data]
+        if len(forms) != 1:
+            unknown = sorted(set(data) - set(cls.model_fields))
+            extra = f" (unknown keys: {unknown})" if unknown and not forms else ""
+            raise ValueError(
+                f"exactly one of `value`, `values`, `distribution` must be given, but got {forms or 'none'}{extra}"
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _check_form(self) -> ParameterSpec:
+        if self.values is not None and len(self.values) == 0:
+            raise ValueError("`values` must hold at least one value, but got []")
+        if self.distribution is None:
+            if (self.min, self.max, self.q) != (None, None, None):
+                raise ValueError("`min`/`max`/`q` need a `distribution`, but got none")
+            return self
+        if self.min is None or self.max is None:
+            raise ValueError(
+                f"`distribution: {self.distribution}` needs both `min` and `max`, but got (min={self.min}, max={self.max})"
+            )
+        if not self.min <= self.max:
+            raise ValueError(f"`min <= max` must hold, but got (min={self.min}, max={self.max})")
+        if self.distribution == "log_uniform_values" and self.min <= 0:
+            raise ValueError(f"`min > 0` must hold for log_uniform_values, but got (min={self.min})")
+        if self.distribution == "q_uniform" and (self.q is None or self.q <= 0):
+            raise ValueError(f"`q > 0` must hold for q_uniform, but got (q={self.q})")
+        if self.distribution != "q_uniform" and self.q is not None:
+            raise ValueError(f"`q` only applies to q_uniform, but got distribution={self.distribution}")
+        return self
+
+    @property
+    def is_fixed(self) -> bool:
+        return self.distribution is None and self.values is None
+
+    def candidate_values(self) -> list[Any]:
+        """The values a grid enumerates, or the endpoints of a distribution (for validation)."""
+        if self.values is not None:
+            return list(self.values)
+        if self.distribution is None:
+            return [self.value]
+        return [self.min, self.max]
+
+
+class MetricConfig(StrictModel):
+    name: str = "ndcg@10"
+    goal: Literal["maximize", "minimize"] = "maximize"
+
+    @field_validator("name")
+    @classmethod
+    def _known_metric(cls, name: str) -> str:
+        if metric_key(name) is None:
+            raise ValueError(f"must be one of {sorted(METRIC_ALIASES)}, but got {name!r}")
+        return name
+
+    @property
+    def key(self) -> str:
+        return metric_key(self.name)
+
+    @property
+    def mode(self) -> str:
+        return "max" if self.goal == "maximize" else "min"
+
+
+class DataConfig(StrictModel):
+    source: str = Field(min_length=1)
+    columns: dict[Literal["anchor", "positive", "negative", "group"], str] = Field(default_factory=dict)
+    eval_fraction: float = Field(default=0.1, gt=0, lt=1)
+    test_fraction: float = Field(default=0.1, gt=0, lt=1)
+    max_train_rows: int | None = Field(default=None, ge=1)
+    # Encoding a whole corpus at every evaluation dominates a CPU trial; relevant documents are
+    # always kept, only distractors are sampled down.
+    eval_corpus_size: int | None = Field(default=None, ge=1)
+    max_eval_queries: int | None = Field(default=None, ge=1)
+    hub_split: str | None = None
+
+    @model_validator(mode="after")
+    def _fractions_leave_training_data(self) -> DataConfig:
+        if self.eval_fraction + self.test_fraction >= 1:
+            raise ValueError(
+                "`eval_fraction + test_fraction < 1` must hold, but got "
+                f"(eval_fraction={self.eval_fraction}, test_fraction={self.test_fraction})"
+            )
+        return self
+
+
+class MlflowConfig(StrictModel):
+    tracking_uri: str = "sqlite:///mlflow.db"
+    experiment: str | None = None
+
+
+PRECISIONS = ("auto", "bf16", "fp16", "fp32")
+
+
+class ResourcesConfig(StrictModel):
+    """What one trial asks the cluster for. With `workers_per_trial` > 1 a trial is a Ray Train DDP run."""
+
+    workers_per_trial: int = Field(default=1, ge=1)
+    # None: one whole GPU per worker when the cluster has GPUs, else none. 0.25 packs 4 small trials on a GPU.
+    gpus_per_worker: float | None = Field(default=None, ge=0)
+    cpus_per_worker: float | None = Field(default=None, gt=0)
+    cpus_per_trial: float | None = Field(default=None, gt=0)  # the one-worker spelling of cpus_per_worker
+    precision: Literal[PRECISIONS] = "auto"  # auto: bf16 where the GPU has it, fp16 on older GPUs, fp32 on CPU
+
+    @model_validator(mode="after")
+    def _one_way_to_say_it(self) -> ResourcesConfig:
+        if self.cpus_per_trial is not None and self.cpus_per_worker is not None:
+            raise ValueError(
+                "give one of `cpus_per_trial` and `cpus_per_worker`, but got both "
+                f"(cpus_per_trial={self.cpus_per_trial:g}, cpus_per_worker={self.cpus_per_worker:g})"
+            )
+        if self.cpus_per_trial is not None and self.workers_per_trial > 1:
+            raise ValueError(
+                "`cpus_per_trial` is for one-worker trials; with workers_per_trial > 1 give `cpus_per_worker`, but got "
+                f"(workers_per_trial={self.workers_per_trial}, cpus_per_trial={self.cpus_per_trial:g})"
+            )
+        gpus = self.gpus_per_worker
+        if self.workers_per_trial > 1 and gpus is not None and 0 < gpus and gpus != int(gpus):
+            raise ValueError(
+                "`gpus_per_worker` must be a whole number when workers_per_trial > 1 (NCCL can't put two ranks of "
+                f"one trial on one GPU), but got (workers_per_trial={self.workers_per_trial}, gpus_per_worker={gpus:g})"
+            )
+        if self.precision in ("bf16", "fp16") and gpus == 0:
+            raise ValueError(f"`precision: {self.precision}` needs a GPU, but got gpus_per_worker=0")
+        return self
+
+    @property
+    def cpus(self) -> float | None:
+        return self.cpus_per_worker if self.cpus_per_worker is not None else self.cpus_per_trial
+
+
+class PromoteConfig(StrictModel):
+    registered_model: str | None = Field(default=None, min_length=1)  # default: "<sweep name>-model"
+    alias: str = Field(default="champion", pattern=r"^[A-Za-z0-9_-]{1,100}$")
+
+
+class EarlyTerminateConfig(StrictModel):
+    """Stop weak trials at an evaluation, judged on the sweep's metric (Tune schedulers)."""
+
+    type: Literal[SCHEDULERS]
+    grace_period: int = Field(default=1, ge=1)
+    reduction_factor: float | None = Field(default=None, gt=1)
+    min_samples_required: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _options_fit_the_type(self) -> EarlyTerminateConfig:
+        if self.type == "median" and self.reduction_factor is not None:
+            raise ValueError(f"`reduction_factor` applies to asha and hyperband, but got type={self.type!r}")
+        if self.type != "median" and self.min_samples_required is not None:
+            raise ValueError(f"`min_samples_required` applies to median, but got type={self.type!r}")
+        return self
+
+
+class SweepConfig(StrictModel):
+    name: str
+    method: Literal["grid", "random", "optuna"] = "grid"
+    sampler: Literal[tuple(SAMPLER_CLASSES)] | None = None
+    early_terminate: EarlyTerminateConfig | None = None
+    # Each evaluation is a point where a trial is reported, plotted, and may be stopped early.
+    evaluations_per_trial: int = Field(default=2, ge=1)
+    metric: MetricConfig = Field(default_factory=MetricConfig)
+    run_cap: int | None = Field(default=None, ge=1)
+    # None: as many trials at once as the cluster's resources fit (one on a CPU-only machine).
+    max_concurrent: int | None = Field(default=None, ge=1)
+    # A trial that raises is restarted this many times, from its last evaluation, before it is FAILED.
+    max_failures: int = Field(default=1, ge=0)
+    seed: int = 42
+    data: DataConfig
+    parameters: dict[str, ParameterSpec]
+    mlflow: MlflowConfig = Field(default_factory=MlflowConfig)
+    resources: ResourcesConfig = Field(default_factory=ResourcesConfig)
+    # A folder every node sees (NFS on a cluster): Tune's state and each trial's best checkpoint live there.
+    storage_path: str | None = None
+    baselines: bool = True
+    # Models of the top K trials are logged to MLflow; every other checkpoint is deleted.
+    keep_models: int = Field(default=1, ge=0)
+    promote: PromoteConfig = Field(default_factory=PromoteConfig)
+    # Code from outside the runner: `callbacks` (dotted names of TrainerCallback classes every trial adds) and
+    # models that bring their own modelling code (trust_remote_code).
+    allow_custom_code: bool = False
+    callbacks: list[str] = Field(default_factory=list)
+
+    @field_validator("name")
+    @classmethod
+    def _usable_as_a_run_name(cls, name: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}", name):
+            raise ValueError(
+                f"must be 1-100 letters, digits, '_', '.' or '-' starting with a letter or digit, but got {name!r}"
+            )
+        return name
+
+    @model_validator(mode="after")
+    def _needs_a_budget_to_search(self) -> SweepConfig:
+        if self.sampler is not None and self.method != "optuna":
+            raise ValueError(f"`sampler` needs method='optuna', but got method={self.method!r}")
+        if self.early_terminate is not None and self.early_terminate.grace_period >= self.evaluations_per_trial:
+            raise ValueError(
+                "`early_terminate.grace_period < evaluations_per_trial` must hold (a trial is judged before it ends), "
+                f"but got (grace_period={self.early_terminate.grace_period}, evaluations_per_trial={self.evaluations_per_trial})"
+            )
+        if self.method != "grid" and self.run_cap is None and self.sampler != "grid":
+            raise ValueError(f"`run_cap` is required with method={self.method!r}, but got none")
+        if "base_model" not in self.parameters:
+            raise ValueError("`parameters.base_model` is required, but got none")
+        if self.callbacks and not self.allow_custom_code:
+            raise ValueError("`callbacks` run code from outside the sweep runner, so they need `allow_custom_code: true`, but got allow_custom_code=false")
+        return self
+
+    @field_validator("storage_path")
+    @classmethod
+    def _a_folder(cls, path: str | None) -> str | None:
+        if path is not None and "://" in path:
+            raise ValueError(
+                "must be a folder that every node sees (object-store URIs are not supported: the driver reads each "
+                f"trial's best checkpoint from this folder), but got {path!r}"
+            )
+        return path
+
+    @property
+    def storage_folder(self) -> Path:
+        """Where trials keep checkpoints and Tune its state: relative paths from where the sweep is started."""
+        return Path(self.storage_path or "ray_results").expanduser().resolve()
+
+    def state_folder(self, parent_run_id: str) -> Path:
+        """One sweep's Tune state and checkpoints, named after its parent run so that `--resume` finds them."""
+        return self.storage_folder / f"{self.name}-{parent_run_id[:8]}"
+
+    @property
+    def experiment_name(self) -> str:
+        return self.mlflow.experiment or self.name
+
+    @property
+    def registered_model(self) -> str:
+        return self.promote.registered_model or default_registered_model(self.name)
+
+
+def default_registered_model(sweep_name: str) -> str:
+    return f"{sweep_name}-model"

@@ -1,0 +1,138 @@
+"""Every check of a sweep file that needs more than the schema: names, values, losses, conditions, models, callbacks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from search_spaces.losses import GUIDE_MODEL, INNER_LOSS, LOSSES, loss_parameter_names, losses_accepting, swept_losses
+from search_spaces.parameters import RUNNER_OWNED, is_settable, settable_parameter_names, value_problem
+from sweeps.errors import SweepInputError, did_you_mean, problem
+from sweeps.secrets import looks_secret
+from sweeps.sweep_file.model_refs import ModelReferenceError, resolve_model
+from sweeps.sweep_file.schema import SweepConfig
+
+
+def check_parameters(config: SweepConfig, source: str) -> list[str]:
+    problems = []
+    known = settable_parameter_names()
+    for name, spec in config.parameters.items():
+        key = f"parameters.{name}"
+        if looks_secret(name):
+            problems.append(problem(source, key, "must not be a credential: parameters are logged to MLflow as params; "
+                                    "give it through the environment (e.g. HF_TOKEN) instead", name))
+            continue
+        if name in RUNNER_OWNED:
+            problems.append(problem(source, key, "is set by the runner and can't be swept; remove it", name))
+            continue
+        if not is_settable(name):
+            problems.append(problem(
+                source, key,
+                "must be base_model, loss, max_seq_length, a loss parameter or a SentenceTransformerTrainingArguments field"
+                f"{did_you_mean(name, known)}",
+                name,
+            ))
+            continue
+        if spec.distribution is not None and name in ("base_model", "loss", GUIDE_MODEL, INNER_LOSS):
+            problems.append(problem(source, key, "takes `value` or `values`, not a distribution", spec.distribution))
+            continue
+        for value in spec.candidate_values():
+            reason = value_problem(name, value)
+            if reason:
+                where = f"{key}.{'values' if spec.values is not None else ('value' if spec.is_fixed else 'min/max')}"
+                problems.append(problem(source, where, reason, value))
+                break
+    for loss_name in swept_losses(config.parameters):
+        if loss_name not in LOSSES:
+            problems.append(problem(source, "parameters.loss", f"must name a loss in {sorted(LOSSES)}{did_you_mean(str(loss_name), LOSSES)}", loss_name))
+    if problems:
+        return problems
+    return check_loss_parameters(config, source) + check_conditions(config, source) + check_sampler(config, source)
+
+
+def check_loss_parameters(config: SweepConfig, source: str) -> list[str]:
+    problems = []
+    losses = swept_losses(config.parameters)
+    wrapped = any(LOSSES[loss].wraps_a_loss for loss in losses)
+    for name in config.parameters:
+        if name in loss_parameter_names() and not wrapped and not set(losses_accepting(name)) & set(losses):
+            problems.append(problem(source, f"parameters.{name}", f"applies only with loss {' or '.join(losses_accepting(name))}, "
+                                    "so the sweep's `parameters.loss` must include one", losses))
+    if INNER_LOSS in config.parameters:
+        for inner in config.parameters[INNER_LOSS].candidate_values():
+            if inner not in LOSSES or LOSSES[inner].wraps_a_loss:
+                plain = sorted(loss for loss, spec in LOSSES.items() if not spec.wraps_a_loss)
+                problems.append(problem(source, f"parameters.{INNER_LOSS}", f"must name a loss to wrap, one of {plain}", inner))
+    if "GISTEmbedLoss" in losses and GUIDE_MODEL not in config.parameters:
+        problems.append(problem(source, f"parameters.{GUIDE_MODEL}", "is required with loss GISTEmbedLoss (the guide that filters false negatives)", None))
+    return problems
+
+
+def check_conditions(config: SweepConfig, source: str) -> list[str]:
+    problems = []
+    conditional = {name for name, spec in config.parameters.items() if spec.when}
+    for name, spec in config.parameters.items():
+        for ref, allowed in (spec.when or {}).items():
+            key = f"parameters.{name}.when.{ref}"
+            other = config.parameters.get(ref)
+            if ref == name:
+                problems.append(problem(source, key, "must name another parameter, not the one it conditions", ref))
+                continue
+            if other is None and ref != "loss":
+                problems.append(problem(source, key, f"must name another parameter of the sweep{did_you_mean(ref, config.parameters)}", ref))
+                continue
+            if ref in conditional:
+                problems.append(problem(source, key, "must name a parameter without its own `when`", ref))
+                continue
+            if other is not None and other.distribution is not None:
+                problems.append(problem(source, key, "must name a parameter given by `value` or `values`, not a distribution", ref))
+                continue
+            candidates = other.candidate_values() if other is not None else swept_losses(config.parameters)
+            unknown = [value for value in (allowed if isinstance(allowed, list) else [allowed]) if value not in candidates]
+            if unknown:
+                problems.append(problem(source, key, f"must list values that `parameters.{ref}` can take ({candidates})", unknown))
+    return problems
+
+
+def check_sampler(config: SweepConfig, source: str) -> list[str]:
+    if config.sampler == "grid":
+        continuous = [name for name, spec in config.parameters.items() if spec.distribution is not None]
+        if continuous:
+            return [problem(source, "sampler", "can be grid only when every searched parameter has `values`; these have a distribution", continuous)]
+    return []
+
+
+def resolve_base_models(config: SweepConfig, source: str, base_dir: Path, parameter: str = "base_model") -> tuple[dict[str, str], list[str]]:
+    resolved, problems = {}, []
+    spec = config.parameters.get(parameter)
+    for reference in spec.candidate_values() if spec is not None else []:
+        try:
+            resolved[reference] = resolve_model(str(reference), base_dir)
+        except ModelReferenceError as error:
+            problems.append(f"{source}: `parameters.{parameter}` {error}")
+    return resolved, problems
+
+
+def check_callbacks(config: SweepConfig, source: str) -> list[str]:
+    if not config.callbacks:
+        return []
+    from trainables.custom_callbacks import NotACallback, callback_class
+
+    problems = []
+    for index, name in enumerate(config.callbacks):
+        try:
+            callback_class(name)
+        except NotACallback as error:
+            problems.append(problem(source, f"callbacks[{index}]", str(error), name))
+    return problems
+
+
+def check_sweep(config: SweepConfig, sweep_file: str | Path) -> tuple[dict[str, str], dict[str, str]]:
+    """Every check that needs no data, all problems at once. Returns the base and guide models' paths."""
+    source, base_dir = str(sweep_file), Path(sweep_file).resolve().parent
+    problems = check_parameters(config, source) + check_callbacks(config, source)
+    models, model_problems = resolve_base_models(config, source, base_dir)
+    guides, guide_problems = resolve_base_models(config, source, base_dir, GUIDE_MODEL)
+    problems += model_problems + guide_problems
+    if problems:
+        raise SweepInputError(problems)
+    return models, guides

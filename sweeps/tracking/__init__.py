@@ -1,0 +1,1 @@
+"""The sweep in MLflow: the store, the parent run, and the untrained baselines."""

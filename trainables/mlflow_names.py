@@ -1,0 +1,51 @@
+"""Every `sweeps.*` MLflow tag the runner writes or reads, and the artifact names: defined once, for the
+driver and the trial alike."""
+
+from __future__ import annotations
+
+# On every run of a sweep
+ROLE = "sweeps.role"  # one of the roles below
+SWEEP = "sweeps.sweep"  # the sweep's name, on each child run
+SWEEP_ROLE, TRIAL_ROLE, BASELINE_ROLE = "sweep", "trial", "baseline"
+
+# On the parent run: what promotion reads back
+METRIC = "sweeps.metric"
+GOAL = "sweeps.goal"
+REGISTERED_MODEL = "sweeps.registered_model"
+ALIAS = "sweeps.alias"
+
+# On a trial's run
+TRIAL_ID = "sweeps.trial_id"
+NODE_ID = "sweeps.node_id"
+WORKER_PROCESSES = "sweeps.worker_processes"  # host:pid of each rank
+BASE_MODEL_PATH = "sweeps.base_model_path"
+DATA_FINGERPRINT = "sweeps.data_fingerprint"
+ATTEMPTS = "sweeps.attempts"
+RESUMED_FROM = "sweeps.resumed_from"
+ERROR = "sweeps.error"
+PREVIOUS_ERROR = "sweeps.previous_error"
+OUTCOME = "sweeps.outcome"  # why a trial ended without a result: NONFINITE_LOSS, STOPPED_EARLY
+STOPPED_BY = "sweeps.stopped_by"
+BEST_STEP = "sweeps.best_step"
+LAST_STEP = "sweeps.last_step"
+CHECKPOINT_DIR = "sweeps.checkpoint_dir"
+MODEL_LOGGED = "sweeps.model_logged"
+NONFINITE_LOSS = "nonfinite_loss"
+STOPPED_EARLY = "stopped_early"
+
+# On a registered model version
+VERSION_SWEEP = SWEEP
+VERSION_SWEEP_RUN_ID = "sweeps.sweep_run_id"
+VERSION_TRIAL = "sweeps.trial"
+VERSION_TRIAL_RUN_ID = "sweeps.trial_run_id"
+VERSION_BASE_MODEL = "sweeps.base_model"
+VERSION_LOSS = "sweeps.loss"
+VERSION_HYPERPARAMETERS = "sweeps.hyperparameters"
+VERSION_PROMOTED_AT = "sweeps.promoted_at"
+VERSION_FORCED = "sweeps.forced"
+VERSION_METRIC_PREFIX = "metric."  # metric.<key>: the candidate's best_ and test_ figures, compared by the next promotion
+
+# Artifacts
+MODEL_ARTIFACT = "model"
+ERROR_ARTIFACT = "error.txt"
+SEARCH_ARTIFACTS = "search"

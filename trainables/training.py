@@ -1,0 +1,170 @@
+"""One trial's training on this process: load the model, train with in-trial evaluation and resumable
+checkpoints, test the kept checkpoint, report. A distributed trial runs this on every rank."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from dataclasses import dataclass
+
+from search_spaces import report_keys
+from search_spaces.losses import DEFAULT_LOSS, LOSSES, build_loss, training_loss
+from trainables import mlflow_names as names
+from trainables.checkpoint import BestCheckpoint
+from trainables.context import TrialContext
+from trainables.custom_callbacks import build_callbacks
+from trainables.evaluation import build_evaluator, evaluate
+from trainables.loss_guard import NonFiniteLossGuard, out_of_memory_message
+from trainables.metrics import BEST_PREFIX, TEST_PREFIX, rename_evaluator_metrics
+from trainables.precision import trial_precision
+from trainables.ranks import gather_from_ranks
+from trainables.reporting import EvaluationReporter, evaluation_number
+from trainables.resume_state import resume_checkpoint, resume_folder
+from trainables.training_arguments import effective_batch_size, training_arguments
+from trainables.trial_data import TrialData
+from trainables.trial_run import TrialRun
+
+
+@dataclass(frozen=True)
+class TrialSettings:
+    """What one trial decided before training: hyperparameters, hardware, and where it writes."""
+
+    hyperparameters: dict
+    arguments: dict  # SentenceTransformerTrainingArguments
+    precision: str
+    device: str
+    output_dir: str  # the resume state, HF Trainer's checkpoints
+    best_folder: str  # the kept checkpoint, outside the trial's working folder (which Ray copies): one copy, the driver's
+
+
+def train_on_this_process(config: dict, data: TrialData, context: TrialContext, run: TrialRun | None, report,
+                          trial_id: str, rank: int = 0, world_size: int = 1) -> None:
+    """Train one trial here. With several ranks, every rank trains and reports; rank 0 alone (the one holding
+    `run`) logs, keeps the best checkpoint and tests it."""
+    import torch
+
+    torch.set_num_threads(context.workers.threads)
+    workers = gather_from_ranks(f"{socket.gethostname()}:{os.getpid()}", world_size)  # the record that DDP really ran
+    settings = trial_settings(config, context, trial_id, world_size)
+    model = load_model(context, config["base_model"], settings.device)
+    if "max_seq_length" in config:
+        model.max_seq_length = int(config["max_seq_length"])
+    if run is not None:
+        run.log_params({**settings.hyperparameters, "world_size": world_size, "precision": settings.precision,
+                        "effective_batch_size": effective_batch_size(settings.arguments, world_size)})
+        run.set_tags({names.BASE_MODEL_PATH: context.model_paths[config["base_model"]], names.DATA_FINGERPRINT: data.fingerprint,
+                      names.WORKER_PROCESSES: ", ".join(workers)})
+    checkpoint = BestCheckpoint(settings.best_folder, context.metric_key, context.mode)
+    trainer, reporter, guard = build_trainer(model, settings, data, context, _publisher(run, model, checkpoint, report))
+    resume_from = resume_checkpoint(settings.output_dir)
+    if run is not None and resume_from:
+        run.set_tags({names.RESUMED_FROM: os.path.basename(resume_from)})
+    try:
+        throughput = trainer.train(resume_from_checkpoint=resume_from).metrics.get("train_samples_per_second")
+    except torch.OutOfMemoryError as error:
+        raise RuntimeError(out_of_memory_message(settings.arguments, world_size, config.get("max_seq_length"))) from error
+    ended_at = {report_keys.STEP: trainer.state.global_step,
+                report_keys.EVALUATION: evaluation_number(trainer.state.global_step, trainer.state.eval_steps)}
+    if guard.tripped:
+        # Not an error to retry: the same config diverges again. FAILED in MLflow, ended for Tune.
+        if run is not None:
+            run.fail_with_reason(guard.reason(settings.hyperparameters), names.NONFINITE_LOSS)
+            shutil.rmtree(settings.output_dir, ignore_errors=True)
+        report({context.metric_key: float("nan"), **ended_at, report_keys.FINAL: True, report_keys.OUTCOME: names.NONFINITE_LOSS})
+        return
+    if run is None:
+        # The other ranks only meet rank 0 at its final report (a barrier); what they send is dropped.
+        report({**ended_at, report_keys.FINAL: True})
+        return
+    final = test_kept_checkpoint(model, trainer, reporter, checkpoint, data, context, run, settings.device)
+    run.set_tags({names.BEST_STEP: checkpoint.step, names.LAST_STEP: ended_at[report_keys.STEP], names.CHECKPOINT_DIR: checkpoint.folder})
+    if throughput:
+        run.log_metrics({"train_samples_per_second": throughput}, ended_at[report_keys.STEP])
+        final["train_samples_per_second"] = throughput
+    # Closed before the final report: a scheduler may end the process as soon as it sees it.
+    run.finish()
+    shutil.rmtree(settings.output_dir, ignore_errors=True)  # finished: nothing to resume, and a full optimizer state per trial adds up
+    report({**final, **ended_at, report_keys.BEST_STEP: checkpoint.step, report_keys.CHECKPOINT_DIR: checkpoint.folder,
+            report_keys.FINAL: True})
+
+
+def trial_settings(config: dict, context: TrialContext, trial_id: str, world_size: int) -> TrialSettings:
+    hyperparameters = {**config, "loss": config.get("loss", DEFAULT_LOSS)}
+    # A trial that asked for no GPU stays off it, even where one is visible: another trial may hold it.
+    use_gpu = context.workers.gpus_per_worker > 0 and _cuda_available()
+    precision = trial_precision(context.workers.precision, use_gpu, world_size)
+    output_dir = resume_folder(context.checkpoint_root, trial_id)
+    arguments = training_arguments(hyperparameters, training_loss(hyperparameters), output_dir, context.seed,
+                                   context.evaluations_per_trial, precision, use_gpu)
+    return TrialSettings(hyperparameters, arguments, precision, "cuda" if use_gpu else "cpu", output_dir,
+                         os.path.join(context.checkpoint_root, trial_id))
+
+
+def load_model(context: TrialContext, reference: str, device: str):
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(context.model_paths[reference], device=device, trust_remote_code=context.trust_remote_code)
+
+
+def build_trainer(model, settings: TrialSettings, data: TrialData, context: TrialContext, publish):
+    """The trainer, and the two callbacks the trial reads back: the evaluation reporter and the NaN guard."""
+    from datasets import Dataset
+    from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
+    from transformers import PrinterCallback
+
+    reporter, guard = EvaluationReporter(publish), NonFiniteLossGuard()
+    hyperparameters = settings.hyperparameters
+    data_format = LOSSES[training_loss(hyperparameters)].data_format
+    trainer = SentenceTransformerTrainer(
+        model=model,
+        args=SentenceTransformerTrainingArguments(**settings.arguments),
+        train_dataset=Dataset.from_dict(dict(data.training_rows(data_format))),
+        loss=build_loss(hyperparameters, model, lambda reference: load_model(context, reference, settings.device)),
+        evaluator=build_evaluator(data.eval),
+        callbacks=[reporter, guard, *build_callbacks(context.callbacks)],
+    )
+    trainer.remove_callback(PrinterCallback)
+    return trainer, reporter, guard
+
+
+def _publisher(run: TrialRun | None, model, checkpoint: BestCheckpoint, report):
+    def publish(metrics: dict, step: int, evaluation: int, last: bool) -> None:
+        if run is not None:
+            run.log_metrics(metrics, step)
+            checkpoint.consider(model, metrics, step)
+        if not last:  # the last evaluation goes to Tune with the test metrics, in the final report
+            report({**metrics, report_keys.STEP: step, report_keys.EVALUATION: evaluation, report_keys.CHECKPOINT_DIR: checkpoint.folder})
+
+    return publish
+
+
+def test_kept_checkpoint(model, trainer, reporter, checkpoint: BestCheckpoint, data: TrialData, context: TrialContext,
+                         run: TrialRun, device: str) -> dict:
+    """The kept checkpoint is what the trial stands for: its eval metrics rank it, its test metrics are reported.
+    Returns the last evaluation's metrics with the kept checkpoint's `best_` and `test_` ones."""
+    step = trainer.state.global_step
+    if reporter.evaluated_steps and reporter.evaluated_steps[-1] == step:
+        last = reporter.last_metrics
+    else:  # training ended between two evaluations, or was resumed after its last one
+        last = rename_evaluator_metrics(trainer.evaluator(model))
+        if reporter.last_train_loss is not None:
+            last["train_loss"] = reporter.last_train_loss
+        run.log_metrics(last, step)
+        checkpoint.consider(model, last, step)
+    if checkpoint.step in (None, step):
+        kept = model
+    else:
+        from sentence_transformers import SentenceTransformer
+
+        kept = SentenceTransformer(checkpoint.folder, device=device, trust_remote_code=context.trust_remote_code)
+    best = {BEST_PREFIX + key: value for key, value in checkpoint.metrics.items() if key != "train_loss"}
+    test = evaluate(kept, data.test, prefix=TEST_PREFIX)
+    run.log_metrics({**best, **test}, step)
+    return {**checkpoint.metrics, **best, **test}
+
+
+def _cuda_available() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
