@@ -12,8 +12,10 @@ from search_spaces.training_argument_fields import TRAINING_ARGUMENT_TYPES
 
 PLAIN_TYPES = {plain.__name__: plain for plain in (int, float, bool, str)}
 
-# Parameters that are not TrainingArguments fields: they shape the model and the loss.
-MODEL_PARAMETERS = {"base_model": str, "loss": str, "max_seq_length": int}
+# Parameters that are not TrainingArguments fields: they shape the model and the loss. `prompts` replaces the
+# TrainingArguments field of that name: {query: …, document: …} for training and every evaluator alike.
+MODEL_PARAMETERS = {"base_model": str, "loss": str, "max_seq_length": int, "prompts": dict}
+PROMPT_ROLES = ("query", "document")
 # The runner owns these: letting a sweep set them would break logging, reporting or the file layout.
 RUNNER_OWNED = {
     "output_dir", "report_to", "eval_strategy", "evaluation_strategy", "save_strategy", "logging_dir",
@@ -82,6 +84,8 @@ def value_problem(name: str, value: object) -> str | None:
     """optuna-style reason `value` can't be used for `name`, or None."""
     if name in loss_parameter_names():
         return _loss_value_problem(name, value)
+    if name == "prompts":
+        return _prompts_problem(value)
     wanted = expected_type(name)
     if value is None:
         return None if wanted is None else f"must be {' or '.join(t.__name__ for t in wanted)}"
@@ -107,4 +111,12 @@ def _loss_value_problem(name: str, value: object) -> str | None:
         return f"must be {parameter.kind.__name__}"
     if parameter.positive and not value > 0:
         return "must be > 0"
+    return None
+
+
+def _prompts_problem(value: object) -> str | None:
+    if value is None:
+        return None  # no prompts, even where the model has its own
+    if not isinstance(value, dict) or not value or set(value) - set(PROMPT_ROLES) or not all(isinstance(v, str) for v in value.values()):
+        return f"must be null or a mapping of {' and/or '.join(PROMPT_ROLES)} to text, e.g. {{query: 'query: ', document: 'passage: '}}"
     return None

@@ -21,7 +21,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("model", help="hub id, folder, shipped model name, or models:/NAME@ALIAS")
     parser.add_argument("data", help="a data source (BEIR folder, table file, ...) or a sweep .yaml")
     parser.add_argument("--split", choices=("test", "eval"), default="test")
-    parser.add_argument("--seed", type=int, default=42, help="split seed when DATA is not a sweep file")
+    parser.add_argument("--seed", type=int, default=42, help="split seed when DATA is not a sweep file and has no such split of its own")
     parser.add_argument("--max-seq-length", type=int, help="override the model's max_seq_length")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--tracking-uri", default=os.environ.get("MLFLOW_TRACKING_URI", "sqlite:///mlflow.db"),
@@ -29,16 +29,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def data_settings(data: str) -> tuple[dict, int, str]:
-    """(data config, seed, source label) from a sweep file, or defaults around a bare source."""
+def evaluation_set(data: str, split: str, seed: int) -> tuple[dict, str, str]:
+    """(the evaluation set, the data's origin, its fingerprint). From a sweep file: exactly the split its trials were
+    tested on, with the sweep's fingerprint. From a bare source: its own split (a BEIR folder may hold test qrels
+    only), or one carved from its training rows with the default fractions and `seed`."""
+    from sweeps.data.prepare import prepare_data, prepare_evaluation
     from sweeps.sweep_file.schema import DataConfig
 
     if data.endswith((".yaml", ".yml")):
         from sweeps.sweep_file.loading import load_sweep_file
 
         config = load_sweep_file(data)
-        return config.data.model_dump(), config.seed, data
-    return DataConfig(source=data).model_dump(), None, "DATA"
+        prepared = prepare_data(config.data.model_dump(), config.seed, data, Path(data).resolve().parent)
+        return getattr(prepared, split), prepared.origin, prepared.fingerprint
+    return prepare_evaluation(DataConfig(source=data).model_dump(), split, seed, "DATA", Path.cwd())
 
 
 def load_model(reference: str, tracking_uri: str):
@@ -57,15 +61,14 @@ def load_model(reference: str, tracking_uri: str):
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from sweeps.data.prepare import prepare_data
     from sweeps.errors import SweepInputError
     from sweeps.sweep_file.model_refs import ModelReferenceError
     from trainables.evaluation import build_evaluator
     from trainables.metrics import rename_evaluator_metrics
+    from trainables.prompts import Prompts
 
     try:
-        data_config, seed, label = data_settings(args.data)
-        prepared = prepare_data(data_config, args.seed if seed is None else seed, label, Path(args.data).resolve().parent if label != "DATA" else Path.cwd())
+        split, origin, fingerprint = evaluation_set(args.data, args.split, args.seed)
         model = load_model(args.model, args.tracking_uri)
     except SweepInputError as error:
         for line in error.problems:
@@ -79,11 +82,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     if args.max_seq_length:
         model.max_seq_length = args.max_seq_length
-    split = getattr(prepared, args.split)
-    metrics = rename_evaluator_metrics(build_evaluator(split, batch_size=args.batch_size)(model))
+    prompts = Prompts.from_model_config(getattr(model, "prompts", None))  # as the model's trials and baseline use them
+    metrics = rename_evaluator_metrics(build_evaluator(split, batch_size=args.batch_size, prompts=prompts)(model))
     print(json.dumps({
-        "model": args.model, "data": prepared.origin, "split": args.split, "data_fingerprint": prepared.fingerprint,
-        "queries": len(split["queries"]), "corpus": len(split["corpus"]), "max_seq_length": model.max_seq_length,
+        "model": args.model, "data": origin, "split": args.split, "data_fingerprint": fingerprint,
+        "queries": len(split["queries"]), "corpus": len(split["corpus"]), "max_seq_length": model.max_seq_length, "prompts": prompts.describe(),
         "metrics": metrics,
     }, indent=2))
     return 0

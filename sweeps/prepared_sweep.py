@@ -12,6 +12,7 @@ from sweeps.errors import SweepInputError
 from sweeps.planning.trial_plan import TrialPlan, plan_trials
 from sweeps.sweep_file.schema import SweepConfig
 from sweeps.sweep_file.validation import check_sweep
+from trainables.prompts import PROMPTS_PARAMETER, Prompts, prompts_in_model_folder
 from trainables.trial_data import TrialData
 
 
@@ -30,6 +31,14 @@ class PreparedSweep:
     def model_paths(self) -> dict[str, str]:
         """Every model a trial may load: its base model and, for GISTEmbedLoss, its guide."""
         return {**self.guide_models, **self.models}
+
+    def prompt_lines(self) -> list[str]:
+        """The prompts each base model's trials and baseline use: the sweep's `prompts`, else the model's own."""
+        swept = self.config.parameters.get(PROMPTS_PARAMETER)
+        if swept is not None:
+            return [f"prompts (the sweep's): {' | '.join(Prompts.from_parameter(value).describe() for value in swept.candidate_values())}"]
+        return [f"prompts of {reference} (its own): {Prompts.from_model_config(prompts_in_model_folder(path)).describe()}"
+                for reference, path in self.models.items()]
 
     def trial_data(self) -> TrialData:
         return TrialData(self.training_sets, self.data.eval, self.data.test, self.data.fingerprint)

@@ -23,16 +23,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--name", help="registered model name (default: the sweep's promote.registered_model)")
     parser.add_argument("--alias", help="alias to point (default: the sweep's promote.alias, 'champion')")
     parser.add_argument("--force", action="store_true", help="promote even if the test score is not better (recorded on the version)")
+    parser.add_argument("--alpha", type=float,
+                        help="significance level: the candidate must beat the champion on the same test queries at this level "
+                             "(paired randomization test; default: the sweep's promote.alpha, 0.05)")
     parser.add_argument("--dry-run", action="store_true", help="say what would happen; change nothing")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # Promotion and the leaderboard read per-query scores back from MLflow: no download bars between the result lines.
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     from sweeps.tracking.store import redact_uri
 
     if args.tracking_uri.startswith("sqlite:///") and not Path(args.tracking_uri.removeprefix("sqlite:///")).exists():
         print(f"error: `--tracking-uri` must point at an existing MLflow store, but got {redact_uri(args.tracking_uri)!r} (no such file)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.alpha is not None and not 0 < args.alpha < 1:
+        print(f"error: `--alpha` must be > 0 and < 1, but got {args.alpha}", file=sys.stderr)
         return EXIT_BAD_INPUT
     from mlflow.tracking import MlflowClient
 
@@ -41,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 
     client = MlflowClient(args.tracking_uri)
     try:
-        decision = decide(client, args.sweep, args.name, args.alias, args.force)
+        decision = decide(client, args.sweep, args.name, args.alias, args.force, args.alpha)
     except PromotionError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -29,6 +29,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # Promotion and the leaderboard read per-query scores back from MLflow: no download bars between the result lines.
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     # Off a terminal (CI, a log file) rich would wrap the leaderboard at 80 columns.
     console = Console(width=None if sys.stdout.isatty() else 200)
     errors = Console(stderr=True)
@@ -83,6 +85,8 @@ def prepare(sweep_file: str, console: Console):
         console.print(f"reshaped: {note}", highlight=False, soft_wrap=True)
     for reference, path in sweep.model_paths.items():
         console.print(f"model: {reference} -> {path}", highlight=False, soft_wrap=True)
+    for line in sweep.prompt_lines():
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
     return sweep
 
 

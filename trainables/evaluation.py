@@ -1,11 +1,14 @@
-"""Build sentence-transformers evaluators from a prepared evaluation set (plain dicts)."""
+"""Build sentence-transformers evaluators from a prepared evaluation set (plain dicts), with the trial's prompts."""
 
 from __future__ import annotations
 
 from trainables.metrics import IR_EVALUATOR_NAME, TRIPLET_EVALUATOR_NAME, rename_evaluator_metrics
+from trainables.prompts import Prompts
+
+NO_PROMPTS = Prompts()
 
 
-def build_evaluator(evaluation_set: dict, batch_size: int = 64):
+def build_evaluator(evaluation_set: dict, batch_size: int = 64, prompts: Prompts = NO_PROMPTS, write_predictions: bool = False):
     from sentence_transformers.sentence_transformer.evaluation import (
         InformationRetrievalEvaluator,
         SequentialEvaluator,
@@ -24,12 +27,17 @@ def build_evaluator(evaluation_set: dict, batch_size: int = 64):
         accuracy_at_k=[1, 10],
         precision_recall_at_k=[10],
         map_at_k=[100],
+        query_prompt=prompts.query,
+        corpus_prompt=prompts.document,
+        write_predictions=write_predictions,
     )
     triplets = evaluation_set["triplets"]
+    # TripletEvaluator takes no prompts: they are the texts' first words, as the model sees them in training.
+    query, document = prompts.query or "", prompts.document or ""
     triplet = TripletEvaluator(
-        anchors=triplets["anchor"],
-        positives=triplets["positive"],
-        negatives=triplets["negative"],
+        anchors=[query + text for text in triplets["anchor"]],
+        positives=[document + text for text in triplets["positive"]],
+        negatives=[document + text for text in triplets["negative"]],
         name=TRIPLET_EVALUATOR_NAME,
         batch_size=batch_size,
         show_progress_bar=False,
@@ -37,6 +45,6 @@ def build_evaluator(evaluation_set: dict, batch_size: int = 64):
     return SequentialEvaluator([retrieval, triplet], main_score_function=lambda scores: scores[0])
 
 
-def evaluate(model, evaluation_set: dict, prefix: str = "") -> dict[str, float]:
+def evaluate(model, evaluation_set: dict, prefix: str = "", prompts: Prompts = NO_PROMPTS) -> dict[str, float]:
     """Our metric names for `model` on one prepared evaluation set."""
-    return rename_evaluator_metrics(build_evaluator(evaluation_set)(model), prefix=prefix)
+    return rename_evaluator_metrics(build_evaluator(evaluation_set, prompts=prompts)(model), prefix=prefix)

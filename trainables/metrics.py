@@ -20,6 +20,10 @@ METRIC_ALIASES = {
     **{key: key for key in EVALUATOR_KEYS},
     **{key.replace("_at_", "@"): key for key in EVALUATOR_KEYS if "_at_" in key},
 }
+# our IR keys -> ir_measures' names, for per-query scores of the very rankings the evaluator scored
+IR_MEASURES = {"ndcg_at_10": "nDCG@10", "mrr_at_10": "RR@10", "recall_at_10": "R@10", "map_at_100": "AP@100"}
+TRIPLET_KEY = "triplet_accuracy"
+CI_LOW_SUFFIX, CI_HIGH_SUFFIX = "_ci_low", "_ci_high"  # a test metric's 95% bootstrap interval over queries
 TEST_PREFIX = "test_"
 # The eval metrics of the checkpoint a trial keeps (its best evaluation): what ranks and promotes it.
 BEST_PREFIX = "best_"

@@ -13,6 +13,7 @@ METRIC = "sweeps.metric"
 GOAL = "sweeps.goal"
 REGISTERED_MODEL = "sweeps.registered_model"
 ALIAS = "sweeps.alias"
+ALPHA = "sweeps.alpha"
 
 # On a trial's run
 TRIAL_ID = "sweeps.trial_id"
@@ -20,6 +21,7 @@ NODE_ID = "sweeps.node_id"
 WORKER_PROCESSES = "sweeps.worker_processes"  # host:pid of each rank
 BASE_MODEL_PATH = "sweeps.base_model_path"
 DATA_FINGERPRINT = "sweeps.data_fingerprint"
+ENCODING = "sweeps.encoding"  # base model, max_seq_length and prompts: equal on a trial and its own baseline
 ATTEMPTS = "sweeps.attempts"
 RESUMED_FROM = "sweeps.resumed_from"
 ERROR = "sweeps.error"
@@ -49,3 +51,4 @@ VERSION_METRIC_PREFIX = "metric."  # metric.<key>: the candidate's best_ and tes
 MODEL_ARTIFACT = "model"
 ERROR_ARTIFACT = "error.txt"
 SEARCH_ARTIFACTS = "search"
+PER_QUERY_ARTIFACTS = "per_query"  # eval.json (the kept checkpoint) and test.json: {metric: {query id: score}}

@@ -14,10 +14,13 @@ from trainables import mlflow_names as names
 from trainables.checkpoint import BestCheckpoint
 from trainables.context import TrialContext
 from trainables.custom_callbacks import build_callbacks
-from trainables.evaluation import build_evaluator, evaluate
+from trainables.detailed_evaluation import judge
+from trainables.encoding import apply_encoding
+from trainables.evaluation import build_evaluator
 from trainables.loss_guard import NonFiniteLossGuard, out_of_memory_message
-from trainables.metrics import BEST_PREFIX, TEST_PREFIX, rename_evaluator_metrics
+from trainables.metrics import BEST_PREFIX, rename_evaluator_metrics
 from trainables.precision import trial_precision
+from trainables.prompts import Prompts
 from trainables.ranks import gather_from_ranks
 from trainables.reporting import EvaluationReporter, evaluation_number
 from trainables.resume_state import resume_checkpoint, resume_folder
@@ -31,6 +34,7 @@ class TrialSettings:
     """What one trial decided before training: hyperparameters, hardware, and where it writes."""
 
     hyperparameters: dict
+    prompts: Prompts
     arguments: dict  # SentenceTransformerTrainingArguments
     precision: str
     device: str
@@ -46,15 +50,16 @@ def train_on_this_process(config: dict, data: TrialData, context: TrialContext, 
 
     torch.set_num_threads(context.workers.threads)
     workers = gather_from_ranks(f"{socket.gethostname()}:{os.getpid()}", world_size)  # the record that DDP really ran
-    settings = trial_settings(config, context, trial_id, world_size)
-    model = load_model(context, config["base_model"], settings.device)
-    if "max_seq_length" in config:
-        model.max_seq_length = int(config["max_seq_length"])
+    # A trial that asked for no GPU stays off it, even where one is visible: another trial may hold it.
+    use_gpu = context.workers.gpus_per_worker > 0 and _cuda_available()
+    model = load_model(context, config["base_model"], "cuda" if use_gpu else "cpu")
+    encoding = apply_encoding(model, config)
+    settings = trial_settings(config, context, data, trial_id, world_size, encoding.prompts, use_gpu)
     if run is not None:
-        run.log_params({**settings.hyperparameters, "world_size": world_size, "precision": settings.precision,
+        run.log_params({**settings.hyperparameters, **encoding.params(), "world_size": world_size, "precision": settings.precision,
                         "effective_batch_size": effective_batch_size(settings.arguments, world_size)})
         run.set_tags({names.BASE_MODEL_PATH: context.model_paths[config["base_model"]], names.DATA_FINGERPRINT: data.fingerprint,
-                      names.WORKER_PROCESSES: ", ".join(workers)})
+                      names.WORKER_PROCESSES: ", ".join(workers), names.ENCODING: encoding.key()})
     checkpoint = BestCheckpoint(settings.best_folder, context.metric_key, context.mode)
     trainer, reporter, guard = build_trainer(model, settings, data, context, _publisher(run, model, checkpoint, report))
     resume_from = resume_checkpoint(settings.output_dir)
@@ -77,7 +82,7 @@ def train_on_this_process(config: dict, data: TrialData, context: TrialContext, 
         # The other ranks only meet rank 0 at its final report (a barrier); what they send is dropped.
         report({**ended_at, report_keys.FINAL: True})
         return
-    final = test_kept_checkpoint(model, trainer, reporter, checkpoint, data, context, run, settings.device)
+    final = test_kept_checkpoint(model, trainer, reporter, checkpoint, data, context, run, settings)
     run.set_tags({names.BEST_STEP: checkpoint.step, names.LAST_STEP: ended_at[report_keys.STEP], names.CHECKPOINT_DIR: checkpoint.folder})
     if throughput:
         run.log_metrics({"train_samples_per_second": throughput}, ended_at[report_keys.STEP])
@@ -89,15 +94,15 @@ def train_on_this_process(config: dict, data: TrialData, context: TrialContext, 
             report_keys.FINAL: True})
 
 
-def trial_settings(config: dict, context: TrialContext, trial_id: str, world_size: int) -> TrialSettings:
+def trial_settings(config: dict, context: TrialContext, data: TrialData, trial_id: str, world_size: int, prompts: Prompts,
+                   use_gpu: bool) -> TrialSettings:
     hyperparameters = {**config, "loss": config.get("loss", DEFAULT_LOSS)}
-    # A trial that asked for no GPU stays off it, even where one is visible: another trial may hold it.
-    use_gpu = context.workers.gpus_per_worker > 0 and _cuda_available()
     precision = trial_precision(context.workers.precision, use_gpu, world_size)
     output_dir = resume_folder(context.checkpoint_root, trial_id)
-    arguments = training_arguments(hyperparameters, training_loss(hyperparameters), output_dir, context.seed,
-                                   context.evaluations_per_trial, precision, use_gpu)
-    return TrialSettings(hyperparameters, arguments, precision, "cuda" if use_gpu else "cpu", output_dir,
+    loss_name = training_loss(hyperparameters)
+    arguments = training_arguments(hyperparameters, loss_name, output_dir, context.seed, context.evaluations_per_trial, precision, use_gpu)
+    arguments["prompts"] = prompts.for_columns(data.training_rows(LOSSES[loss_name].data_format))
+    return TrialSettings(hyperparameters, prompts, arguments, precision, "cuda" if use_gpu else "cpu", output_dir,
                          os.path.join(context.checkpoint_root, trial_id))
 
 
@@ -121,7 +126,7 @@ def build_trainer(model, settings: TrialSettings, data: TrialData, context: Tria
         args=SentenceTransformerTrainingArguments(**settings.arguments),
         train_dataset=Dataset.from_dict(dict(data.training_rows(data_format))),
         loss=build_loss(hyperparameters, model, lambda reference: load_model(context, reference, settings.device)),
-        evaluator=build_evaluator(data.eval),
+        evaluator=build_evaluator(data.eval, prompts=settings.prompts),
         callbacks=[reporter, guard, *build_callbacks(context.callbacks)],
     )
     trainer.remove_callback(PrinterCallback)
@@ -140,7 +145,7 @@ def _publisher(run: TrialRun | None, model, checkpoint: BestCheckpoint, report):
 
 
 def test_kept_checkpoint(model, trainer, reporter, checkpoint: BestCheckpoint, data: TrialData, context: TrialContext,
-                         run: TrialRun, device: str) -> dict:
+                         run: TrialRun, settings: TrialSettings) -> dict:
     """The kept checkpoint is what the trial stands for: its eval metrics rank it, its test metrics are reported.
     Returns the last evaluation's metrics with the kept checkpoint's `best_` and `test_` ones."""
     step = trainer.state.global_step
@@ -157,9 +162,9 @@ def test_kept_checkpoint(model, trainer, reporter, checkpoint: BestCheckpoint, d
     else:
         from sentence_transformers import SentenceTransformer
 
-        kept = SentenceTransformer(checkpoint.folder, device=device, trust_remote_code=context.trust_remote_code)
+        kept = SentenceTransformer(checkpoint.folder, device=settings.device, trust_remote_code=context.trust_remote_code)
     best = {BEST_PREFIX + key: value for key, value in checkpoint.metrics.items() if key != "train_loss"}
-    test = evaluate(kept, data.test, prefix=TEST_PREFIX)
+    _, test = judge(run, kept, data.eval, data.test, settings.prompts)
     run.log_metrics({**best, **test}, step)
     return {**checkpoint.metrics, **best, **test}
 

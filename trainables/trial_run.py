@@ -55,6 +55,9 @@ class TrialRun:
         now = get_current_time_millis()
         self.client.log_batch(self.run_id, metrics=[Metric(k, float(v), now, step) for k, v in metrics.items()])
 
+    def log_dict(self, dictionary: dict, artifact_file: str) -> None:
+        self.client.log_dict(self.run_id, dictionary, artifact_file)
+
     def finish(self) -> None:
         # Rank 0 of a distributed trial may get here just after the driver recorded a scheduler's stop: the stop stands.
         if self.client.get_run(self.run_id).info.status == "RUNNING":

@@ -22,10 +22,15 @@ class PreparedData:
     test: dict
     origin: str
     fingerprint: str  # two sweeps with the same fingerprint trained and were judged on exactly the same data
+    source_rows: int  # the training split's pairs as the source wrote them, before group_pairs and max_train_rows
+    group_pairs: str | None  # how rows of one group became training pairs; None when the data has no groups
 
     def summary(self) -> str:
+        built = f"{len(self.train['anchor'])} training rows ({', '.join(self.train)}) from {self.source_rows} source rows"
+        if self.group_pairs == "all":
+            built += " (group_pairs: all, each anchor paired with every passage of its group)"
         return (
-            f"{self.origin}: {len(self.train['anchor'])} training rows ({', '.join(self.train)}); "
+            f"{self.origin}: {built}; "
             f"eval {len(self.eval['queries'])} queries / {len(self.eval['corpus'])} passages; "
             f"test {len(self.test['queries'])} queries / {len(self.test['corpus'])} passages"
         )
@@ -43,26 +48,51 @@ def prepare_data(data_config: dict, seed: int, sweep_file: str, base_dir: Path) 
                 f"{data.origin}: 0 such queries",
             )])
     rng = random.Random(seed)
+    group_pairs = data_config.get("group_pairs", "one") if data.group_docs else None
+    pairs = _training_pairs(data, group_pairs)
     splits = {
-        "train": _training_rows(data, data_config.get("max_train_rows"), rng),
-        "eval": _evaluation_set(data, "eval", data_config, rng),
-        "test": _evaluation_set(data, "test", data_config, rng),
+        "train": _training_rows(data, pairs, data_config.get("max_train_rows"), rng),
+        "eval": _evaluation_set(data, "eval", data_config, rng, sweep_file),
+        "test": _evaluation_set(data, "test", data_config, rng, sweep_file),
     }
-    return PreparedData(**splits, origin=data.origin, fingerprint=fingerprint(splits))
+    return PreparedData(**splits, origin=data.origin, fingerprint=fingerprint(splits),
+                        source_rows=len(_training_pairs(data, "one")), group_pairs=group_pairs)
+
+
+def prepare_evaluation(data_config: dict, split: str, seed: int, sweep_file: str, base_dir: Path) -> tuple[dict, str, str]:
+    """One evaluation set of a source that may hold nothing to train on (a BEIR folder with test qrels only):
+    (the set, the source's origin, its fingerprint). A source without the split gets it carved as a sweep would."""
+    data = read_source(data_config["source"], base_dir, data_config.get("columns") or {}, sweep_file, data_config.get("hub_split"),
+                       require_train=False)
+    if split not in data.qrels:
+        if "train" not in data.qrels:
+            raise SweepInputError([problem(sweep_file, "data.source", f"must hold the {split} split, or a train split to carve it from",
+                                           f"{data.origin} with splits {sorted(data.qrels)}")])
+        carve_missing_splits(data, data_config["eval_fraction"], data_config["test_fraction"], seed)
+    evaluation_set = _evaluation_set(data, split, data_config, random.Random(seed), sweep_file)
+    return evaluation_set, data.origin, fingerprint({split: evaluation_set})
 
 
 def fingerprint(splits: dict) -> str:
-    payload = json.dumps({split: splits[split] for split in ("train", "eval", "test")}, sort_keys=True)
+    payload = json.dumps({split: splits[split] for split in ("train", "eval", "test") if split in splits}, sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
-def _training_rows(data: RetrievalSet, max_rows: int | None, rng: random.Random) -> dict[str, list[str]]:
+def _training_pairs(data: RetrievalSet, group_pairs: str | None) -> list[tuple[str, str, str | None]]:
+    """(query, passage, negative) ids. With groups, `one` keeps each source row's own pair; `all` pairs each
+    anchor with every passage of its group. Without groups, each relevant pair once."""
     pairs = []
     for query_id in sorted(data.qrels["train"]):
         negatives = data.negatives.get(query_id, [])
-        for index, doc_id in enumerate(sorted(data.qrels["train"][query_id])):
+        own = data.row_docs.get(query_id) if group_pairs == "one" and data.group_docs else None
+        for index, doc_id in enumerate(sorted(own) if own else sorted(data.qrels["train"][query_id])):
             negative = negatives[index % len(negatives)] if negatives else None
             pairs.append((query_id, doc_id, negative))
+    return pairs
+
+
+def _training_rows(data: RetrievalSet, pairs: list, max_rows: int | None, rng: random.Random) -> dict[str, list[str]]:
+    pairs = list(pairs)
     rng.shuffle(pairs)
     if max_rows is not None:
         pairs = pairs[:max_rows]
@@ -75,15 +105,21 @@ def _training_rows(data: RetrievalSet, max_rows: int | None, rng: random.Random)
     return rows
 
 
-def _evaluation_set(data: RetrievalSet, split: str, data_config: dict, rng: random.Random) -> dict:
+def _evaluation_set(data: RetrievalSet, split: str, data_config: dict, rng: random.Random, sweep_file: str) -> dict:
     qrels = data.qrels[split]
     max_queries, corpus_size = data_config.get("max_eval_queries"), data_config.get("eval_corpus_size")
     if max_queries is not None and len(qrels) > max_queries:
         qrels = {query_id: qrels[query_id] for query_id in sorted(rng.sample(sorted(qrels), max_queries))}
     relevant_ids = sorted({doc_id for docs in qrels.values() for doc_id in docs})
+    if corpus_size is not None and len(relevant_ids) > corpus_size:
+        # A hard cap: dropping relevant passages would make queries unanswerable and the metric meaningless.
+        raise SweepInputError([problem(
+            sweep_file, "data.eval_corpus_size",
+            f"must hold at least the {split} split's relevant passages ({len(relevant_ids)} for {len(qrels)} queries; every passage "
+            "of a query's group counts): raise it, or lower data.max_eval_queries", corpus_size)])
     corpus_ids = set(relevant_ids)
     distractors = sorted(set(data.corpus) - corpus_ids)
-    room = len(distractors) if corpus_size is None else max(0, corpus_size - len(corpus_ids))
+    room = len(distractors) if corpus_size is None else corpus_size - len(corpus_ids)
     corpus_ids.update(rng.sample(distractors, min(room, len(distractors))))
     corpus = {doc_id: data.corpus[doc_id] for doc_id in sorted(corpus_ids)}
     miner = LexicalNegativeMiner(corpus)

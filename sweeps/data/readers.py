@@ -17,13 +17,15 @@ ROLES = ("anchor", "positive", "negative", "group")
 REQUIRED_ROLES = ("anchor", "positive")
 
 
-def read_source(source: str, base_dir: Path, columns: dict[str, str], sweep_file: str, hub_split: str | None = None) -> RetrievalSet:
+def read_source(source: str, base_dir: Path, columns: dict[str, str], sweep_file: str, hub_split: str | None = None,
+                require_train: bool = True) -> RetrievalSet:
+    """`require_train=False` for evaluation only: a BEIR folder may then hold test (or dev) qrels alone."""
     path = Path(source).expanduser()
     if not path.is_absolute():
         path = (base_dir / path).resolve()
     if path.is_dir():
         if _first_existing(path, "corpus.jsonl", "corpus.jsonl.gz"):
-            return read_beir(path, sweep_file)
+            return read_beir(path, sweep_file, require_train)
         split_files = _split_files(path)
         if "train" in split_files:
             data = RetrievalSet(origin=str(path))
@@ -50,7 +52,7 @@ def read_source(source: str, base_dir: Path, columns: dict[str, str], sweep_file
     )])
 
 
-def read_beir(folder: Path, sweep_file: str) -> RetrievalSet:
+def read_beir(folder: Path, sweep_file: str, require_train: bool = True) -> RetrievalSet:
     data = RetrievalSet(origin=str(folder))
     for row in _read_jsonl(_first_existing(folder, "corpus.jsonl", "corpus.jsonl.gz")):
         title, text = (row.get("title") or "").strip(), (row.get("text") or "").strip()
@@ -63,8 +65,10 @@ def read_beir(folder: Path, sweep_file: str) -> RetrievalSet:
         qrels_file = next((folder / "qrels" / f"{n}.tsv" for n in names if (folder / "qrels" / f"{n}.tsv").exists()), None)
         if qrels_file is not None:
             data.qrels[split] = _read_qrels(qrels_file, data, sweep_file)
-    if "train" not in data.qrels:
+    if "train" not in data.qrels and require_train:
         raise SweepInputError([problem(sweep_file, "data.source", "a BEIR folder must hold qrels/train.tsv to train on", str(folder))])
+    if not data.qrels:
+        raise SweepInputError([problem(sweep_file, "data.source", "a BEIR folder must hold qrels/train.tsv, dev.tsv or test.tsv", str(folder))])
     data.split_groups = {query_id: query_id for split in data.qrels.values() for query_id in split}
     return data
 

@@ -19,6 +19,8 @@ class RetrievalSet:
     split_groups: dict[str, str] = field(default_factory=dict)
     # (split, group) -> corpus ids of every row in that group; rows of one page are all relevant
     group_docs: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    # query id -> the passages its own rows gave it, one per row: the pairs as the source wrote them
+    row_docs: dict[str, list[str]] = field(default_factory=dict)
     origin: str = ""
 
     def add_text(self, table: dict[str, str], prefix: str, text: str) -> str:
@@ -33,6 +35,7 @@ class RetrievalSet:
         query_id = self.add_text(self.queries, "q", anchor)
         doc_id = self.add_text(self.corpus, "d", positive)
         self.qrels.setdefault(split, {}).setdefault(query_id, set()).add(doc_id)
+        self.row_docs.setdefault(query_id, []).append(doc_id)
         if negative:
             self.negatives.setdefault(query_id, []).append(self.add_text(self.corpus, "d", negative))
         self.split_groups.setdefault(query_id, group if group is not None else query_id)

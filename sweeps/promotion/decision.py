@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
+from sweeps.ranking import ranked
+from sweeps.significance import paired_p_value, per_query_scores
 from sweeps.sweep_file.schema import MetricConfig, PromoteConfig, default_registered_model
 from trainables import mlflow_names as names
 from trainables.metrics import BEST_PREFIX, TEST_PREFIX, ranking_key
@@ -53,34 +55,41 @@ def find_sweep(client: MlflowClient, sweep: str):
     return named[0]
 
 
-def decide(client: MlflowClient, sweep: str, name: str | None = None, alias: str | None = None, force: bool = False) -> Decision:
+def decide(client: MlflowClient, sweep: str, name: str | None = None, alias: str | None = None, force: bool = False,
+           alpha: float | None = None) -> Decision:
     parent = find_sweep(client, sweep)
     tags = parent.data.tags
     metric, goal = tags.get(names.METRIC, MetricConfig().key), tags.get(names.GOAL, MetricConfig().goal)
     name = name or tags.get(names.REGISTERED_MODEL) or default_registered_model(parent.info.run_name)
     alias = alias or tags.get(names.ALIAS, PromoteConfig().alias)
+    alpha = alpha or float(tags.get(names.ALPHA, PromoteConfig().alpha))
     children = client.search_runs([parent.info.experiment_id], filter_string=f"tags.`mlflow.parentRunId` = '{parent.info.run_id}'", max_results=5000)
     eligible = [run for run in children if run.data.tags.get(names.ROLE) == names.TRIAL_ROLE and run.info.status == "FINISHED"
                 and run.data.tags.get(names.OUTCOME) != names.STOPPED_EARLY and _value(run, ranking_key(metric)) is not None]
     if not eligible:
         statuses = sorted(f"{run.info.run_name}={run.info.status}" for run in children if run.data.tags.get(names.ROLE) == names.TRIAL_ROLE)
         raise PromotionError(f"sweep {parent.info.run_name!r} must have a FINISHED trial to promote, but got {statuses or 'no trials'}")
-    sign = 1 if goal == "maximize" else -1
-    candidate = max(eligible, key=lambda run: sign * _value(run, ranking_key(metric)))
+    candidate = ranked(eligible, lambda run: _value(run, ranking_key(metric)), lambda run: run.data.tags.get(names.TRIAL_ID, ""),
+                       "max" if goal == "maximize" else "min")[0]
     decision = Decision("register", "", name, alias, candidate, tags=_version_tags(parent, candidate, metric))
     if candidate.data.tags.get(names.MODEL_LOGGED) != "true":
-        return _refuse(decision, f"the best trial {candidate.info.run_name} has no logged model (the sweep's keep_models was 0?)")
+        return _refuse(decision, f"the best trial {candidate.info.run_name} has no logged model: {_why_no_model(parent, children)}")
+    behind_baseline = _not_better_than_baseline(candidate, children, metric, goal)
+    if behind_baseline and not force:
+        return _refuse(decision, behind_baseline + "; --force to promote anyway")
+    if behind_baseline:
+        decision.tags[names.VERSION_FORCED] = f"true: {behind_baseline}"
     decision.champion = _version_by_alias(client, name, alias)
     decision.existing_version = next(iter(client.search_model_versions(f"name = '{name}' and run_id = '{candidate.info.run_id}'")), None)
     if decision.champion is not None and decision.champion.run_id == candidate.info.run_id:
         decision.action, decision.reason = "no-op", f"{candidate.info.run_name} is already {name}@{alias} (version {decision.champion.version})"
         return decision
     if decision.champion is not None:
-        problem = _not_better(decision.champion, candidate, metric, goal)
+        problem = _not_better(client, decision.champion, candidate, metric, goal, alpha)
         if problem and not force:
             return _refuse(decision, problem + "; --force to promote anyway")
         if problem:
-            decision.tags[names.VERSION_FORCED] = f"true: {problem}"
+            decision.tags[names.VERSION_FORCED] = "; ".join(filter(None, [decision.tags.get(names.VERSION_FORCED), f"true: {problem}"]))
     test_key = TEST_PREFIX + metric
     decision.reason = (f"{candidate.info.run_name} ({ranking_key(metric)}={_value(candidate, ranking_key(metric)):.4f}, "
                        f"{test_key}={_fmt(_value(candidate, test_key))}) becomes {name}@{alias}")
@@ -108,7 +117,7 @@ def apply(client: MlflowClient, decision: Decision):
     return client.get_model_version(decision.name, version.version)
 
 
-def _not_better(champion, candidate, metric: str, goal: str) -> str | None:
+def _not_better(client: MlflowClient, champion, candidate, metric: str, goal: str, alpha: float) -> str | None:
     test_key = TEST_PREFIX + metric
     theirs, ours = champion.tags.get(names.VERSION_METRIC_PREFIX + test_key), _value(candidate, test_key)
     fingerprint, champions = candidate.data.tags.get(names.DATA_FINGERPRINT), champion.tags.get(names.DATA_FINGERPRINT)
@@ -118,9 +127,17 @@ def _not_better(champion, candidate, metric: str, goal: str) -> str | None:
     if theirs is None or ours is None:
         return f"{test_key} is missing on the candidate or the champion (version {champion.version})"
     better = ours > float(theirs) if goal == "maximize" else ours < float(theirs)
+    verdict = f"{candidate.info.run_name} {test_key}={ours:.4f} is not better than the champion's (version {champion.version}) {float(theirs):.4f}"
+    candidates, champions = (per_query_scores(client, run_id, "test", metric) for run_id in (candidate.info.run_id, champion.run_id))
+    if candidates is None or champions is None:  # runs from before per-query scores: the means alone
+        return None if better else f"{verdict} on the same test data"
+    p_value, queries = paired_p_value(candidates, champions)
+    test = f"p={p_value:.3f}, paired randomization test over the same {queries} test queries"
     if not better:
-        return (f"{candidate.info.run_name} {test_key}={ours:.4f} is not better than the champion's "
-                f"(version {champion.version}) {float(theirs):.4f} on the same test data")
+        return f"{verdict} ({test})"
+    if p_value >= alpha:
+        return (f"{candidate.info.run_name} {test_key}={ours:.4f} is not significantly better than the champion's "
+                f"(version {champion.version}) {float(theirs):.4f} ({test}; alpha {alpha})")
     return None
 
 
@@ -138,6 +155,30 @@ def _version_tags(parent, candidate, metric: str) -> dict:
         if key.startswith((BEST_PREFIX, TEST_PREFIX)):
             tags[names.VERSION_METRIC_PREFIX + key] = repr(value)
     return tags
+
+
+def _not_better_than_baseline(candidate, children, metric: str, goal: str) -> str | None:
+    """Why the candidate does not beat the untrained model it was measured against (same encoding), or None."""
+    test_key = TEST_PREFIX + metric
+    encoding = candidate.data.tags.get(names.ENCODING)
+    baseline = next((run for run in children if run.data.tags.get(names.ROLE) == names.BASELINE_ROLE
+                     and encoding is not None and run.data.tags.get(names.ENCODING) == encoding), None)
+    if baseline is None or _value(baseline, test_key) is None or _value(candidate, test_key) is None:
+        return None
+    ours, theirs = _value(candidate, test_key), _value(baseline, test_key)
+    if (ours > theirs) if goal == "maximize" else (ours < theirs):
+        return None
+    return (f"{candidate.info.run_name} {test_key}={ours:.4f} does not beat its untrained baseline "
+            f"({baseline.info.run_name}) {theirs:.4f}: fine-tuning did not help")
+
+
+def _why_no_model(parent, children) -> str:
+    if parent.data.params.get("keep_models") == "0":
+        return "the sweep kept no models (keep_models: 0)"
+    if parent.info.status != "FINISHED":
+        return f"the sweep is {parent.info.status}, and kept models are logged when it ends (carry on with --resume)"
+    logged = sorted(run.info.run_name for run in children if run.data.tags.get(names.MODEL_LOGGED) == "true")
+    return f"the sweep logged models for {logged or 'no trial'}"
 
 
 def _version_by_alias(client: MlflowClient, name: str, alias: str):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 from rich.console import Console
 from rich.table import Table
 
+from sweeps.ranking import ranked
+from sweeps.significance import paired_p_value, per_query_scores
 from trainables import mlflow_names as names
 from trainables.metrics import TEST_PREFIX, ranking_key
 
@@ -21,21 +21,40 @@ def leaderboard_rows(children: list, metric_key: str, mode: str) -> list[dict]:
         rows.append({
             "run": run.info.run_name,
             "run_id": run.info.run_id,
+            "trial_id": run.data.tags.get(names.TRIAL_ID, ""),
             "role": run.data.tags.get(names.ROLE, names.TRIAL_ROLE),
             "status": "STOPPED" if run.data.tags.get(names.OUTCOME) == names.STOPPED_EARLY else run.info.status,
             "params": dict(run.data.params),
+            "encoding": run.data.tags.get(names.ENCODING),
             metric_key: metrics.get(ranking_key(metric_key), metrics.get(metric_key)),
             **{key: metrics.get(ranking_key(key), metrics.get(key)) if not key.startswith(TEST_PREFIX) else metrics.get(key)
                for key in METRIC_COLUMNS if key != metric_key},
         })
-    missing = -math.inf if mode == "max" else math.inf
-    rows.sort(key=lambda row: row[metric_key] if row[metric_key] is not None else missing, reverse=mode == "max")
+    return ranked(rows, lambda row: row[metric_key], lambda row: row["trial_id"], mode)
+
+
+def mark_the_noise(rows: list[dict], client, metric_key: str, alpha: float) -> list[dict]:
+    """Each finished run's `vs_best`: whether its kept checkpoint's eval scores can be told apart from the best run's,
+    by a paired randomization test over the same eval queries ("best", "≈ p=0.41", "worse p=0.003")."""
+    finished = [row for row in rows if row["status"] == "FINISHED" and row[metric_key] is not None]
+    if len(finished) < 2:
+        return rows
+    best = finished[0]
+    best_scores = per_query_scores(client, best["run_id"], "eval", metric_key)
+    best["vs_best"] = "best"
+    for row in finished[1:]:
+        scores = per_query_scores(client, row["run_id"], "eval", metric_key)
+        if best_scores is None or scores is None:
+            continue
+        p_value, _ = paired_p_value(scores, best_scores)
+        row["vs_best"] = f"≈ p={p_value:.2f}" if p_value >= alpha else f"worse p={p_value:.3f}"
     return rows
 
 
 def print_leaderboard(console: Console, rows: list[dict], metric_key: str) -> None:
     varying = sorted({name for row in rows for name in row["params"] if len({r["params"].get(name) for r in rows if r["role"] == names.TRIAL_ROLE}) > 1})
-    table = Table(title="leaderboard (eval split, each trial's kept checkpoint; test shown for reference, never used to pick)", title_justify="left")
+    table = Table(title="leaderboard (eval split, each trial's kept checkpoint; test shown for reference, never used to pick; "
+                        "≈: can't be told from the best)", title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("run")
     table.add_column("status")
@@ -44,13 +63,30 @@ def print_leaderboard(console: Console, rows: list[dict], metric_key: str) -> No
     metric_columns = list(dict.fromkeys((metric_key, *METRIC_COLUMNS)))
     for column in metric_columns:
         table.add_column(column, justify="right")
+    marked = any(row.get("vs_best") for row in rows)
+    if marked:
+        table.add_column("vs best (eval, paired)")
     for rank, row in enumerate(rows, start=1):
         label = f"{row['run']} (untrained)" if row["role"] == names.BASELINE_ROLE else row["run"]
         params = [_short(row["params"].get(name, "")) if row["role"] == names.TRIAL_ROLE else "" for name in varying]
         values = ["" if row[column] is None else f"{row[column]:.4f}" for column in metric_columns]
-        table.add_row(str(rank), label, row["status"], *params, *values)
+        table.add_row(str(rank), label, row["status"], *params, *values, *([row.get("vs_best", "")] if marked else []))
     console.print(table)
 
 
 def _short(value: str) -> str:
     return value if len(value) <= 40 else "…" + value[-39:]
+
+
+def fine_tuning_hurt(rows: list[dict], metric_key: str, mode: str) -> str | None:
+    """One line when no finished trial beats the untrained baseline it shares its settings with, on the eval metric."""
+    baselines = {row["encoding"]: row for row in rows if row["role"] == names.BASELINE_ROLE and row[metric_key] is not None}
+    pairs = [(row, baselines[row["encoding"]]) for row in rows
+             if row["role"] == names.TRIAL_ROLE and row["status"] == "FINISHED" and row[metric_key] is not None and row["encoding"] in baselines]
+    better = (lambda a, b: a > b) if mode == "max" else (lambda a, b: a < b)
+    if not pairs or any(better(trial[metric_key], baseline[metric_key]) for trial, baseline in pairs):
+        return None
+    trial, baseline = pairs[0]  # rows are ranked: the best trial
+    return (f"warning: no trial beats its untrained baseline on eval {metric_key}: the best, {trial['run']}, has "
+            f"{trial[metric_key]:.4f} against {baseline['run']}'s {baseline[metric_key]:.4f}; fine-tuning hurt "
+            "(look at the learning rate, the loss and the training data)")

@@ -13,6 +13,7 @@ import shutil
 from ray.tune import Callback
 
 from search_spaces import report_keys
+from sweeps.ranking import ranked
 from sweeps.running.disk_use import folder_size
 from sweeps.running.live_callbacks import LiveCallback
 from sweeps.tracking.models import log_trial_model
@@ -71,8 +72,7 @@ class ModelKeeper(LiveCallback, Callback):
 
     def kept(self) -> list[str]:
         """Trial ids whose models are kept, best first."""
-        ranked = sorted(self.finished, key=self.finished.get, reverse=self.mode == "max")
-        return ranked[: self.keep]
+        return ranked(self.finished, self.finished.get, str, self.mode)[: self.keep]
 
     def _prune(self) -> None:
         kept = set(self.kept())

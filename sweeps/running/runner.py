@@ -8,7 +8,7 @@ from rich.console import Console
 
 from sweeps.planning.resources import TrialResources
 from sweeps.prepared_sweep import PreparedSweep
-from sweeps.reports.leaderboard import leaderboard_rows, print_leaderboard
+from sweeps.reports.leaderboard import fine_tuning_hurt, leaderboard_rows, mark_the_noise, print_leaderboard
 from sweeps.reports.search_report import log_search_report
 from sweeps.running.disk_use import folder_size, human
 from sweeps.running.live_callbacks import register
@@ -36,7 +36,7 @@ def run_sweep(sweep: PreparedSweep, console: Console, resources: TrialResources,
         if resume_run_id is None:
             _describe_parent_run(sweep_run, sweep, resources)
         if config.baselines and not any(child.data.tags.get(names.ROLE) == names.BASELINE_ROLE for child in sweep_run.children()):
-            log_baselines(sweep_run.tracking(), sweep.data, sweep.models, config.allow_custom_code, say)
+            log_baselines(sweep_run.tracking(), sweep.data, config.parameters, sweep.models, config.allow_custom_code, say)
         context = trial_context(sweep, sweep_run, resources)
         keeper = ModelKeeper(config.keep_models, ranking_key(config.metric.key), config.metric.mode, context.checkpoint_root,
                              config.allow_custom_code)
@@ -61,8 +61,12 @@ def run_sweep(sweep: PreparedSweep, console: Console, resources: TrialResources,
         raise
     finally:
         sweep_run.close(status)
-    rows = leaderboard_rows(sweep_run.children(), config.metric.key, config.metric.mode)
+    rows = mark_the_noise(leaderboard_rows(sweep_run.children(), config.metric.key, config.metric.mode), sweep_run.client,
+                          config.metric.key, config.promote.alpha)
     print_leaderboard(console, rows, config.metric.key)
+    hurt = fine_tuning_hurt(rows, config.metric.key, config.metric.mode)
+    if hurt:
+        say(hurt)
     say(f"MLflow: {_where_to_look(config.mlflow.tracking_uri, sweep_run)}  (experiment {config.experiment_name!r}, parent run {sweep_run.run_id})")
     return rows
 
@@ -85,10 +89,11 @@ def _describe_parent_run(sweep_run: SweepRun, sweep: PreparedSweep, resources: T
         "planned_trials": sweep.plan.num_samples, "data_source": data.origin, "data_fingerprint": data.fingerprint,
         "train_rows": len(data.train["anchor"]), "workers_per_trial": resources.workers,
         "cpus_per_worker": resources.cpus_per_worker, "gpus_per_worker": resources.gpus_per_worker,
-        "max_failures": config.max_failures,
+        "max_failures": config.max_failures, "keep_models": config.keep_models,
     })
     sweep_run.set_tags({names.METRIC: config.metric.key, names.GOAL: config.metric.goal,
-                        names.REGISTERED_MODEL: config.registered_model, names.ALIAS: config.promote.alias})
+                        names.REGISTERED_MODEL: config.registered_model, names.ALIAS: config.promote.alias,
+                        names.ALPHA: config.promote.alpha})
 
 
 def _callbacks(sweep: PreparedSweep, console: Console, context: TrialContext, resources: TrialResources, keeper: ModelKeeper) -> list:

@@ -111,6 +111,10 @@ class DataConfig(StrictModel):
     eval_corpus_size: int | None = Field(default=None, ge=1)
     max_eval_queries: int | None = Field(default=None, ge=1)
     hub_split: str | None = None
+    # With `columns.group`: `one` trains on each source row's own (anchor, passage) pair, so the training set is
+    # the file as written; `all` pairs each anchor with every passage of its group (rows x group size, with
+    # near-duplicate positives in a batch). Evaluation counts every passage of the group as relevant either way.
+    group_pairs: Literal["one", "all"] = "one"
 
     @model_validator(mode="after")
     def _fractions_leave_training_data(self) -> DataConfig:
@@ -170,6 +174,8 @@ class ResourcesConfig(StrictModel):
 class PromoteConfig(StrictModel):
     registered_model: str | None = Field(default=None, min_length=1)  # default: "<sweep name>-model"
     alias: str = Field(default="champion", pattern=r"^[A-Za-z0-9_-]{1,100}$")
+    # A candidate must beat the champion on the same test queries at this significance level (paired randomization test).
+    alpha: float = Field(default=0.05, gt=0, lt=1)
 
 
 class EarlyTerminateConfig(StrictModel):

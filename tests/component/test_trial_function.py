@@ -1,10 +1,12 @@
 """One trial function, really training a tiny BERT, logging to a real sqlite MLflow (no Ray)."""
 
+import dataclasses
 from pathlib import Path
 
 import mlflow
 import pytest
 from mlflow.tracking import MlflowClient
+from transformers import TrainerCallback
 
 from sweeps.data.prepare import prepare_data
 from sweeps.data.training_sets import training_sets
@@ -142,3 +144,58 @@ def test_every_loss_in_the_registry_trains_one_step(tmp_path, tiny_model_dir, ev
     assert final["final"] and final["step"] == 1
     assert math.isfinite(final["train_loss"]) and 0 <= final["test_ndcg_at_10"] <= 1
     assert trial_run(sweep_run, "trial_loss").data.params["loss"] == loss
+
+
+SEEN_BY_THE_TRAINER: list = []
+
+
+class RecordTrainingPrompts(TrainerCallback):
+    """Added through the sweep's `callbacks` extension point: what the trainer was really given."""
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        SEEN_BY_THE_TRAINER.append(args.prompts)
+
+
+@pytest.fixture(scope="module")
+def prompted_model_dir(tmp_path_factory, tiny_model_dir):
+    """The tiny model, declaring e5-style prompts in its config_sentence_transformers.json."""
+    import json
+    import shutil
+
+    folder = tmp_path_factory.mktemp("prompted") / "model"
+    shutil.copytree(tiny_model_dir, folder)
+    config_file = folder / "config_sentence_transformers.json"
+    config = json.loads(config_file.read_text())
+    config["prompts"] = {"query": "query: ", "passage": "passage: "}
+    config_file.write_text(json.dumps(config))
+    return folder
+
+
+@pytest.mark.slow
+def test_a_models_own_prompts_reach_the_trainer_the_evaluators_and_the_baseline(tmp_path, prompted_model_dir):
+    from sentence_transformers import SentenceTransformer
+
+    from sweeps.data.prepare import prepare_data
+    from sweeps.sweep_file.schema import ParameterSpec
+    from sweeps.tracking.baselines import log_baselines
+    from trainables.evaluation import build_evaluator
+    from trainables.prompts import Prompts
+
+    data, sweep_run, context = start_trial(tmp_path, prompted_model_dir)
+    context = dataclasses.replace(context, callbacks=("test_trial_function.RecordTrainingPrompts",))
+    SEEN_BY_THE_TRAINER.clear()
+    run_trial({"base_model": "tiny", "learning_rate": 5e-4, "max_steps": 2}, data, context, "trial_prompts", "prompts", lambda report: None)
+    assert SEEN_BY_THE_TRAINER == [{"anchor": "query: ", "positive": "passage: "}]
+
+    prompts = Prompts.from_model_config(SentenceTransformer(str(prompted_model_dir)).prompts)
+    evaluator = build_evaluator(data.eval, prompts=prompts)
+    retrieval, triplet = evaluator.evaluators
+    assert (retrieval.query_prompt, retrieval.corpus_prompt) == ("query: ", "passage: ")
+    assert all(anchor.startswith("query: ") for anchor in triplet.anchors) and all(text.startswith("passage: ") for text in triplet.positives)
+
+    log_baselines(sweep_run.tracking(), prepare_data(DATA, 42, "sweep.yaml", REPO), {"base_model": ParameterSpec(value="tiny")},
+                  {"tiny": str(prompted_model_dir)}, False, lambda line: None)
+    baseline = trial_run(sweep_run, "baseline-tiny")
+    trial = trial_run(sweep_run, "trial_prompts")
+    assert baseline.data.params["prompts"] == trial.data.params["prompts"] == "query 'query: ', document 'passage: '"
+    assert baseline.data.tags["sweeps.encoding"] == trial.data.tags["sweeps.encoding"]  # measured exactly as the trial is

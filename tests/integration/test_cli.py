@@ -1,5 +1,6 @@
 """The real CLI in a subprocess: a real local Ray cluster (2 CPUs), a real sqlite MLflow."""
 
+import json
 import os
 from pathlib import Path
 
@@ -118,6 +119,8 @@ def test_dry_run_prints_the_plan_and_trains_nothing(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "grid points: 4" in result.stdout and "{'learning_rate': 0.0002, 'per_device_train_batch_size': 64}" in result.stdout
     assert "dry run: nothing trained, nothing logged" in result.stdout
+    assert "prompts of all-MiniLM-L6-v2 (its own): none" in result.stdout
+    assert "422 training rows (anchor, positive) from 422 source rows" in result.stdout
     # Planned on this machine's shape, counted without starting Ray: what a worker asks for and how many fit.
     cpus = os.cpu_count()
     assert f"resources on this machine, as a fresh local Ray would see it: {cpus:g} CPU per trial, up to 1 at once" in result.stdout
@@ -173,6 +176,17 @@ storage_path: ray_results
     best = max(t.data.metrics["test_ndcg_at_10"] for t in trials)
     print(f"norquad test NDCG@10: untrained {baseline.data.metrics['test_ndcg_at_10']:.4f}, best trial {best:.4f}")
     assert best > baseline.data.metrics["test_ndcg_at_10"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (SHARED_DATA / "tatoeba_nob_eng").exists(), reason="needs ../shared/data/tatoeba_nob_eng")
+def test_an_evaluation_only_benchmark_reproduces_its_reference_figure():
+    """A BEIR folder with test qrels only (nothing to train on) evaluates; ../shared/README.md gives 0.161."""
+    result = run_module("sweeps.evaluate", "all-MiniLM-L6-v2", SHARED_DATA / "tatoeba_nob_eng" / "nob-eng", "--split", "test", cwd=REPO)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout)
+    assert report["queries"] == report["corpus"] == 1000 and report["max_seq_length"] == 256
+    assert abs(report["metrics"]["ndcg_at_10"] - 0.161) < 0.005
 
 
 @pytest.mark.slow

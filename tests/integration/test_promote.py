@@ -65,6 +65,24 @@ def test_the_champion_loads_by_alias_and_reproduces_its_test_score(promoted):
     champion = MlflowClient(f"sqlite:///{workdir}/mlflow.db").get_model_version_by_alias(MODEL, "champion")
     assert report["data_fingerprint"] == champion.tags["sweeps.data_fingerprint"]
     assert report["metrics"]["ndcg_at_10"] == pytest.approx(float(champion.tags["metric.test_ndcg_at_10"]), abs=1e-4)
+    # The test score comes with its 95% interval over the test queries.
+    low, high = (float(champion.tags[f"metric.test_ndcg_at_10_ci_{end}"]) for end in ("low", "high"))
+    assert low < float(champion.tags["metric.test_ndcg_at_10"]) < high and high - low < 0.2
+
+
+@pytest.mark.slow
+def test_the_baseline_is_measured_at_the_trials_settings(promoted):
+    """grid.yaml trains at max_seq_length 64 (MiniLM's own is 256): its untrained baseline is evaluated at 64 too."""
+    workdir, _ = promoted
+    client = MlflowClient(f"sqlite:///{workdir}/mlflow.db")
+    experiment = client.get_experiment_by_name("demo").experiment_id
+    baseline = client.search_runs([experiment], "tags.`sweeps.role` = 'baseline' and attributes.run_name = 'baseline-all-MiniLM-L6-v2'")[0]
+    trial = client.search_runs([experiment], "tags.`sweeps.role` = 'trial'")[0]
+    assert baseline.data.params["max_seq_length"] == trial.data.params["max_seq_length"] == "64"
+    assert baseline.data.tags["sweeps.encoding"] == trial.data.tags["sweeps.encoding"]
+    evaluated = run_module("sweeps.evaluate", "all-MiniLM-L6-v2", REPO / "grid.yaml", "--split", "test", "--max-seq-length", "64", cwd=workdir)
+    assert evaluated.returncode == 0, evaluated.stderr[-2000:]
+    assert json.loads(evaluated.stdout)["metrics"]["ndcg_at_10"] == pytest.approx(baseline.data.metrics["test_ndcg_at_10"], abs=1e-6)
 
 
 @pytest.mark.slow
@@ -87,12 +105,36 @@ def test_a_sweep_worse_than_the_champion_is_refused(promoted, tiny_model_dir):
     assert refused.returncode == 1
     lines = refused.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("refused: worse-") and "is not better than the champion's (version 1)" in lines[0]
+    assert "(p=" in lines[0] and "paired randomization test over the same 91 test queries" in lines[0]
     client = MlflowClient(f"sqlite:///{workdir}/mlflow.db")
     assert str(client.get_model_version_by_alias(MODEL, "champion").version) == "1"
 
     forced = run_module("sweeps.promote", "worse", "--dry-run", "--force", cwd=workdir)
     assert forced.returncode == 0 and forced.stdout.startswith("dry run:")
     assert len(client.search_model_versions(f"name = '{MODEL}'")) == 1
+
+
+@pytest.mark.slow
+def test_a_sweep_that_only_hurts_the_model_says_so_and_is_not_promoted(promoted):
+    """Six steps at a learning rate that wrecks MiniLM: every trial ends below its untrained baseline."""
+    workdir, _ = promoted
+    demo = yaml.safe_load((REPO / "grid.yaml").read_text())
+    demo["data"]["source"] = str(REPO / "examples" / demo["data"]["source"].removeprefix("examples/"))
+    hurt = {
+        "name": "hurt", "seed": demo["seed"], "data": demo["data"],
+        "parameters": {"base_model": {"value": "all-MiniLM-L6-v2"}, "max_seq_length": {"value": 64},
+                       "learning_rate": {"value": 1e-2}, "max_steps": {"value": 6}, "per_device_train_batch_size": {"value": 16}},
+        "mlflow": {"tracking_uri": "sqlite:///mlflow.db", "experiment": "hurt"}, "promote": {"registered_model": "hurt-model"},
+    }
+    (workdir / "hurt.yaml").write_text(yaml.safe_dump(hurt))
+    swept = run_module("sweeps.run", "hurt.yaml", cwd=workdir)
+    assert swept.returncode == 0, swept.stdout[-3000:] + swept.stderr[-3000:]
+    assert "warning: no trial beats its untrained baseline on eval ndcg_at_10: the best, hurt-" in swept.stdout
+
+    refused = run_module("sweeps.promote", "hurt", cwd=workdir)
+    lines = refused.stderr.strip().splitlines()
+    assert refused.returncode == 1 and len(lines) == 1, refused.stdout + refused.stderr
+    assert "does not beat its untrained baseline (baseline-all-MiniLM-L6-v2)" in lines[0] and lines[0].endswith("--force to promote anyway")
 
 
 def _browser_or_skip():

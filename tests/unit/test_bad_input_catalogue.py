@@ -39,7 +39,7 @@ CASES = [
     ('unknown top-level key', BASE + "metrc: {name: ndcg@10}\n",
         ["sweep.yaml: `metrc` is not a known key (did you mean `metric`?); expected one of ['allow_custom_code', 'baselines', 'callbacks', 'data', 'early_terminate', 'evaluations_per_trial', 'keep_models', 'max_concurrent', 'max_failures', 'method', 'metric', 'mlflow', 'name', 'parameters', 'promote', 'resources', 'run_cap', 'sampler', 'seed', 'storage_path'], but got {'name': 'ndcg@10'}"]),
     ('unknown data key', rep("  source: pairs.jsonl", "  source: pairs.jsonl\n  eval_fracton: 0.1"),
-        ["sweep.yaml: `data.eval_fracton` is not a known key (did you mean `eval_fraction`?); expected one of ['columns', 'eval_corpus_size', 'eval_fraction', 'hub_split', 'max_eval_queries', 'max_train_rows', 'source', 'test_fraction'], but got 0.1"]),
+        ["sweep.yaml: `data.eval_fracton` is not a known key (did you mean `eval_fraction`?); expected one of ['columns', 'eval_corpus_size', 'eval_fraction', 'group_pairs', 'hub_split', 'max_eval_queries', 'max_train_rows', 'source', 'test_fraction'], but got 0.1"]),
     ('unknown parameter form key', rep("{values: [1.0e-5, 2.0e-5]}", "{valuez: [1.0e-5]}"),
         ["sweep.yaml: `parameters.learning_rate`: exactly one of `value`, `values`, `distribution` must be given, but got none (unknown keys: ['valuez'])"]),
     ('wrong type', BASE + "max_concurrent: lots\n",
@@ -126,6 +126,10 @@ CASES = [
          "sweep.yaml: `callbacks[1]` must name a transformers.TrainerCallback subclass in transformers, but got 'transformers.TrainingArguments'"]),
     ('allow_custom_code not a boolean', BASE + "allow_custom_code: sometimes\n",
         ["sweep.yaml: `allow_custom_code` must be a valid boolean, unable to interpret input, but got 'sometimes'"]),
+    ('prompts not a mapping of roles', BASE + "  prompts: {value: {question: 'q: '}}\n",
+        ["sweep.yaml: `parameters.prompts.value` must be null or a mapping of query and/or document to text, e.g. {query: 'query: ', document: 'passage: '}, but got {'question': 'q: '}"]),
+    ('an eval corpus smaller than its relevant passages', rep("  source: pairs.jsonl", "  source: pairs.jsonl\n  eval_corpus_size: 5"),
+        ["sweep.yaml: `data.eval_corpus_size` must hold at least the eval split's relevant passages (60 for 60 queries; every passage of a query's group counts): raise it, or lower data.max_eval_queries, but got 5"]),
 ]
 
 

@@ -97,3 +97,55 @@ def test_evaluator_is_built_from_the_evaluation_set():
     assert set(retrieval.corpus_ids) == set(evaluation["corpus"])
     assert retrieval.relevant_docs == {q: set(d) for q, d in evaluation["relevant"].items()}
     assert len(triplet.anchors) == len(evaluation["triplets"]["anchor"])
+
+
+def grouped_crawl(tmp_path, pages=30, per_page=3):
+    rows = [{"anchor": f"page {page} question {i}", "positive": f"page {page} paragraph {i}", "url": f"/page/{page}"}
+            for page in range(pages) for i in range(per_page)]
+    (tmp_path / "crawl.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    return {"source": "crawl.jsonl", "columns": {"group": "url"}, "eval_fraction": 0.2, "test_fraction": 0.2}
+
+
+def test_grouped_rows_train_as_written_unless_group_pairs_is_all(tmp_path):
+    config = grouped_crawl(tmp_path)
+    one, every = prepare(config, base=tmp_path), prepare({**config, "group_pairs": "all"}, base=tmp_path)
+    assert len(one.train["anchor"]) == one.source_rows == 18 * 3  # 18 of 30 pages train, 3 rows each
+    same_row = lambda anchor, positive: (anchor.split()[1], anchor.split()[3]) == (positive.split()[1], positive.split()[3])  # noqa: E731
+    assert all(same_row(a, p) for a, p in zip(one.train["anchor"], one.train["positive"]))
+    assert not all(same_row(a, p) for a, p in zip(every.train["anchor"], every.train["positive"]))
+    assert len(every.train["anchor"]) == 18 * 3 * 3 and every.source_rows == 18 * 3
+    assert "from 54 source rows" in one.summary() and "group_pairs: all" in every.summary()
+    assert one.test == every.test  # evaluation counts the whole group as relevant either way
+
+
+def test_the_eval_corpus_cap_is_hard_and_refuses_when_relevant_passages_alone_exceed_it(tmp_path):
+    import pytest
+
+    from sweeps.errors import SweepInputError
+
+    config = {**grouped_crawl(tmp_path), "eval_corpus_size": 10}  # 6 eval pages x 3 relevant passages = 18
+    with pytest.raises(SweepInputError) as refused:
+        prepare(config, base=tmp_path)
+    assert refused.value.problems == [
+        "sweep.yaml: `data.eval_corpus_size` must hold at least the eval split's relevant passages (18 for 18 queries; every "
+        "passage of a query's group counts): raise it, or lower data.max_eval_queries, but got 10"]
+    assert len(prepare({**config, "eval_corpus_size": 20}, base=tmp_path).eval["corpus"]) == 20
+
+
+def test_a_beir_folder_with_test_qrels_only_is_evaluated_but_not_trained_on(tmp_path):
+    import pytest
+
+    from sweeps.data.prepare import prepare_evaluation
+    from sweeps.errors import SweepInputError
+
+    (tmp_path / "qrels").mkdir()
+    (tmp_path / "corpus.jsonl").write_text("\n".join(json.dumps({"_id": f"d{i}", "text": f"doc {i}"}) for i in range(8)))
+    (tmp_path / "queries.jsonl").write_text("\n".join(json.dumps({"_id": f"q{i}", "text": f"query {i}"}) for i in range(8)))
+    (tmp_path / "qrels/test.tsv").write_text("".join(f"q{i}\td{i}\t1\n" for i in range(8)))
+    config = {"source": str(tmp_path), "eval_fraction": 0.1, "test_fraction": 0.1}
+    evaluation, origin, fingerprint = prepare_evaluation(config, "test", 42, "DATA", tmp_path)
+    assert sorted(evaluation["queries"]) == [f"q{i}" for i in range(8)] and origin == str(tmp_path) and len(fingerprint) == 16
+    with pytest.raises(SweepInputError, match="must hold the eval split, or a train split to carve it from"):
+        prepare_evaluation(config, "eval", 42, "DATA", tmp_path)
+    with pytest.raises(SweepInputError, match="must hold qrels/train.tsv to train on"):
+        prepare(config)

@@ -14,11 +14,13 @@ def store(tmp_path):
         "sweeps.role": "sweep", "sweeps.metric": "ndcg_at_10", "sweeps.goal": "maximize",
         "sweeps.registered_model": "m", "sweeps.alias": "champion"}).info.run_id
 
-    def trial(name, best, test, status="FINISHED", stopped=False, model=True, fingerprint="f1"):
-        tags = {"mlflow.parentRunId": parent, "sweeps.role": "trial", "sweeps.data_fingerprint": fingerprint}
+    def trial(name, best, test, status="FINISHED", stopped=False, model=True, fingerprint="f1", trial_id=None, role="trial", encoding=None):
+        tags = {"mlflow.parentRunId": parent, "sweeps.role": role, "sweeps.data_fingerprint": fingerprint, "sweeps.trial_id": trial_id or name}
+        if encoding:
+            tags["sweeps.encoding"] = encoding
         if stopped:
             tags["sweeps.outcome"] = "stopped_early"
-        if model:
+        if model and role == "trial":
             tags["sweeps.model_logged"] = "true"
         run_id = client.create_run(experiment, run_name=name, tags=tags).info.run_id
         client.log_metric(run_id, "best_ndcg_at_10", best)
@@ -78,3 +80,91 @@ def test_a_candidate_is_compared_with_the_champion_on_the_same_test_data(store, 
     assert other_data.action == "refuse" and "was tested on other data (fingerprint f0 vs f1)" in other_data.reason
     champion.run_id = refused.candidate.info.run_id
     assert decide(client, "sw").action == "no-op"
+
+
+def per_query(client, run_id, test: dict, eval_: dict | None = None):
+    client.log_dict(run_id, {"ndcg_at_10": test}, "per_query/test.json")
+    client.log_dict(run_id, {"ndcg_at_10": eval_ or test}, "per_query/eval.json")
+
+
+def test_tied_trials_are_ranked_the_same_way_by_the_keeper_the_leaderboard_and_promotion(store, tmp_path):
+    from types import SimpleNamespace
+
+    from sweeps.reports.leaderboard import leaderboard_rows
+    from sweeps.running.model_keeper import ModelKeeper
+
+    client, trial = store
+    # Created second but with the lower trial id: Tune's order, not MLflow's, breaks the tie.
+    later = trial("tied-b", 0.80, 0.81, model=False, trial_id="t_00001")
+    first = trial("tied-a", 0.80, 0.79, trial_id="t_00000")
+    keeper = ModelKeeper(1, "best_ndcg_at_10", "max", str(tmp_path))
+    for trial_id in ("t_00001", "t_00000"):
+        keeper.on_trial_complete(0, [], SimpleNamespace(trial_id=trial_id, last_result={"final": True, "best_ndcg_at_10": 0.80}))
+    children = [client.get_run(run_id) for run_id in (later, first)]
+    assert keeper.kept() == ["t_00000"]
+    assert leaderboard_rows(children, "ndcg_at_10", "max")[0]["run"] == "tied-a"
+    decision = decide(client, "sw")
+    assert decision.action == "register" and decision.candidate.info.run_name == "tied-a"
+
+
+def test_a_best_trial_without_a_logged_model_is_refused_with_the_real_cause(store):
+    client, trial = store
+    trial("good", 0.70, 0.72, model=False)
+    trial("other", 0.60, 0.62)
+    parent = decide.__globals__["find_sweep"](client, "sw")
+    client.set_terminated(parent.info.run_id, "FINISHED")
+    assert decide(client, "sw").reason == "the best trial good has no logged model: the sweep logged models for ['other']"
+    client.log_param(parent.info.run_id, "keep_models", "0")
+    assert decide(client, "sw").reason.endswith("the sweep kept no models (keep_models: 0)")
+
+
+def test_a_trial_that_does_not_beat_its_own_baseline_is_refused_unless_forced(store):
+    client, trial = store
+    trial("tuned", 0.70, 0.70, encoding="minilm@128")
+    trial("baseline-minilm", 0.82, 0.825, role="baseline", encoding="minilm@128")
+    trial("baseline-other", 0.10, 0.10, role="baseline", encoding="other@128")  # not this trial's: never compared
+    refused = decide(client, "sw")
+    assert refused.action == "refuse" and refused.reason == (
+        "tuned test_ndcg_at_10=0.7000 does not beat its untrained baseline (baseline-minilm) 0.8250: fine-tuning did not help; "
+        "--force to promote anyway")
+    forced = decide(client, "sw", force=True)
+    assert forced.action == "register" and forced.tags["sweeps.forced"].startswith("true: tuned test_ndcg_at_10=0.7000 does not beat")
+
+
+def test_a_candidate_better_inside_the_noise_is_refused_with_its_p_value(store, monkeypatch):
+    from types import SimpleNamespace
+
+    import sweeps.promotion.decision as promotion
+
+    client, trial = store
+    queries = [f"q{index}" for index in range(40)]
+    champion_run = trial("old", 0.70, 0.700)
+    per_query(client, champion_run, {q: (0.9 if index % 3 else 0.5) for index, q in enumerate(queries)})
+    candidate = trial("new", 0.71, 0.705)
+    per_query(client, candidate, {q: (0.9 if index % 3 else 0.5) + (0.1 if index % 2 == 0 else -0.09) for index, q in enumerate(queries)})
+    champion = SimpleNamespace(version="1", run_id=champion_run, tags={"metric.test_ndcg_at_10": "0.700", "sweeps.data_fingerprint": "f1"})
+    monkeypatch.setattr(promotion, "_version_by_alias", lambda *_: champion)
+    client.delete_tag(champion_run, "sweeps.model_logged")  # only `new` can be the candidate
+    refused = decide(client, "sw")
+    assert refused.action == "refuse" and "is not significantly better than the champion's (version 1) 0.7000 (p=" in refused.reason
+    assert "paired randomization test over the same 40 test queries; alpha 0.05)" in refused.reason
+    assert decide(client, "sw", alpha=0.99).action == "register"
+
+
+def test_the_leaderboard_marks_runs_it_cannot_tell_from_the_best(store):
+    from sweeps.reports.leaderboard import fine_tuning_hurt, leaderboard_rows, mark_the_noise
+
+    client, trial = store
+    queries = [f"q{index}" for index in range(60)]
+    best = trial("best", 0.80, 0.8)
+    per_query(client, best, {q: 0.8 + (0.1 if index % 2 else -0.1) for index, q in enumerate(queries)})
+    close = trial("close", 0.79, 0.79)
+    per_query(client, close, {q: 0.8 + (0.1 if index % 3 else -0.1) for index, q in enumerate(queries)})
+    far = trial("far", 0.30, 0.3)
+    per_query(client, far, {q: 0.3 for q in queries})
+    parent = decide.__globals__["find_sweep"](client, "sw")
+    children = client.search_runs([parent.info.experiment_id], f"tags.`mlflow.parentRunId` = '{parent.info.run_id}'")
+    rows = mark_the_noise(leaderboard_rows(children, "ndcg_at_10", "max"), client, "ndcg_at_10", 0.05)
+    marks = {row["run"]: row.get("vs_best", "") for row in rows}
+    assert marks["best"] == "best" and marks["close"].startswith("≈ p=") and marks["far"].startswith("worse p=0.000")
+    assert fine_tuning_hurt(rows, "ndcg_at_10", "max") is None  # no baseline here to compare with
