@@ -63,8 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from sweeps.errors import SweepInputError
     from sweeps.sweep_file.model_refs import ModelReferenceError
-    from trainables.evaluation import build_evaluator
-    from trainables.metrics import rename_evaluator_metrics
+    from trainables.detailed_evaluation import confidence_intervals, evaluate_in_detail
     from trainables.prompts import Prompts
 
     try:
@@ -83,11 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.max_seq_length:
         model.max_seq_length = args.max_seq_length
     prompts = Prompts.from_model_config(getattr(model, "prompts", None))  # as the model's trials and baseline use them
-    metrics = rename_evaluator_metrics(build_evaluator(split, batch_size=args.batch_size, prompts=prompts)(model))
+    metrics, per_item = evaluate_in_detail(model, split, prompts, batch_size=args.batch_size)
     print(json.dumps({
         "model": args.model, "data": origin, "split": args.split, "data_fingerprint": fingerprint,
         "queries": len(split["queries"]), "corpus": len(split["corpus"]), "max_seq_length": model.max_seq_length, "prompts": prompts.describe(),
-        "metrics": metrics,
+        "metrics": metrics, "intervals_95": confidence_intervals(per_item),
     }, indent=2))
     return 0
 

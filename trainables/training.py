@@ -68,7 +68,7 @@ def train_on_this_process(config: dict, data: TrialData, context: TrialContext, 
     try:
         throughput = trainer.train(resume_from_checkpoint=resume_from).metrics.get("train_samples_per_second")
     except torch.OutOfMemoryError as error:
-        raise RuntimeError(out_of_memory_message(settings.arguments, world_size, config.get("max_seq_length"))) from error
+        raise RuntimeError(out_of_memory_message(settings.arguments, world_size, encoding.max_seq_length)) from error
     ended_at = {report_keys.STEP: trainer.state.global_step,
                 report_keys.EVALUATION: evaluation_number(trainer.state.global_step, trainer.state.eval_steps)}
     if guard.tripped:

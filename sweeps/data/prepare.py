@@ -78,16 +78,17 @@ def fingerprint(splits: dict) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
-def _training_pairs(data: RetrievalSet, group_pairs: str | None) -> list[tuple[str, str, str | None]]:
-    """(query, passage, negative) ids. With groups, `one` keeps each source row's own pair; `all` pairs each
-    anchor with every passage of its group. Without groups, each relevant pair once."""
+def _training_pairs(data: RetrievalSet, group_pairs: str | None) -> list[tuple[str, str, list[str]]]:
+    """(query, passage, negatives) ids. With groups, `one` keeps each source row's own pair; `all` pairs each
+    anchor with every passage of its group. Without groups, each relevant pair once. A pair keeps its row's
+    negatives; a pair no row wrote (a group's other passages) takes one of its query's in turn."""
     pairs = []
     for query_id in sorted(data.qrels["train"]):
         negatives = data.negatives.get(query_id, [])
         own = data.row_docs.get(query_id) if group_pairs == "one" and data.group_docs else None
         for index, doc_id in enumerate(sorted(own) if own else sorted(data.qrels["train"][query_id])):
-            negative = negatives[index % len(negatives)] if negatives else None
-            pairs.append((query_id, doc_id, negative))
+            row = data.row_negatives.get((query_id, doc_id))
+            pairs.append((query_id, doc_id, row if row is not None else ([negatives[index % len(negatives)]] if negatives else [])))
     return pairs
 
 
@@ -97,12 +98,19 @@ def _training_rows(data: RetrievalSet, pairs: list, max_rows: int | None, rng: r
     if max_rows is not None:
         pairs = pairs[:max_rows]
     rows = {"anchor": [data.queries[q] for q, _, _ in pairs], "positive": [data.corpus[d] for _, d, _ in pairs]}
-    # A negative column only when every row has one: sentence-transformers losses read columns by position.
-    if pairs and all(negative is not None for _, _, negative in pairs):
-        rows["negative"] = [data.corpus[n] for _, _, n in pairs]
+    # As many negative columns as every row has: sentence-transformers losses read columns by position.
+    shared = min((len(negatives) for _, _, negatives in pairs), default=0)
+    for index in range(shared):
+        column = negative_column(index, shared)
+        rows[column] = [data.corpus[negatives[index]] for _, _, negatives in pairs]
     if data.group_docs:  # the data declared groups: losses that learn from labels can use them
         rows["label"] = [data.split_groups[q] for q, _, _ in pairs]
     return rows
+
+
+def negative_column(index: int, count: int) -> str:
+    """`negative` for one negative per row; `negative_1` … `negative_n` for several."""
+    return "negative" if count == 1 else f"negative_{index + 1}"
 
 
 def _evaluation_set(data: RetrievalSet, split: str, data_config: dict, rng: random.Random, sweep_file: str) -> dict:

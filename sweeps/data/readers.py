@@ -14,6 +14,7 @@ from sweeps.errors import SweepInputError, problem
 TABLE_SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".parquet")
 SPLIT_FILE_NAMES = {"train": ("train",), "eval": ("eval", "dev", "validation", "val"), "test": ("test",)}
 ROLES = ("anchor", "positive", "negative", "group")
+NEGATIVES = "negatives"  # several negatives per row: a list of columns, or one list-valued column
 REQUIRED_ROLES = ("anchor", "positive")
 
 
@@ -125,7 +126,8 @@ def read_hub_dataset(dataset_id: str, columns: dict[str, str], sweep_file: str, 
     return data
 
 
-def _add_rows(data: RetrievalSet, split: str | None, rows: Iterable[dict], columns: dict[str, str], sweep_file: str, where: str) -> None:
+def _add_rows(data: RetrievalSet, split: str | None, rows: Iterable[dict], columns: dict[str, str | list[str]], sweep_file: str,
+              where: str) -> None:
     """`split=None`: a single table whose splits are carved later; its rows land in 'train'."""
     rows = list(rows)
     if not rows:
@@ -139,12 +141,15 @@ def _add_rows(data: RetrievalSet, split: str | None, rows: Iterable[dict], colum
                 sweep_file, key, f"must name a column of {where} (the {role} text; columns there: {sorted(available)})",
                 role_to_column[role],
             )])
-    for role in ("negative", "group"):
-        if role in columns and columns[role] not in available:
+    for role in ("negative", "group", NEGATIVES):
+        named = columns.get(role)
+        missing = [column for column in (named if isinstance(named, list) else [named]) if column is not None and column not in available]
+        if missing:
             raise SweepInputError([problem(
-                sweep_file, f"data.columns.{role}", f"must name a column of {where} (columns there: {sorted(available)})",
-                columns[role],
+                sweep_file, f"data.columns.{role}", f"must name columns of {where} (columns there: {sorted(available)})",
+                missing if isinstance(named, list) else named,
             )])
+    negative_columns = _negative_columns(columns, available)
     for row_number, row in enumerate(rows, start=1):
         texts = {role: row.get(role_to_column[role]) for role in ROLES}
         for role in REQUIRED_ROLES:
@@ -153,10 +158,29 @@ def _add_rows(data: RetrievalSet, split: str | None, rows: Iterable[dict], colum
                     sweep_file, f"data.columns.{role}", f"must be non-empty text on every row of {where}",
                     f"{texts[role]!r} on row {row_number}",
                 )])
-        negative = texts["negative"] if isinstance(texts["negative"], str) and texts["negative"].strip() else None
         group = None if texts["group"] is None else str(texts["group"])
-        data.add_pair(split or "train", texts["anchor"], texts["positive"], negative, group)
+        data.add_pair(split or "train", texts["anchor"], texts["positive"], _row_negatives(row, negative_columns), group)
     data.make_groups_relevant()
+
+
+def _negative_columns(columns: dict, available: set[str]) -> list[str]:
+    """The columns holding a row's negatives, in order: `negatives` (a list, or one list-valued column), else `negative`."""
+    if NEGATIVES in columns:
+        named = columns[NEGATIVES]
+        return list(named) if isinstance(named, list) else [named]
+    if NEGATIVES in available:
+        return [NEGATIVES]
+    return [columns.get("negative", "negative")]
+
+
+def _row_negatives(row: dict, negative_columns: list[str]) -> list[str]:
+    negatives = []
+    for column in negative_columns:
+        value = row.get(column)
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str) and text.strip():
+                negatives.append(text)
+    return negatives
 
 
 def _read_jsonl(path: Path) -> Iterator[dict]:

@@ -18,9 +18,11 @@ class CannotReshape(ValueError):
 def reshape(rows: dict[str, list], data_format: str, seed: int) -> tuple[dict[str, list], str | None]:
     """The training columns for `data_format`, in the loss's order, and a note when they were reshaped."""
     have = set(rows)
+    negatives = negative_columns(rows)
     if data_format in ("pairs", "pairs_only"):
-        columns = ["anchor", "positive"] + (["negative"] if data_format == "pairs" and "negative" in have else [])
-        note = "triplets -> pairs (negatives left out)" if "negative" in have and "negative" not in columns else None
+        # The MNRL family takes every negative of a row as another column.
+        columns = ["anchor", "positive"] + (negatives if data_format == "pairs" else [])
+        note = "triplets -> pairs (negatives left out)" if negatives and data_format == "pairs_only" else None
         return {column: rows[column] for column in columns}, note
     if data_format == "triplets":
         return _triplets(rows, seed)
@@ -46,17 +48,24 @@ def reshape(rows: dict[str, list], data_format: str, seed: int) -> tuple[dict[st
     raise KeyError(f"unknown data format {data_format!r}")
 
 
+def negative_columns(rows) -> list[str]:
+    """`negative`, or `negative_1` … `negative_n`, in order."""
+    return [column for column in rows if column == "negative" or column.startswith("negative_")]
+
+
 def reshape_problem(data_format: str, columns: list[str]) -> str | None:
     """Why rows with `columns` can't become `data_format`, or None."""
-    if data_format in ("triplets", "scored_pairs") and "negative" not in columns and "label" not in columns:
+    if data_format in ("triplets", "scored_pairs") and not negative_columns(columns) and "label" not in columns:
         return (f"needs {DATA_FORMATS[data_format].description}, so a `negative` column or a `group` column "
                 f"(negatives drawn from other groups), and the data has columns {_public(columns)}")
     return None
 
 
 def _triplets(rows: dict[str, list], seed: int) -> tuple[dict[str, list], str | None]:
-    if "negative" in rows:
-        return {column: rows[column] for column in ("anchor", "positive", "negative")}, None
+    negatives = negative_columns(rows)
+    if negatives:
+        note = f"the first of {len(negatives)} negatives per row (a loss of one negative)" if len(negatives) > 1 else None
+        return {"anchor": rows["anchor"], "positive": rows["positive"], "negative": rows[negatives[0]]}, note
     if "label" not in rows:
         raise CannotReshape(reshape_problem("triplets", list(rows)))
     labels = rows["label"]

@@ -21,6 +21,8 @@ class RetrievalSet:
     group_docs: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     # query id -> the passages its own rows gave it, one per row: the pairs as the source wrote them
     row_docs: dict[str, list[str]] = field(default_factory=dict)
+    # (query id, passage id) -> the negatives that row gave, in column order
+    row_negatives: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     origin: str = ""
 
     def add_text(self, table: dict[str, str], prefix: str, text: str) -> str:
@@ -31,13 +33,15 @@ class RetrievalSet:
         table.setdefault(text_id, text)
         return text_id
 
-    def add_pair(self, split: str, anchor: str, positive: str, negative: str | None, group: str | None) -> None:
+    def add_pair(self, split: str, anchor: str, positive: str, negatives: list[str], group: str | None) -> None:
         query_id = self.add_text(self.queries, "q", anchor)
         doc_id = self.add_text(self.corpus, "d", positive)
         self.qrels.setdefault(split, {}).setdefault(query_id, set()).add(doc_id)
         self.row_docs.setdefault(query_id, []).append(doc_id)
-        if negative:
-            self.negatives.setdefault(query_id, []).append(self.add_text(self.corpus, "d", negative))
+        negative_ids = [self.add_text(self.corpus, "d", negative) for negative in negatives]
+        if negative_ids:
+            self.row_negatives[(query_id, doc_id)] = negative_ids
+            self.negatives.setdefault(query_id, []).extend(negative_ids)
         self.split_groups.setdefault(query_id, group if group is not None else query_id)
         if group is not None:
             self.group_docs.setdefault((split, group), set()).add(doc_id)

@@ -102,7 +102,8 @@ class MetricConfig(StrictModel):
 
 class DataConfig(StrictModel):
     source: str = Field(min_length=1)
-    columns: dict[Literal["anchor", "positive", "negative", "group"], str] = Field(default_factory=dict)
+    # negatives: several per row, as a list of columns ([neg_1, neg_2]) or one list-valued column
+    columns: dict[Literal["anchor", "positive", "negative", "negatives", "group"], str | list[str]] = Field(default_factory=dict)
     eval_fraction: float = Field(default=0.1, gt=0, lt=1)
     test_fraction: float = Field(default=0.1, gt=0, lt=1)
     max_train_rows: int | None = Field(default=None, ge=1)
@@ -115,6 +116,18 @@ class DataConfig(StrictModel):
     # the file as written; `all` pairs each anchor with every passage of its group (rows x group size, with
     # near-duplicate positives in a batch). Evaluation counts every passage of the group as relevant either way.
     group_pairs: Literal["one", "all"] = "one"
+
+    @field_validator("columns")
+    @classmethod
+    def _one_column_per_role(cls, columns: dict) -> dict:
+        listed = sorted(role for role, named in columns.items() if isinstance(named, list) and role != "negatives")
+        if listed:
+            raise ValueError(f"only `negatives` may name several columns, but got lists for {listed}")
+        if "negative" in columns and "negatives" in columns:
+            raise ValueError("give one of `negative` and `negatives`, but got both")
+        if isinstance(columns.get("negatives"), list) and not columns["negatives"]:
+            raise ValueError("`negatives` must name at least one column, but got []")
+        return columns
 
     @model_validator(mode="after")
     def _fractions_leave_training_data(self) -> DataConfig:

@@ -199,3 +199,35 @@ def test_a_models_own_prompts_reach_the_trainer_the_evaluators_and_the_baseline(
     trial = trial_run(sweep_run, "trial_prompts")
     assert baseline.data.params["prompts"] == trial.data.params["prompts"] == "query 'query: ', document 'passage: '"
     assert baseline.data.tags["sweeps.encoding"] == trial.data.tags["sweeps.encoding"]  # measured exactly as the trial is
+
+
+SEEN_COLUMNS: list = []
+
+
+class RecordTrainingColumns(TrainerCallback):
+    def on_train_begin(self, args, state, control, train_dataloader=None, **kwargs):
+        SEEN_COLUMNS.append(train_dataloader.dataset.column_names)
+
+
+@pytest.mark.slow
+def test_mnrl_trains_on_every_negative_of_a_row(tmp_path, tiny_model_dir):
+    """(anchor, positive, negative_1..3) rows: the loss gets n + 2 = 5 columns, one embedding batch each."""
+    import json
+
+    rows = [json.loads(line) for line in (REPO / "examples/data/pydocs.jsonl").read_text().splitlines()[:120]]
+    with open(tmp_path / "rows.jsonl", "w") as handle:
+        for index, row in enumerate(rows):
+            negatives = [rows[(index + shift) % len(rows)]["passage"] for shift in (7, 11, 13)]
+            handle.write(json.dumps({"anchor": row["query"], "positive": row["passage"], "hard": negatives}) + "\n")
+    config = {"source": str(tmp_path / "rows.jsonl"), "columns": {"negatives": "hard"}, "eval_fraction": 0.1, "test_fraction": 0.1,
+              "max_train_rows": 48, "eval_corpus_size": 60, "max_eval_queries": 10}
+    data = trial_data(prepare_data(config, 42, "sweep.yaml", REPO), {})
+    sweep_run = SweepRun(f"sqlite:///{tmp_path}/mlflow.db", "negatives", "negatives")
+    context = dataclasses.replace(trial_context(tmp_path, sweep_run, {"tiny": str(tiny_model_dir)}),
+                                  callbacks=("test_trial_function.RecordTrainingColumns",))
+    SEEN_COLUMNS.clear()
+    reports = []
+    run_trial({"base_model": "tiny", "learning_rate": 5e-4, "max_steps": 2, "per_device_train_batch_size": 8}, data, context,
+              "trial_negatives", "negatives", reports.append)
+    assert SEEN_COLUMNS == [["anchor", "positive", "negative_1", "negative_2", "negative_3"]]
+    assert reports[-1]["final"] and trial_run(sweep_run, "trial_negatives").info.status == "FINISHED"

@@ -82,7 +82,9 @@ def test_the_baseline_is_measured_at_the_trials_settings(promoted):
     assert baseline.data.tags["sweeps.encoding"] == trial.data.tags["sweeps.encoding"]
     evaluated = run_module("sweeps.evaluate", "all-MiniLM-L6-v2", REPO / "grid.yaml", "--split", "test", "--max-seq-length", "64", cwd=workdir)
     assert evaluated.returncode == 0, evaluated.stderr[-2000:]
-    assert json.loads(evaluated.stdout)["metrics"]["ndcg_at_10"] == pytest.approx(baseline.data.metrics["test_ndcg_at_10"], abs=1e-6)
+    report = json.loads(evaluated.stdout)
+    assert report["metrics"]["ndcg_at_10"] == pytest.approx(baseline.data.metrics["test_ndcg_at_10"], abs=1e-6)
+    assert report["intervals_95"]["ndcg_at_10_ci_low"] == pytest.approx(baseline.data.metrics["test_ndcg_at_10_ci_low"], abs=1e-6)
 
 
 @pytest.mark.slow

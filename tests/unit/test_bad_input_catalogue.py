@@ -130,6 +130,10 @@ CASES = [
         ["sweep.yaml: `parameters.prompts.value` must be null or a mapping of query and/or document to text, e.g. {query: 'query: ', document: 'passage: '}, but got {'question': 'q: '}"]),
     ('an eval corpus smaller than its relevant passages', rep("  source: pairs.jsonl", "  source: pairs.jsonl\n  eval_corpus_size: 5"),
         ["sweep.yaml: `data.eval_corpus_size` must hold at least the eval split's relevant passages (60 for 60 queries; every passage of a query's group counts): raise it, or lower data.max_eval_queries, but got 5"]),
+    ('negatives in columns the data lacks', rep("columns: {anchor: query, positive: passage}", "columns: {anchor: query, positive: passage, negatives: [wrong_1, wrong_2]}"),
+        ["sweep.yaml: `data.columns.negatives` must name columns of DIR/pairs.jsonl (columns there: ['module', 'passage', 'query', 'symbol']), but got ['wrong_1', 'wrong_2']"]),
+    ('several columns for one text', rep("columns: {anchor: query, positive: passage}", "columns: {anchor: query, positive: [query, passage]}"),
+        ["sweep.yaml: `data.columns`: only `negatives` may name several columns, but got lists for ['positive']"]),
 ]
 
 

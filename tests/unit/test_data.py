@@ -149,3 +149,23 @@ def test_a_beir_folder_with_test_qrels_only_is_evaluated_but_not_trained_on(tmp_
         prepare_evaluation(config, "eval", 42, "DATA", tmp_path)
     with pytest.raises(SweepInputError, match="must hold qrels/train.tsv to train on"):
         prepare(config)
+
+
+def test_several_negatives_per_row_become_as_many_columns_in_order(tmp_path):
+    from sweeps.data.reshape import reshape
+
+    rows = [{"q": f"question {i}", "p": f"answer {i}", "n1": f"wrong {i} a", "n2": f"wrong {i} b", "n3": f"wrong {i} c",
+             "hard": [f"wrong {i} a", f"wrong {i} b"]} for i in range(40)]
+    (tmp_path / "rows.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    listed = prepare({"source": "rows.jsonl", "columns": {"anchor": "q", "positive": "p", "negatives": ["n1", "n2", "n3"]},
+                      "eval_fraction": 0.1, "test_fraction": 0.1}, base=tmp_path)
+    assert list(listed.train) == ["anchor", "positive", "negative_1", "negative_2", "negative_3"]
+    assert all(n.startswith(f"wrong {a.split()[1]} ") for a, n in zip(listed.train["anchor"], listed.train["negative_3"]))
+    one_column = prepare({"source": "rows.jsonl", "columns": {"anchor": "q", "positive": "p", "negatives": "hard"},
+                          "eval_fraction": 0.1, "test_fraction": 0.1}, base=tmp_path)
+    assert list(one_column.train) == ["anchor", "positive", "negative_1", "negative_2"]
+    pairs, note = reshape(listed.train, "pairs", 0)
+    assert list(pairs) == list(listed.train) and note is None  # the MNRL family takes them all
+    triplets, note = reshape(listed.train, "triplets", 0)
+    assert triplets["negative"] == listed.train["negative_1"] and note == "the first of 3 negatives per row (a loss of one negative)"
+    assert all(negative.startswith("wrong") for negative in listed.test["triplets"]["negative"])  # evaluation uses the data's own
