@@ -21,3 +21,8 @@ def ranked(items: Iterable[Item], value: Callable[[Item], float | None], trial_i
         return (missing, 0.0 if missing else (-score if mode == "max" else score), trial_id(item) or "")
 
     return sorted(items, key=key)
+
+
+def beats(value: float, other: float, mode: str) -> bool:
+    """Strictly better by the metric's direction (`max` or `min`): a tie beats nothing."""
+    return value > other if mode == "max" else value < other

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from trainables.metrics import IR_EVALUATOR_NAME, TRIPLET_EVALUATOR_NAME, rename_evaluator_metrics
+from trainables.metrics import IR_EVALUATOR_NAME, TRIPLET_EVALUATOR_NAME
 from trainables.prompts import Prompts
 
 NO_PROMPTS = Prompts()
@@ -44,7 +44,3 @@ def build_evaluator(evaluation_set: dict, batch_size: int = 64, prompts: Prompts
     )
     return SequentialEvaluator([retrieval, triplet], main_score_function=lambda scores: scores[0])
 
-
-def evaluate(model, evaluation_set: dict, prefix: str = "", prompts: Prompts = NO_PROMPTS) -> dict[str, float]:
-    """Our metric names for `model` on one prepared evaluation set."""
-    return rename_evaluator_metrics(build_evaluator(evaluation_set, prompts=prompts)(model), prefix=prefix)

@@ -55,8 +55,8 @@ def prepare_data(data_config: dict, seed: int, sweep_file: str, base_dir: Path) 
         "eval": _evaluation_set(data, "eval", data_config, rng, sweep_file),
         "test": _evaluation_set(data, "test", data_config, rng, sweep_file),
     }
-    return PreparedData(**splits, origin=data.origin, fingerprint=fingerprint(splits),
-                        source_rows=len(_training_pairs(data, "one")), group_pairs=group_pairs)
+    source_rows = len(_training_pairs(data, "one")) if group_pairs == "all" else len(pairs)  # else they are the rows as written
+    return PreparedData(**splits, origin=data.origin, fingerprint=fingerprint(splits), source_rows=source_rows, group_pairs=group_pairs)
 
 
 def prepare_evaluation(data_config: dict, split: str, seed: int, sweep_file: str, base_dir: Path) -> tuple[dict, str, str]:

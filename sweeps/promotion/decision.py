@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from sweeps.ranking import ranked
+from sweeps.ranking import beats, ranked
 from sweeps.significance import paired_p_value, per_query_scores
 from sweeps.sweep_file.schema import MetricConfig, PromoteConfig, default_registered_model
 from trainables import mlflow_names as names
@@ -59,7 +59,8 @@ def decide(client: MlflowClient, sweep: str, name: str | None = None, alias: str
            alpha: float | None = None) -> Decision:
     parent = find_sweep(client, sweep)
     tags = parent.data.tags
-    metric, goal = tags.get(names.METRIC, MetricConfig().key), tags.get(names.GOAL, MetricConfig().goal)
+    metric = tags.get(names.METRIC, MetricConfig().key)
+    mode = MetricConfig(goal=tags.get(names.GOAL, MetricConfig().goal)).mode
     name = name or tags.get(names.REGISTERED_MODEL) or default_registered_model(parent.info.run_name)
     alias = alias or tags.get(names.ALIAS, PromoteConfig().alias)
     alpha = alpha or float(tags.get(names.ALPHA, PromoteConfig().alpha))
@@ -69,12 +70,11 @@ def decide(client: MlflowClient, sweep: str, name: str | None = None, alias: str
     if not eligible:
         statuses = sorted(f"{run.info.run_name}={run.info.status}" for run in children if run.data.tags.get(names.ROLE) == names.TRIAL_ROLE)
         raise PromotionError(f"sweep {parent.info.run_name!r} must have a FINISHED trial to promote, but got {statuses or 'no trials'}")
-    candidate = ranked(eligible, lambda run: _value(run, ranking_key(metric)), lambda run: run.data.tags.get(names.TRIAL_ID, ""),
-                       "max" if goal == "maximize" else "min")[0]
+    candidate = ranked(eligible, lambda run: _value(run, ranking_key(metric)), lambda run: run.data.tags.get(names.TRIAL_ID, ""), mode)[0]
     decision = Decision("register", "", name, alias, candidate, tags=_version_tags(parent, candidate, metric))
     if candidate.data.tags.get(names.MODEL_LOGGED) != "true":
         return _refuse(decision, f"the best trial {candidate.info.run_name} has no logged model: {_why_no_model(parent, children)}")
-    behind_baseline = _not_better_than_baseline(candidate, children, metric, goal)
+    behind_baseline = _not_better_than_baseline(candidate, children, metric, mode)
     if behind_baseline and not force:
         return _refuse(decision, behind_baseline + "; --force to promote anyway")
     if behind_baseline:
@@ -85,7 +85,7 @@ def decide(client: MlflowClient, sweep: str, name: str | None = None, alias: str
         decision.action, decision.reason = "no-op", f"{candidate.info.run_name} is already {name}@{alias} (version {decision.champion.version})"
         return decision
     if decision.champion is not None:
-        problem = _not_better(client, decision.champion, candidate, metric, goal, alpha)
+        problem = _not_better(client, decision.champion, candidate, metric, mode, alpha)
         if problem and not force:
             return _refuse(decision, problem + "; --force to promote anyway")
         if problem:
@@ -117,7 +117,7 @@ def apply(client: MlflowClient, decision: Decision):
     return client.get_model_version(decision.name, version.version)
 
 
-def _not_better(client: MlflowClient, champion, candidate, metric: str, goal: str, alpha: float) -> str | None:
+def _not_better(client: MlflowClient, champion, candidate, metric: str, mode: str, alpha: float) -> str | None:
     test_key = TEST_PREFIX + metric
     theirs, ours = champion.tags.get(names.VERSION_METRIC_PREFIX + test_key), _value(candidate, test_key)
     fingerprint, champions = candidate.data.tags.get(names.DATA_FINGERPRINT), champion.tags.get(names.DATA_FINGERPRINT)
@@ -126,7 +126,7 @@ def _not_better(client: MlflowClient, champion, candidate, metric: str, goal: st
                 f"{champions} vs {fingerprint}), so the test scores can't be compared")
     if theirs is None or ours is None:
         return f"{test_key} is missing on the candidate or the champion (version {champion.version})"
-    better = ours > float(theirs) if goal == "maximize" else ours < float(theirs)
+    better = beats(ours, float(theirs), mode)
     verdict = f"{candidate.info.run_name} {test_key}={ours:.4f} is not better than the champion's (version {champion.version}) {float(theirs):.4f}"
     candidates, champions = (per_query_scores(client, run_id, "test", metric) for run_id in (candidate.info.run_id, champion.run_id))
     if candidates is None or champions is None:  # runs from before per-query scores: the means alone
@@ -157,7 +157,7 @@ def _version_tags(parent, candidate, metric: str) -> dict:
     return tags
 
 
-def _not_better_than_baseline(candidate, children, metric: str, goal: str) -> str | None:
+def _not_better_than_baseline(candidate, children, metric: str, mode: str) -> str | None:
     """Why the candidate does not beat the untrained model it was measured against (same encoding), or None."""
     test_key = TEST_PREFIX + metric
     encoding = candidate.data.tags.get(names.ENCODING)
@@ -166,7 +166,7 @@ def _not_better_than_baseline(candidate, children, metric: str, goal: str) -> st
     if baseline is None or _value(baseline, test_key) is None or _value(candidate, test_key) is None:
         return None
     ours, theirs = _value(candidate, test_key), _value(baseline, test_key)
-    if (ours > theirs) if goal == "maximize" else (ours < theirs):
+    if beats(ours, theirs, mode):
         return None
     return (f"{candidate.info.run_name} {test_key}={ours:.4f} does not beat its untrained baseline "
             f"({baseline.info.run_name}) {theirs:.4f}: fine-tuning did not help")

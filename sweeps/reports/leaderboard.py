@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from sweeps.ranking import ranked
+from sweeps.ranking import beats, ranked
 from sweeps.significance import paired_p_value, per_query_scores
 from trainables import mlflow_names as names
 from trainables.metrics import TEST_PREFIX, ranking_key
@@ -83,8 +83,7 @@ def fine_tuning_hurt(rows: list[dict], metric_key: str, mode: str) -> str | None
     baselines = {row["encoding"]: row for row in rows if row["role"] == names.BASELINE_ROLE and row[metric_key] is not None}
     pairs = [(row, baselines[row["encoding"]]) for row in rows
              if row["role"] == names.TRIAL_ROLE and row["status"] == "FINISHED" and row[metric_key] is not None and row["encoding"] in baselines]
-    better = (lambda a, b: a > b) if mode == "max" else (lambda a, b: a < b)
-    if not pairs or any(better(trial[metric_key], baseline[metric_key]) for trial, baseline in pairs):
+    if not pairs or any(beats(trial[metric_key], baseline[metric_key], mode) for trial, baseline in pairs):
         return None
     trial, baseline = pairs[0]  # rows are ranked: the best trial
     return (f"warning: no trial beats its untrained baseline on eval {metric_key}: the best, {trial['run']}, has "

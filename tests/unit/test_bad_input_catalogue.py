@@ -134,6 +134,8 @@ CASES = [
         ["sweep.yaml: `data.columns.negatives` must name columns of DIR/pairs.jsonl (columns there: ['module', 'passage', 'query', 'symbol']), but got ['wrong_1', 'wrong_2']"]),
     ('several columns for one text', rep("columns: {anchor: query, positive: passage}", "columns: {anchor: query, positive: [query, passage]}"),
         ["sweep.yaml: `data.columns`: only `negatives` may name several columns, but got lists for ['positive']"]),
+    ('a significance level of 1', BASE + "promote: {alpha: 1}\n",
+        ['sweep.yaml: `promote.alpha` must be less than 1, but got 1']),
 ]
 
 

@@ -22,3 +22,9 @@ def test_evaluate_missing_data_names_the_source(tmp_path, capsys):
     code = evaluate.main(["all-MiniLM-L6-v2", str(tmp_path / "absent.jsonl")])
     assert code == 2
     assert capsys.readouterr().err.strip() == f"error: DATA: `data.source` must be an existing file or folder, but got '{tmp_path / 'absent.jsonl'}'"
+
+
+def test_promote_refuses_a_significance_level_outside_zero_and_one(tmp_path, capsys):
+    (tmp_path / "mlflow.db").touch()
+    assert promote.main(["demo", "--tracking-uri", f"sqlite:///{tmp_path / 'mlflow.db'}", "--alpha", "1.5"]) == 2
+    assert capsys.readouterr().err.strip() == "error: `--alpha` must be > 0 and < 1, but got 1.5"
