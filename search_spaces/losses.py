@@ -35,6 +35,7 @@ class LossSpec:
 
 SCALE = LossParameter("scale", float, positive=True)
 GATHER = LossParameter("gather_across_devices", bool)
+MARGIN = LossParameter("margin", float, positive=True)
 
 DEFAULT_LOSS = "MultipleNegativesRankingLoss"
 
@@ -53,9 +54,13 @@ LOSSES: dict[str, LossSpec] = {
          "gather_across_devices": GATHER},
         "no_duplicates"),
     "TripletLoss": LossSpec("TripletLoss", "triplets", {"margin": LossParameter("triplet_margin", float, positive=True)}),
-    "BatchSemiHardTripletLoss": LossSpec(
-        "BatchSemiHardTripletLoss", "labelled", {"margin": LossParameter("margin", float, positive=True)}, "group_by_label"),
+    # Batch triplet losses mine their triplets among a batch's labels: each batch must hold several rows per label.
+    "BatchSemiHardTripletLoss": LossSpec("BatchSemiHardTripletLoss", "labelled", {"margin": MARGIN}, "group_by_label"),
+    "BatchAllTripletLoss": LossSpec("BatchAllTripletLoss", "labelled", {"margin": MARGIN}, "group_by_label"),
+    "BatchHardTripletLoss": LossSpec("BatchHardTripletLoss", "labelled", {"margin": MARGIN}, "group_by_label"),
+    "BatchHardSoftMarginTripletLoss": LossSpec("BatchHardSoftMarginTripletLoss", "labelled", {}, "group_by_label"),
     "CoSENTLoss": LossSpec("CoSENTLoss", "scored_pairs", {"scale": SCALE}),
+    "AnglELoss": LossSpec("AnglELoss", "scored_pairs", {"scale": SCALE}),
     "CosineSimilarityLoss": LossSpec("CosineSimilarityLoss", "scored_pairs"),
     "MatryoshkaLoss": LossSpec(
         "MatryoshkaLoss", "inner",
@@ -81,7 +86,7 @@ def loss_parameter(parameter: str) -> LossParameter:
 
 
 def swept_losses(parameters: dict) -> list:
-    """The loss names a sweep may try: those under `parameters.loss`, else the default."""
+    """The loss names a sweep may try: those under `parameters.loss` (the sweep file fills in its task's default)."""
     spec = parameters.get("loss")
     return spec.candidate_values() if spec is not None else [DEFAULT_LOSS]
 

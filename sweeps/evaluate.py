@@ -21,6 +21,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("model", help="hub id, folder, shipped model name, or models:/NAME@ALIAS")
     parser.add_argument("data", help="a data source (BEIR folder, table file, ...) or a sweep .yaml")
     parser.add_argument("--split", choices=("test", "eval"), default="test")
+    parser.add_argument("--task", choices=("retrieval", "sts", "classification"), default="retrieval",
+                        help="what a bare DATA source holds, with its roles' default column names (a sweep file says its own)")
     parser.add_argument("--seed", type=int, default=42, help="split seed when DATA is not a sweep file and has no such split of its own")
     parser.add_argument("--max-seq-length", type=int, help="override the model's max_seq_length")
     parser.add_argument("--batch-size", type=int, default=64)
@@ -29,7 +31,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def evaluation_set(data: str, split: str, seed: int) -> tuple[dict, str, str]:
+def evaluation_set(data: str, split: str, seed: int, task: str = "retrieval") -> tuple[dict, str, str]:
     """(the evaluation set, the data's origin, its fingerprint). From a sweep file: exactly the split its trials were
     tested on, with the sweep's fingerprint. From a bare source: its own split (a BEIR folder may hold test qrels
     only), or one carved from its training rows with the default fractions and `seed`."""
@@ -40,7 +42,11 @@ def evaluation_set(data: str, split: str, seed: int) -> tuple[dict, str, str]:
         from sweeps.sweep_file.loading import load_sweep_file
 
         config = load_sweep_file(data)
-        prepared = prepare_data(config.data.model_dump(), config.seed, data, Path(data).resolve().parent)
+        prepared = prepare_data(config.data.model_dump(), config.seed, data, Path(data).resolve().parent, config.task,
+                                (config.metric.key, *config.metric.also_keys))
+        return getattr(prepared, split), prepared.origin, prepared.fingerprint
+    if task != "retrieval":
+        prepared = prepare_data(DataConfig(source=data).model_dump(), seed, "DATA", Path.cwd(), task)
         return getattr(prepared, split), prepared.origin, prepared.fingerprint
     return prepare_evaluation(DataConfig(source=data).model_dump(), split, seed, "DATA", Path.cwd())
 
@@ -67,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     from trainables.prompts import Prompts
 
     try:
-        split, origin, fingerprint = evaluation_set(args.data, args.split, args.seed)
+        split, origin, fingerprint = evaluation_set(args.data, args.split, args.seed, args.task)
         model = load_model(args.model, args.tracking_uri)
     except SweepInputError as error:
         for line in error.problems:
@@ -85,10 +91,16 @@ def main(argv: list[str] | None = None) -> int:
     metrics, per_item = evaluate_in_detail(model, split, prompts, batch_size=args.batch_size)
     print(json.dumps({
         "model": args.model, "data": origin, "split": args.split, "data_fingerprint": fingerprint,
-        "queries": len(split["queries"]), "corpus": len(split["corpus"]), "max_seq_length": model.max_seq_length, "prompts": prompts.describe(),
+        **set_size(split), "max_seq_length": model.max_seq_length, "prompts": prompts.describe(),
         "metrics": metrics, "intervals_95": confidence_intervals(per_item),
     }, indent=2))
     return 0
+
+
+def set_size(split: dict) -> dict[str, int]:
+    if "queries" in split:
+        return {"queries": len(split["queries"]), "corpus": len(split["corpus"])}
+    return {"pairs": len(split["score"])} if "score" in split else {"texts": len(split["texts"])}
 
 
 if __name__ == "__main__":

@@ -80,7 +80,10 @@ def prepare(sweep_file: str, console: Console):
     check_tracking_uri(config.mlflow.tracking_uri, sweep_file)
     with console.status("checking parameters, models and data"):
         sweep = prepare_sweep(config, sweep_file)
+    console.print(sweep.task_line(), highlight=False, markup=False, soft_wrap=True)
     console.print(f"data: {sweep.data.summary()}", highlight=False, soft_wrap=True)
+    for note in sweep.data.notes:
+        console.print(f"data: {note}", highlight=False, soft_wrap=True)
     for note in sweep.reshape_notes:
         console.print(f"reshaped: {note}", highlight=False, soft_wrap=True)
     for reference, path in sweep.model_paths.items():

@@ -1,9 +1,10 @@
-"""An evaluation that keeps each query's score: for confidence intervals on test metrics and for paired tests
-between two models on the same queries.
+"""An evaluation that keeps each item's score: for confidence intervals on test metrics and for paired tests
+between two models on the same items.
 
 The means are sentence-transformers' evaluators' own. Per-query IR scores come from ir_measures over the very
 rankings the InformationRetrievalEvaluator scored (it writes them); per-triplet outcomes from the library's own
-cosine similarity. Intervals are scipy's bootstrap over queries (over triplets for triplet accuracy).
+cosine similarity; per-text kNN outcomes from the kNN evaluator; STS keeps each pair's cosine similarity and gold
+score, since a correlation is no mean. Intervals are scipy's bootstrap over items (paired for correlations).
 """
 
 from __future__ import annotations
@@ -12,8 +13,21 @@ import json
 import os
 import tempfile
 
-from trainables.evaluation import NO_PROMPTS, build_evaluator
-from trainables.metrics import CI_HIGH_SUFFIX, CI_LOW_SUFFIX, IR_MEASURES, TEST_PREFIX, TRIPLET_KEY, rename_evaluator_metrics
+from trainables.evaluation import NO_PROMPTS, build_evaluator, knn_evaluator, task_of
+from trainables.item_statistics import correlation, correlation_kind, is_correlation
+from trainables.metrics import (
+    CI_HIGH_SUFFIX,
+    CI_LOW_SUFFIX,
+    GOLD_SCORES,
+    KNN_KEY,
+    PEARSON_KEY,
+    SPEARMAN_KEY,
+    TEST_PREFIX,
+    TRIPLET_KEY,
+    ir_measure_name,
+    ir_metric,
+    rename_evaluator_metrics,
+)
 from trainables.mlflow_names import PER_QUERY_ARTIFACTS
 from trainables.prompts import Prompts
 
@@ -22,17 +36,45 @@ RESAMPLES = 2000
 
 
 def evaluate_in_detail(model, evaluation_set: dict, prompts: Prompts = NO_PROMPTS, batch_size: int = 64) -> tuple[dict, dict]:
-    """(our metrics, each metric's score per query or triplet: {metric: {item id: score}})."""
+    """(our metrics, each metric's score per query, triplet, text or pair: {metric: {item id: score}})."""
+    task = task_of(evaluation_set)
+    if task == "sts":
+        return _sts_in_detail(model, evaluation_set, prompts, batch_size)
     evaluator = build_evaluator(evaluation_set, batch_size=batch_size, prompts=prompts, write_predictions=True)
     with tempfile.TemporaryDirectory() as scratch:
         metrics = rename_evaluator_metrics(evaluator(model, output_path=scratch))
-        predictions = next(os.path.join(scratch, name) for name in sorted(os.listdir(scratch)) if name.endswith("_predictions_cosine.jsonl"))
-        per_item = per_query_ir_scores(predictions, evaluation_set["relevant"])
-    per_item[TRIPLET_KEY] = per_triplet_outcomes(model, evaluation_set["triplets"], prompts, batch_size)
+        predictions = [os.path.join(scratch, name) for name in sorted(os.listdir(scratch)) if name.endswith("_predictions_cosine.jsonl")]
+        relevant = evaluation_set.get("relevant") or _label_relevance(evaluation_set)
+        per_item = per_query_ir_scores(predictions[0], relevant, [key for key in metrics if ir_metric(key)]) if predictions else {}
+    symmetric = task == "classification"
+    per_item[TRIPLET_KEY] = per_triplet_outcomes(model, evaluation_set["triplets"], prompts.query,
+                                                 prompts.query if symmetric else prompts.document, batch_size)
+    if symmetric:
+        correct = knn_evaluator(evaluation_set, batch_size, prompts).correct(model)
+        per_item[KNN_KEY] = {str(index): float(outcome) for index, outcome in enumerate(correct)}
     return metrics, per_item
 
 
-def per_query_ir_scores(predictions_file: str, relevant: dict[str, list[str]]) -> dict[str, dict[str, float]]:
+def _sts_in_detail(model, evaluation_set: dict, prompts: Prompts, batch_size: int) -> tuple[dict, dict]:
+    """EmbeddingSimilarityEvaluator's own computation (scipy's correlations of the gold scores with pairwise cosine
+    similarities), from one encoding that also gives each pair's similarity: a test split is encoded once, not twice."""
+    from scipy.stats import pearsonr, spearmanr
+
+    similarities = pair_similarities(model, evaluation_set, prompts.query, batch_size)
+    values = [similarities[str(index)] for index in range(len(similarities))]
+    metrics = {SPEARMAN_KEY: float(spearmanr(evaluation_set["score"], values).statistic),
+               PEARSON_KEY: float(pearsonr(evaluation_set["score"], values).statistic)}
+    gold = {str(index): float(score) for index, score in enumerate(evaluation_set["score"])}
+    return metrics, {SPEARMAN_KEY: similarities, PEARSON_KEY: similarities, GOLD_SCORES: gold}
+
+
+def _label_relevance(evaluation_set: dict) -> dict[str, list[str]]:
+    """A classification set's texts ranking the label names: query i's relevant 'document' is its label's index."""
+    names = evaluation_set.get("label_names") or []
+    return {str(index): [str(names.index(label))] for index, label in enumerate(evaluation_set.get("labels", [])) if label in names}
+
+
+def per_query_ir_scores(predictions_file: str, relevant: dict[str, list[str]], keys: list[str]) -> dict[str, dict[str, float]]:
     import ir_measures
 
     run = {}
@@ -42,49 +84,71 @@ def per_query_ir_scores(predictions_file: str, relevant: dict[str, list[str]]) -
             # The evaluator's own order (score, then id): ranks as scores, so ties break as they did there.
             run[prediction["query_id"]] = {hit["corpus_id"]: -float(rank) for rank, hit in enumerate(prediction["results"])}
     qrels = {query_id: {doc_id: 1 for doc_id in docs} for query_id, docs in relevant.items()}
-    ours = {ir_measures.parse_measure(name): key for key, name in IR_MEASURES.items()}
-    scores: dict[str, dict[str, float]] = {key: {} for key in IR_MEASURES}
+    ours = {ir_measures.parse_measure(ir_measure_name(key)): key for key in keys}
+    scores: dict[str, dict[str, float]] = {key: {} for key in keys}
     for metric in ir_measures.iter_calc(list(ours), qrels, run):
         scores[ours[metric.measure]][metric.query_id] = float(metric.value)
     return scores
 
 
-def per_triplet_outcomes(model, triplets: dict[str, list[str]], prompts: Prompts, batch_size: int) -> dict[str, float]:
+def _encode(model, texts, prompt, batch_size):
+    return model.encode(texts, prompt=prompt, batch_size=batch_size, convert_to_tensor=True, show_progress_bar=False)
+
+
+def per_triplet_outcomes(model, triplets: dict[str, list[str]], anchor_prompt: str | None, other_prompt: str | None,
+                         batch_size: int) -> dict[str, float]:
     """1.0 where the anchor is closer to its positive than to its negative, as TripletEvaluator counts it."""
     from sentence_transformers.util import pairwise_cos_sim
 
-    def encode(texts, prompt):
-        return model.encode(texts, prompt=prompt, batch_size=batch_size, convert_to_tensor=True, show_progress_bar=False)
-
-    anchors = encode(triplets["anchor"], prompts.query)
-    closer = pairwise_cos_sim(anchors, encode(triplets["positive"], prompts.document)) > pairwise_cos_sim(
-        anchors, encode(triplets["negative"], prompts.document))
+    anchors = _encode(model, triplets["anchor"], anchor_prompt, batch_size)
+    closer = pairwise_cos_sim(anchors, _encode(model, triplets["positive"], other_prompt, batch_size)) > pairwise_cos_sim(
+        anchors, _encode(model, triplets["negative"], other_prompt, batch_size))
     return {str(index): float(outcome) for index, outcome in enumerate(closer.tolist())}
 
 
+def pair_similarities(model, evaluation_set: dict, prompt: str | None, batch_size: int) -> dict[str, float]:
+    """Each scored pair's cosine similarity, as EmbeddingSimilarityEvaluator computes it."""
+    from sentence_transformers.util import pairwise_cos_sim
+
+    similarities = pairwise_cos_sim(_encode(model, evaluation_set["sentence1"], prompt, batch_size),
+                                    _encode(model, evaluation_set["sentence2"], prompt, batch_size))
+    return {str(index): float(value) for index, value in enumerate(similarities.tolist())}
+
+
 def confidence_intervals(per_item: dict[str, dict[str, float]], seed: int = 0) -> dict[str, float]:
-    """`<metric>_ci_low` / `_ci_high`: the 95% percentile bootstrap interval of each metric's mean over its items."""
+    """`<metric>_ci_low` / `_ci_high`: the 95% percentile bootstrap interval of each metric over its items (the mean of
+    per-item scores; for a correlation, the correlation of pairs resampled with their gold scores)."""
     import numpy as np
     from scipy.stats import bootstrap
 
     intervals = {}
     for key, scores in per_item.items():
-        values = np.array(list(scores.values()), dtype=float)
-        if len(values) < 2:
+        if key == GOLD_SCORES:
             continue
-        if np.all(values == values[0]):  # nothing to resample: the interval is the value
-            low = high = float(values[0])
+        ids = sorted(scores)
+        values = np.array([scores[item] for item in ids], dtype=float)
+        if len(values) < 3:
+            continue
+        if is_correlation(key):
+            kind, gold = correlation_kind(key), np.array([per_item[GOLD_SCORES][item] for item in ids], dtype=float)
+            samples, paired = (values, gold), True
+
+            def statistic(x, y, axis=-1, kind=kind):
+                return correlation(kind, x, y, axis=axis)
+        elif np.all(values == values[0]):  # nothing to resample: the interval is the value
+            intervals[key + CI_LOW_SUFFIX] = intervals[key + CI_HIGH_SUFFIX] = float(values[0])
+            continue
         else:
-            result = bootstrap((values,), np.mean, confidence_level=CONFIDENCE, n_resamples=RESAMPLES, method="percentile",
-                               random_state=np.random.default_rng(seed))
-            low, high = float(result.confidence_interval.low), float(result.confidence_interval.high)
-        intervals[key + CI_LOW_SUFFIX], intervals[key + CI_HIGH_SUFFIX] = low, high
+            samples, paired, statistic = (values,), False, np.mean
+        result = bootstrap(samples, statistic, paired=paired, confidence_level=CONFIDENCE, n_resamples=RESAMPLES,
+                           method="percentile", random_state=np.random.default_rng(seed))
+        intervals[key + CI_LOW_SUFFIX], intervals[key + CI_HIGH_SUFFIX] = float(result.confidence_interval.low), float(result.confidence_interval.high)
     return intervals
 
 
 def judge(run, model, eval_set: dict, test_set: dict, prompts: Prompts = NO_PROMPTS) -> tuple[dict, dict]:
     """The model a run stands for (a trial's kept checkpoint, an untrained baseline), judged once on both splits:
-    its per-query scores are logged as artifacts, for paired comparisons by the leaderboard and promotion.
+    its per-item scores are logged as artifacts, for paired comparisons by the leaderboard and promotion.
     Returns (eval metrics, test metrics with their 95% intervals, `test_`-prefixed)."""
     eval_metrics, eval_items = evaluate_in_detail(model, eval_set, prompts)
     test_metrics, test_items = evaluate_in_detail(model, test_set, prompts)

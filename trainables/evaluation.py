@@ -1,46 +1,122 @@
-"""Build sentence-transformers evaluators from a prepared evaluation set (plain dicts), with the trial's prompts."""
+"""Build sentence-transformers evaluators from a prepared evaluation set (plain dicts), with the trial's prompts.
+
+Each task's set carries what its evaluators read (see trainables.tasks); a set without `task` is a retrieval set.
+"""
 
 from __future__ import annotations
 
-from trainables.metrics import IR_EVALUATOR_NAME, TRIPLET_EVALUATOR_NAME
+from trainables.metrics import (
+    IR_EVALUATOR_NAME,
+    KNN_EVALUATOR_NAME,
+    LABEL_RANKING_CUTOFFS,
+    LABELS_EVALUATOR_NAME,
+    STS_EVALUATOR_NAME,
+    TRIPLET_EVALUATOR_NAME,
+    ir_cutoffs,
+)
 from trainables.prompts import Prompts
+from trainables.tasks import RETRIEVAL
 
 NO_PROMPTS = Prompts()
+TASK = "task"  # the evaluation set's task; absent: retrieval
+CUTOFFS = "cutoffs"  # a retrieval set's metric keys beyond the defaults (`ndcg_at_1`): their cutoffs are computed too
+
+
+def task_of(evaluation_set) -> str:
+    return evaluation_set.get(TASK, RETRIEVAL)
 
 
 def build_evaluator(evaluation_set: dict, batch_size: int = 64, prompts: Prompts = NO_PROMPTS, write_predictions: bool = False):
-    from sentence_transformers.sentence_transformer.evaluation import (
-        InformationRetrievalEvaluator,
-        SequentialEvaluator,
-        TripletEvaluator,
-    )
+    from sentence_transformers.sentence_transformer.evaluation import SequentialEvaluator
 
-    retrieval = InformationRetrievalEvaluator(
+    task = task_of(evaluation_set)
+    if task == "sts":
+        evaluators = [sts_evaluator(evaluation_set, batch_size, prompts)]
+    elif task == "classification":
+        evaluators = [triplet_evaluator(evaluation_set["triplets"], batch_size, prompts.query, prompts.query),
+                      knn_evaluator(evaluation_set, batch_size, prompts)]
+        if evaluation_set.get("label_names"):
+            evaluators.append(label_ranking_evaluator(evaluation_set, batch_size, prompts, write_predictions))
+    else:
+        evaluators = [retrieval_evaluator(evaluation_set, batch_size, prompts, write_predictions),
+                      triplet_evaluator(evaluation_set["triplets"], batch_size, prompts.query, prompts.document)]
+    return SequentialEvaluator(evaluators, main_score_function=lambda scores: scores[0])
+
+
+def retrieval_evaluator(evaluation_set: dict, batch_size: int, prompts: Prompts, write_predictions: bool):
+    from sentence_transformers.sentence_transformer.evaluation import InformationRetrievalEvaluator
+
+    cutoffs = ir_cutoffs(evaluation_set.get(CUTOFFS, ()))
+    return InformationRetrievalEvaluator(
         queries=evaluation_set["queries"],
         corpus=evaluation_set["corpus"],
         relevant_docs={query_id: set(docs) for query_id, docs in evaluation_set["relevant"].items()},
         name=IR_EVALUATOR_NAME,
         batch_size=batch_size,
         show_progress_bar=False,
-        mrr_at_k=[10],
-        ndcg_at_k=[10],
+        mrr_at_k=list(cutoffs["mrr"]),
+        ndcg_at_k=list(cutoffs["ndcg"]),
         accuracy_at_k=[1, 10],
-        precision_recall_at_k=[10],
-        map_at_k=[100],
+        precision_recall_at_k=list(cutoffs["recall"]),
+        map_at_k=list(cutoffs["map"]),
         query_prompt=prompts.query,
         corpus_prompt=prompts.document,
         write_predictions=write_predictions,
     )
-    triplets = evaluation_set["triplets"]
+
+
+def label_ranking_evaluator(evaluation_set: dict, batch_size: int, prompts: Prompts, write_predictions: bool):
+    """Each text ranks the label names, as a retrieval of its own label: recall@1/3/5 and MRR@10."""
+    from sentence_transformers.sentence_transformer.evaluation import InformationRetrievalEvaluator
+
+    names = evaluation_set["label_names"]
+    return InformationRetrievalEvaluator(
+        queries={str(index): text for index, text in enumerate(evaluation_set["texts"])},
+        corpus={str(index): name for index, name in enumerate(names)},
+        relevant_docs={str(index): {str(names.index(label))} for index, label in enumerate(evaluation_set["labels"])},
+        name=LABELS_EVALUATOR_NAME,
+        batch_size=batch_size,
+        show_progress_bar=False,
+        mrr_at_k=list(LABEL_RANKING_CUTOFFS["mrr"]),
+        ndcg_at_k=[10],
+        accuracy_at_k=[1],
+        precision_recall_at_k=list(LABEL_RANKING_CUTOFFS["recall"]),
+        map_at_k=[10],
+        query_prompt=prompts.query,
+        corpus_prompt=prompts.query,
+        write_predictions=write_predictions,
+    )
+
+
+def triplet_evaluator(triplets: dict, batch_size: int, anchor_prompt: str | None, other_prompt: str | None):
+    from sentence_transformers.sentence_transformer.evaluation import TripletEvaluator
+
     # TripletEvaluator takes no prompts: they are the texts' first words, as the model sees them in training.
-    query, document = prompts.query or "", prompts.document or ""
-    triplet = TripletEvaluator(
-        anchors=[query + text for text in triplets["anchor"]],
-        positives=[document + text for text in triplets["positive"]],
-        negatives=[document + text for text in triplets["negative"]],
+    anchor_prompt, other_prompt = anchor_prompt or "", other_prompt or ""
+    return TripletEvaluator(
+        anchors=[anchor_prompt + text for text in triplets["anchor"]],
+        positives=[other_prompt + text for text in triplets["positive"]],
+        negatives=[other_prompt + text for text in triplets["negative"]],
         name=TRIPLET_EVALUATOR_NAME,
+        similarity_fn_names=["cosine"],
         batch_size=batch_size,
         show_progress_bar=False,
     )
-    return SequentialEvaluator([retrieval, triplet], main_score_function=lambda scores: scores[0])
 
+
+def sts_evaluator(evaluation_set: dict, batch_size: int, prompts: Prompts):
+    from sentence_transformers.sentence_transformer.evaluation import EmbeddingSimilarityEvaluator
+
+    prompt = prompts.query or ""  # both sentences are of one kind
+    return EmbeddingSimilarityEvaluator(
+        [prompt + text for text in evaluation_set["sentence1"]], [prompt + text for text in evaluation_set["sentence2"]],
+        evaluation_set["score"], batch_size=batch_size, similarity_fn_names=["cosine"], name=STS_EVALUATOR_NAME,
+        show_progress_bar=False, write_csv=False)
+
+
+def knn_evaluator(evaluation_set: dict, batch_size: int, prompts: Prompts):
+    from trainables.knn_evaluator import KnnAccuracyEvaluator
+
+    reference = evaluation_set["reference"]
+    return KnnAccuracyEvaluator(evaluation_set["texts"], evaluation_set["labels"], reference["texts"], reference["labels"],
+                                name=KNN_EVALUATOR_NAME, batch_size=batch_size, prompt=prompts.query)

@@ -5,44 +5,79 @@ MLflow rejects '@' in metric keys, so `ndcg@10` is logged as `ndcg_at_10`.
 
 from __future__ import annotations
 
+import re
+
 IR_EVALUATOR_NAME = "ir"
 TRIPLET_EVALUATOR_NAME = "triplet"
+STS_EVALUATOR_NAME = "sts"
+KNN_EVALUATOR_NAME = "knn"
+LABELS_EVALUATOR_NAME = "labels"  # classification: each text ranks the label names
 
-# key we log -> key sentence-transformers' evaluators return (cosine similarity)
-EVALUATOR_KEYS = {
-    "ndcg_at_10": f"{IR_EVALUATOR_NAME}_cosine_ndcg@10",
-    "mrr_at_10": f"{IR_EVALUATOR_NAME}_cosine_mrr@10",
-    "recall_at_10": f"{IR_EVALUATOR_NAME}_cosine_recall@10",
-    "map_at_100": f"{IR_EVALUATOR_NAME}_cosine_map@100",
-    "triplet_accuracy": f"{TRIPLET_EVALUATOR_NAME}_cosine_accuracy",
-}
-METRIC_ALIASES = {
-    **{key: key for key in EVALUATOR_KEYS},
-    **{key.replace("_at_", "@"): key for key in EVALUATOR_KEYS if "_at_" in key},
-}
-# our IR keys -> ir_measures' names, for per-query scores of the very rankings the evaluator scored
-IR_MEASURES = {"ndcg_at_10": "nDCG@10", "mrr_at_10": "RR@10", "recall_at_10": "R@10", "map_at_100": "AP@100"}
+# Our IR metric families: key stem -> ir_measures' measure, for per-query scores of the very rankings the evaluator scored.
+IR_MEASURES = {"ndcg": "nDCG", "mrr": "RR", "recall": "R", "map": "AP"}
+# What a retrieval evaluation always computes; other cutoffs are computed when the sweep's metric asks for them.
+DEFAULT_IR_CUTOFFS = {"ndcg": (10,), "mrr": (10,), "recall": (10,), "map": (100,)}
+LABEL_RANKING_CUTOFFS = {"recall": (1, 3, 5), "mrr": (10,)}
 TRIPLET_KEY = "triplet_accuracy"
+KNN_KEY = "knn_accuracy"
+KNN_NEIGHBOURS = 5  # knn_accuracy: each eval text's label is the vote of its 5 nearest training rows (cosine)
+SPEARMAN_KEY, PEARSON_KEY = "spearman_cosine", "pearson_cosine"
+# Metrics over scored pairs that are no mean of per-pair scores: intervals and paired tests recompute them from each
+# pair's cosine similarity against the gold scores, which the per-item artifact keeps under GOLD_SCORES.
+CORRELATIONS = {SPEARMAN_KEY: "spearman", PEARSON_KEY: "pearson"}
+GOLD_SCORES = "gold_score"
 CI_LOW_SUFFIX, CI_HIGH_SUFFIX = "_ci_low", "_ci_high"  # a test metric's 95% bootstrap interval over queries
 TEST_PREFIX = "test_"
 # The eval metrics of the checkpoint a trial keeps (its best evaluation): what ranks and promotes it.
 BEST_PREFIX = "best_"
+
+_IR_KEY = re.compile(r"^(ndcg|mrr|recall|map)_at_([1-9][0-9]{0,2})$")
+_IR_OUTPUT = re.compile(rf"^(?:{IR_EVALUATOR_NAME}|{LABELS_EVALUATOR_NAME})_cosine_(ndcg|mrr|recall|map)@([0-9]+)$")
+_NAMED_OUTPUTS = {
+    f"{TRIPLET_EVALUATOR_NAME}_cosine_accuracy": TRIPLET_KEY,
+    f"{KNN_EVALUATOR_NAME}_accuracy": KNN_KEY,
+    f"{STS_EVALUATOR_NAME}_spearman_cosine": SPEARMAN_KEY,
+    f"{STS_EVALUATOR_NAME}_pearson_cosine": PEARSON_KEY,
+}
 
 
 def ranking_key(metric_key: str) -> str:
     return BEST_PREFIX + metric_key
 
 
-def metric_key(name: str) -> str | None:
-    return METRIC_ALIASES.get(name)
+def metric_key(name: str) -> str:
+    """The MLflow key of a metric name as a sweep file writes it (`ndcg@10` -> `ndcg_at_10`)."""
+    return name.replace("@", "_at_")
+
+
+def ir_metric(key: str) -> tuple[str, int] | None:
+    """(family, cutoff) of an IR metric key (`ndcg_at_5` -> ('ndcg', 5)), or None."""
+    found = _IR_KEY.match(key)
+    return (found.group(1), int(found.group(2))) if found else None
+
+
+def ir_cutoffs(keys) -> dict[str, tuple[int, ...]]:
+    """The cutoffs a retrieval evaluator computes: the defaults, and those of the IR metrics among `keys`."""
+    cutoffs = {family: set(ks) for family, ks in DEFAULT_IR_CUTOFFS.items()}
+    for key in keys:
+        parsed = ir_metric(key)
+        if parsed:
+            cutoffs[parsed[0]].add(parsed[1])
+    return {family: tuple(sorted(ks)) for family, ks in cutoffs.items()}
+
+
+def ir_measure_name(key: str) -> str:
+    family, cutoff = ir_metric(key)
+    return f"{IR_MEASURES[family]}@{cutoff}"
 
 
 def rename_evaluator_metrics(raw: dict[str, float], prefix: str = "") -> dict[str, float]:
     """Pick our metrics out of an evaluator's dict, whether or not the trainer prefixed `eval_`."""
     renamed = {}
-    for ours, theirs in EVALUATOR_KEYS.items():
-        for candidate in (theirs, f"eval_{theirs}"):
-            if candidate in raw:
-                renamed[prefix + ours] = float(raw[candidate])
-                break
+    for theirs, value in raw.items():
+        bare = theirs.removeprefix("eval_")
+        ir_output = _IR_OUTPUT.match(bare)
+        ours = f"{ir_output.group(1)}_at_{ir_output.group(2)}" if ir_output else _NAMED_OUTPUTS.get(bare)
+        if ours is not None:
+            renamed[prefix + ours] = float(value)
     return renamed

@@ -29,12 +29,18 @@ class Prompts:
     def from_parameter(cls, value: dict | None) -> Prompts:
         return cls(**(value or {}))
 
-    def for_columns(self, columns) -> dict[str, str] | None:
-        """SentenceTransformerTrainingArguments.prompts: the anchor is a query; positives and negatives are documents.
-        Losses that compare two texts of one kind (scored pairs, labelled sentences) train without prompts."""
-        by_column = {"anchor": self.query, "positive": self.document, "negative": self.document}
-        chosen = {column: by_column[column] for column in columns if by_column.get(column)}
-        return chosen or None
+    def for_columns(self, columns, symmetric: bool = False) -> dict[str, str] | None:
+        """SentenceTransformerTrainingArguments.prompts. Retrieval rows: the anchor (or a scored pair's first text) is a
+        query; positives, negatives and a scored pair's second text are documents. Rows of one kind of text (an STS or
+        classification task, `symmetric`) take the query prompt for every text. Sentences labelled by a retrieval
+        row's group mix queries and documents, so they train without prompts. The score and label take none."""
+        if symmetric:
+            by_column = {"sentence1": self.query, "sentence2": self.query, "sentence": self.query}
+        else:
+            by_column = {"anchor": self.query, "positive": self.document, "sentence1": self.query, "sentence2": self.document}
+        chosen = {column: by_column.get(column, self.document if column.startswith("negative") and not symmetric else None)
+                  for column in columns}
+        return {column: prompt for column, prompt in chosen.items() if prompt} or None
 
     def as_model_config(self) -> dict[str, str]:
         """The `prompts` of config_sentence_transformers.json that `from_model_config` reads back as these."""

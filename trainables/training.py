@@ -16,7 +16,7 @@ from trainables.context import TrialContext
 from trainables.custom_callbacks import build_callbacks
 from trainables.detailed_evaluation import judge
 from trainables.encoding import apply_encoding
-from trainables.evaluation import build_evaluator
+from trainables.evaluation import build_evaluator, task_of
 from trainables.loss_guard import NonFiniteLossGuard, out_of_memory_message
 from trainables.metrics import BEST_PREFIX, rename_evaluator_metrics
 from trainables.precision import trial_precision
@@ -24,6 +24,7 @@ from trainables.prompts import Prompts
 from trainables.ranks import gather_from_ranks
 from trainables.reporting import EvaluationReporter, evaluation_number
 from trainables.resume_state import resume_checkpoint, resume_folder
+from trainables.tasks import TASKS
 from trainables.training_arguments import effective_batch_size, training_arguments
 from trainables.trial_data import TrialData
 from trainables.trial_run import TrialRun
@@ -101,7 +102,8 @@ def trial_settings(config: dict, context: TrialContext, data: TrialData, trial_i
     output_dir = resume_folder(context.checkpoint_root, trial_id)
     loss_name = training_loss(hyperparameters)
     arguments = training_arguments(hyperparameters, loss_name, output_dir, context.seed, context.evaluations_per_trial, precision, use_gpu)
-    arguments["prompts"] = prompts.for_columns(data.training_rows(LOSSES[loss_name].data_format))
+    symmetric = TASKS[task_of(data.eval)].symmetric
+    arguments["prompts"] = prompts.for_columns(data.training_rows(LOSSES[loss_name].data_format), symmetric)
     return TrialSettings(hyperparameters, prompts, arguments, precision, "cuda" if use_gpu else "cpu", output_dir,
                          os.path.join(context.checkpoint_root, trial_id))
 

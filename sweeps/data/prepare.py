@@ -8,24 +8,50 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from sweeps.data.labelled_texts import labelled_sets
 from sweeps.data.negatives import LexicalNegativeMiner
 from sweeps.data.readers import read_source
 from sweeps.data.retrieval_set import RetrievalSet
+from sweeps.data.scored_pairs import scored_pair_sets
 from sweeps.data.splits import carve_missing_splits
 from sweeps.errors import SweepInputError, problem
+from trainables.evaluation import CUTOFFS
+from trainables.metrics import ir_metric
+from trainables.tasks import RETRIEVAL, TASKS
 
 
 @dataclass(frozen=True)
 class PreparedData:
-    train: dict[str, list[str]]  # anchor, positive, and negative / label where the data has them
-    eval: dict  # queries, corpus, relevant, triplets: what trainables.evaluation reads
+    # retrieval: anchor, positive, and negative(s) / label where the data has them; sts: sentence1, sentence2, score;
+    # classification: sentence, label (ids)
+    train: dict[str, list]
+    eval: dict  # what trainables.evaluation reads for the task: queries, corpus, relevant, triplets for retrieval
     test: dict
     origin: str
     fingerprint: str  # two sweeps with the same fingerprint trained and were judged on exactly the same data
-    source_rows: int  # the training split's pairs as the source wrote them, before group_pairs and max_train_rows
+    source_rows: int  # the training split's rows as the source wrote them, before group_pairs and max_train_rows
     group_pairs: str | None  # how rows of one group became training pairs; None when the data has no groups
+    task: str = RETRIEVAL
+    notes: tuple[str, ...] = ()  # what the preparation decided that a user should know
+
+    @property
+    def train_rows(self) -> int:
+        return len(next(iter(self.train.values())))
+
+    def sample_texts(self, count: int = 3) -> list[str]:
+        """A few eval texts: the input example a logged model's signature is inferred from."""
+        texts = self.eval.get("queries", {}).values() if self.task == RETRIEVAL else self.eval.get("texts") or self.eval.get("sentence1")
+        return list(texts)[:count]
 
     def summary(self) -> str:
+        if self.task == "sts":
+            return (f"{self.origin}: {len(self.train['score'])} training pairs from {self.source_rows}; "
+                    f"eval {len(self.eval['score'])} scored pairs; test {len(self.test['score'])} scored pairs")
+        if self.task == "classification":
+            labels = len(set(self.train["label"]))
+            kind = "text labels" if self.eval.get("label_names") else "integer labels"
+            return (f"{self.origin}: {len(self.train['label'])} training texts of {labels} {kind} from {self.source_rows}; "
+                    f"eval {len(self.eval['texts'])} texts; test {len(self.test['texts'])} texts")
         built = f"{len(self.train['anchor'])} training rows ({', '.join(self.train)}) from {self.source_rows} source rows"
         if self.group_pairs == "all":
             built += " (group_pairs: all, each anchor paired with every passage of its group)"
@@ -36,7 +62,17 @@ class PreparedData:
         )
 
 
-def prepare_data(data_config: dict, seed: int, sweep_file: str, base_dir: Path) -> PreparedData:
+def prepare_data(data_config: dict, seed: int, sweep_file: str, base_dir: Path, task: str = RETRIEVAL,
+                 metric_keys: tuple[str, ...] = ()) -> PreparedData:
+    """The task's training rows and evaluation sets. `metric_keys`: the sweep's metrics, whose IR cutoffs beyond the
+    defaults the retrieval evaluator computes too."""
+    if task == "sts":
+        origin, splits, source_rows = scored_pair_sets(data_config, seed, sweep_file, base_dir)
+        return PreparedData(**splits, origin=origin, fingerprint=fingerprint(splits), source_rows=source_rows, group_pairs=None, task=task)
+    if task == "classification":
+        origin, splits, source_rows, notes = labelled_sets(data_config, seed, sweep_file, base_dir)
+        return PreparedData(**splits, origin=origin, fingerprint=fingerprint(splits), source_rows=source_rows, group_pairs=None, task=task,
+                            notes=tuple(notes))
     data = read_source(data_config["source"], base_dir, data_config.get("columns") or {}, sweep_file, data_config.get("hub_split"))
     carve_missing_splits(data, data_config["eval_fraction"], data_config["test_fraction"], seed)
     for split in ("train", "eval", "test"):
@@ -56,6 +92,9 @@ def prepare_data(data_config: dict, seed: int, sweep_file: str, base_dir: Path) 
         "test": _evaluation_set(data, "test", data_config, rng, sweep_file),
     }
     source_rows = len(_training_pairs(data, "one")) if group_pairs == "all" else len(pairs)  # else they are the rows as written
+    extra = sorted(key for key in metric_keys if ir_metric(key) and key not in TASKS[RETRIEVAL].metrics)
+    if extra:
+        splits["eval"], splits["test"] = {**splits["eval"], CUTOFFS: extra}, {**splits["test"], CUTOFFS: extra}
     return PreparedData(**splits, origin=data.origin, fingerprint=fingerprint(splits), source_rows=source_rows, group_pairs=group_pairs)
 
 
@@ -74,7 +113,9 @@ def prepare_evaluation(data_config: dict, split: str, seed: int, sweep_file: str
 
 
 def fingerprint(splits: dict) -> str:
-    payload = json.dumps({split: splits[split] for split in ("train", "eval", "test") if split in splits}, sort_keys=True)
+    """Of the data alone: which cutoffs an evaluation computes doesn't change what it was judged on."""
+    data = {split: {key: value for key, value in splits[split].items() if key != CUTOFFS} for split in ("train", "eval", "test") if split in splits}
+    payload = json.dumps(data, sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 

@@ -20,19 +20,31 @@ REQUIRED_ROLES = ("anchor", "positive")
 
 def read_source(source: str, base_dir: Path, columns: dict[str, str], sweep_file: str, hub_split: str | None = None,
                 require_train: bool = True) -> RetrievalSet:
-    """`require_train=False` for evaluation only: a BEIR folder may then hold test (or dev) qrels alone."""
+    """A retrieval source. `require_train=False` for evaluation only: a BEIR folder may then hold test (or dev) qrels alone."""
+    path = source_path(source, base_dir)
+    if path.is_dir() and _first_existing(path, "corpus.jsonl", "corpus.jsonl.gz"):
+        return read_beir(path, sweep_file, require_train)
+    origin, tables = read_tables(source, base_dir, sweep_file, hub_split)
+    data = RetrievalSet(origin=origin)
+    for split, (rows, where) in tables.items():
+        _add_rows(data, split, rows, columns, sweep_file, where)
+    return data
+
+
+def source_path(source: str, base_dir: Path) -> Path:
     path = Path(source).expanduser()
-    if not path.is_absolute():
-        path = (base_dir / path).resolve()
+    return path if path.is_absolute() else (base_dir / path).resolve()
+
+
+def read_tables(source: str, base_dir: Path, sweep_file: str, hub_split: str | None = None
+                ) -> tuple[str, dict[str | None, tuple[list[dict], str]]]:
+    """A table source's rows by split, as (origin, {split: (rows, where they came from)}). One table is split None:
+    its rows are all carved into splits later."""
+    path = source_path(source, base_dir)
     if path.is_dir():
-        if _first_existing(path, "corpus.jsonl", "corpus.jsonl.gz"):
-            return read_beir(path, sweep_file, require_train)
         split_files = _split_files(path)
         if "train" in split_files:
-            data = RetrievalSet(origin=str(path))
-            for split, file in split_files.items():
-                _add_rows(data, split, read_table(file), columns, sweep_file, str(file))
-            return data
+            return str(path), {split: (read_table(file), str(file)) for split, file in split_files.items()}
         raise SweepInputError([problem(
             sweep_file, "data.source",
             "must be a BEIR folder (corpus.jsonl[.gz], queries.jsonl, qrels/) or hold train.{jsonl,csv,parquet}",
@@ -41,11 +53,9 @@ def read_source(source: str, base_dir: Path, columns: dict[str, str], sweep_file
     if path.suffix in TABLE_SUFFIXES or path.name.endswith(".jsonl.gz"):
         if not path.exists():
             raise SweepInputError([problem(sweep_file, "data.source", "must be an existing file or folder", str(path))])
-        data = RetrievalSet(origin=str(path))
-        _add_rows(data, None, read_table(path), columns, sweep_file, str(path))
-        return data
+        return str(path), {None: (read_table(path), str(path))}
     if _looks_like_hub_id(source):
-        return read_hub_dataset(source, columns, sweep_file, hub_split)
+        return read_hub_dataset(source, sweep_file, hub_split)
     raise SweepInputError([problem(
         sweep_file, "data.source",
         "must be an existing folder, a .jsonl/.csv/.tsv/.parquet file, or a hub dataset id like 'owner/name'",
@@ -105,7 +115,7 @@ def read_table(path: Path) -> list[dict]:
     return pq.read_table(path).to_pylist()
 
 
-def read_hub_dataset(dataset_id: str, columns: dict[str, str], sweep_file: str, hub_split: str | None) -> RetrievalSet:
+def read_hub_dataset(dataset_id: str, sweep_file: str, hub_split: str | None) -> tuple[str, dict[str, tuple[list[dict], str]]]:
     import datasets
 
     try:
@@ -118,21 +128,18 @@ def read_hub_dataset(dataset_id: str, columns: dict[str, str], sweep_file: str, 
             f"{dataset_id} ({reason})",
         )]) from error
     splits = {hub_split or "train": loaded} if isinstance(loaded, datasets.Dataset) else dict(loaded)
-    data = RetrievalSet(origin=f"hub:{dataset_id}")
+    tables = {}
     for hub_name, rows in splits.items():
         split = next((ours for ours, names in SPLIT_FILE_NAMES.items() if hub_name in names), None)
         if split is not None:
-            _add_rows(data, split, rows, columns, sweep_file, f"{dataset_id}[{hub_name}]")
-    return data
+            tables[split] = (list(rows), f"{dataset_id}[{hub_name}]")
+    return f"hub:{dataset_id}", tables
 
 
 def _add_rows(data: RetrievalSet, split: str | None, rows: Iterable[dict], columns: dict[str, str | list[str]], sweep_file: str,
               where: str) -> None:
     """`split=None`: a single table whose splits are carved later; its rows land in 'train'."""
-    rows = list(rows)
-    if not rows:
-        raise SweepInputError([problem(sweep_file, "data.source", "must hold at least one row", f"{where} with 0 rows")])
-    available = set(rows[0])
+    available = table_columns(rows, sweep_file, where)
     role_to_column = {role: columns.get(role, role) for role in ROLES}
     for role in REQUIRED_ROLES:
         if role_to_column[role] not in available:
@@ -161,6 +168,29 @@ def _add_rows(data: RetrievalSet, split: str | None, rows: Iterable[dict], colum
         group = None if texts["group"] is None else str(texts["group"])
         data.add_pair(split or "train", texts["anchor"], texts["positive"], _row_negatives(row, negative_columns), group)
     data.make_groups_relevant()
+
+
+def read_role_tables(data_config: dict, roles: tuple[str, ...], sweep_file: str, base_dir: Path
+                     ) -> tuple[str, dict[str | None, tuple[list[dict], str]], dict[str, str], list[str]]:
+    """A table source whose columns play `roles` (each role's column is `data.columns.<role>`, else its own name):
+    (origin, the tables that hold every role's column, role -> column, a problem per missing column)."""
+    origin, tables = read_tables(data_config["source"], base_dir, sweep_file, data_config.get("hub_split"))
+    columns = {role: (data_config.get("columns") or {}).get(role, role) for role in roles}
+    complete, problems = {}, []
+    for split, (rows, where) in tables.items():
+        available = table_columns(rows, sweep_file, where)
+        missing = [role for role in roles if columns[role] not in available]
+        problems += [problem(sweep_file, f"data.columns.{role}", f"must name a column of {where} (the {role}; columns there: "
+                             f"{sorted(available)})", columns[role]) for role in missing]
+        if not missing:
+            complete[split] = (rows, where)
+    return origin, complete, columns, problems
+
+
+def table_columns(rows: list[dict], sweep_file: str, where: str) -> set[str]:
+    if not rows:
+        raise SweepInputError([problem(sweep_file, "data.source", "must hold at least one row", f"{where} with 0 rows")])
+    return set(rows[0])
 
 
 def _negative_columns(columns: dict, available: set[str]) -> list[str]:

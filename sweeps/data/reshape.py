@@ -18,6 +18,8 @@ class CannotReshape(ValueError):
 def reshape(rows: dict[str, list], data_format: str, seed: int) -> tuple[dict[str, list], str | None]:
     """The training columns for `data_format`, in the loss's order, and a note when they were reshaped."""
     have = set(rows)
+    if set(DATA_FORMATS[data_format].columns) == have:  # the data's own format (an STS or classification task)
+        return {column: rows[column] for column in DATA_FORMATS[data_format].columns}, None
     negatives = negative_columns(rows)
     if data_format in ("pairs", "pairs_only"):
         # The MNRL family takes every negative of a row as another column.
@@ -55,6 +57,8 @@ def negative_columns(rows) -> list[str]:
 
 def reshape_problem(data_format: str, columns: list[str]) -> str | None:
     """Why rows with `columns` can't become `data_format`, or None."""
+    if set(DATA_FORMATS[data_format].columns) == set(columns):
+        return None
     if data_format in ("triplets", "scored_pairs") and not negative_columns(columns) and "label" not in columns:
         return (f"needs {DATA_FORMATS[data_format].description}, so a `negative` column or a `group` column "
                 f"(negatives drawn from other groups), and the data has columns {_public(columns)}")

@@ -20,6 +20,7 @@ from sweeps.significance import paired_p_value, per_query_scores
 from sweeps.sweep_file.schema import MetricConfig, PromoteConfig, default_registered_model
 from trainables import mlflow_names as names
 from trainables.metrics import BEST_PREFIX, TEST_PREFIX, ranking_key
+from trainables.tasks import RETRIEVAL, TASKS
 
 
 class PromotionError(ValueError):
@@ -59,7 +60,7 @@ def decide(client: MlflowClient, sweep: str, name: str | None = None, alias: str
            alpha: float | None = None) -> Decision:
     parent = find_sweep(client, sweep)
     tags = parent.data.tags
-    metric = tags.get(names.METRIC, MetricConfig().key)
+    metric = tags.get(names.METRIC, TASKS[RETRIEVAL].default_metric)  # sweeps from before tasks were retrieval sweeps
     mode = MetricConfig(goal=tags.get(names.GOAL, MetricConfig().goal)).mode
     name = name or tags.get(names.REGISTERED_MODEL) or default_registered_model(parent.info.run_name)
     alias = alias or tags.get(names.ALIAS, PromoteConfig().alias)
@@ -131,7 +132,7 @@ def _not_better(client: MlflowClient, champion, candidate, metric: str, mode: st
     candidates, champions = (per_query_scores(client, run_id, "test", metric) for run_id in (candidate.info.run_id, champion.run_id))
     if candidates is None or champions is None:  # runs from before per-query scores: the means alone
         return None if better else f"{verdict} on the same test data"
-    p_value, queries = paired_p_value(candidates, champions)
+    p_value, queries = paired_p_value(candidates, champions, metric)
     test = f"p={p_value:.3f}, paired randomization test over the same {queries} test queries"
     if not better:
         return f"{verdict} ({test})"

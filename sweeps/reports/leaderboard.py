@@ -9,12 +9,17 @@ from sweeps.ranking import beats, ranked
 from sweeps.significance import paired_p_value, per_query_scores
 from trainables import mlflow_names as names
 from trainables.metrics import TEST_PREFIX, ranking_key
+from trainables.tasks import RETRIEVAL, TASKS, Task
 
-METRIC_COLUMNS = ("triplet_accuracy", "test_ndcg_at_10")
+
+def leaderboard_columns(metric_key: str, task: Task = TASKS[RETRIEVAL]) -> tuple[str, ...]:
+    """Beside the sweep's metric: its task's companion metric (eval) and the sweep's metric on test."""
+    return tuple(dict.fromkeys((metric_key, task.companion_metric, TEST_PREFIX + metric_key)))
 
 
-def leaderboard_rows(children: list, metric_key: str, mode: str) -> list[dict]:
+def leaderboard_rows(children: list, metric_key: str, mode: str, columns: tuple[str, ...] = ()) -> list[dict]:
     """Ranked by the kept checkpoint's eval metric; a stopped trial (no kept checkpoint) by its last one."""
+    columns = columns or leaderboard_columns(metric_key)
     rows = []
     for run in children:
         metrics = run.data.metrics
@@ -28,7 +33,7 @@ def leaderboard_rows(children: list, metric_key: str, mode: str) -> list[dict]:
             "encoding": run.data.tags.get(names.ENCODING),
             metric_key: metrics.get(ranking_key(metric_key), metrics.get(metric_key)),
             **{key: metrics.get(ranking_key(key), metrics.get(key)) if not key.startswith(TEST_PREFIX) else metrics.get(key)
-               for key in METRIC_COLUMNS if key != metric_key},
+               for key in columns if key != metric_key},
         })
     return ranked(rows, lambda row: row[metric_key], lambda row: row["trial_id"], mode)
 
@@ -46,12 +51,12 @@ def mark_the_noise(rows: list[dict], client, metric_key: str, alpha: float) -> l
         scores = per_query_scores(client, row["run_id"], "eval", metric_key)
         if best_scores is None or scores is None:
             continue
-        p_value, _ = paired_p_value(scores, best_scores)
+        p_value, _ = paired_p_value(scores, best_scores, metric_key)
         row["vs_best"] = f"≈ p={p_value:.2f}" if p_value >= alpha else f"worse p={p_value:.3f}"
     return rows
 
 
-def print_leaderboard(console: Console, rows: list[dict], metric_key: str) -> None:
+def print_leaderboard(console: Console, rows: list[dict], metric_key: str, columns: tuple[str, ...] = ()) -> None:
     varying = sorted({name for row in rows for name in row["params"] if len({r["params"].get(name) for r in rows if r["role"] == names.TRIAL_ROLE}) > 1})
     table = Table(title="leaderboard (eval split, each trial's kept checkpoint; test shown for reference, never used to pick; "
                         "≈: can't be told from the best)", title_justify="left")
@@ -60,7 +65,7 @@ def print_leaderboard(console: Console, rows: list[dict], metric_key: str) -> No
     table.add_column("status")
     for name in varying:
         table.add_column(name)
-    metric_columns = list(dict.fromkeys((metric_key, *METRIC_COLUMNS)))
+    metric_columns = list(columns or leaderboard_columns(metric_key))
     for column in metric_columns:
         table.add_column(column, justify="right")
     marked = any(row.get("vs_best") for row in rows)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from search_spaces.report_keys import EVALUATION, FINAL, OUTCOME
 from search_spaces.space import choice_label, optuna_distributions
-from sweeps.reports.leaderboard import leaderboard_rows, mark_the_noise
+from sweeps.reports.leaderboard import leaderboard_columns, leaderboard_rows, mark_the_noise
 from trainables.mlflow_names import SEARCH_ARTIFACTS
 
 PLOTS = ("optimization_history", "intermediate_values", "param_importances", "parallel_coordinate")
@@ -84,7 +84,8 @@ def log_search_report(sweep_run, results, config, plan, say) -> None:
     import pandas as pd
 
     study = study_from_results(results, plan, config.metric.key, config.metric.mode)
-    rows = mark_the_noise(leaderboard_rows(sweep_run.children(), config.metric.key, config.metric.mode), sweep_run.client,
+    columns = leaderboard_columns(config.metric.key, config.task_spec)
+    rows = mark_the_noise(leaderboard_rows(sweep_run.children(), config.metric.key, config.metric.mode, columns), sweep_run.client,
                           config.metric.key, config.promote.alpha)
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)

@@ -8,7 +8,7 @@ from rich.console import Console
 
 from sweeps.planning.resources import TrialResources
 from sweeps.prepared_sweep import PreparedSweep
-from sweeps.reports.leaderboard import fine_tuning_hurt, leaderboard_rows, mark_the_noise, print_leaderboard
+from sweeps.reports.leaderboard import fine_tuning_hurt, leaderboard_columns, leaderboard_rows, mark_the_noise, print_leaderboard
 from sweeps.reports.search_report import log_search_report
 from sweeps.running.disk_use import folder_size, human
 from sweeps.running.live_callbacks import register
@@ -61,9 +61,10 @@ def run_sweep(sweep: PreparedSweep, console: Console, resources: TrialResources,
         raise
     finally:
         sweep_run.close(status)
-    rows = mark_the_noise(leaderboard_rows(sweep_run.children(), config.metric.key, config.metric.mode), sweep_run.client,
+    columns = leaderboard_columns(config.metric.key, config.task_spec)
+    rows = mark_the_noise(leaderboard_rows(sweep_run.children(), config.metric.key, config.metric.mode, columns), sweep_run.client,
                           config.metric.key, config.promote.alpha)
-    print_leaderboard(console, rows, config.metric.key)
+    print_leaderboard(console, rows, config.metric.key, columns)
     hurt = fine_tuning_hurt(rows, config.metric.key, config.metric.mode)
     if hurt:
         say(hurt)
@@ -87,7 +88,7 @@ def _describe_parent_run(sweep_run: SweepRun, sweep: PreparedSweep, resources: T
     sweep_run.log_params({
         "method": config.method, "metric": config.metric.key, "goal": config.metric.goal, "seed": config.seed,
         "planned_trials": sweep.plan.num_samples, "data_source": data.origin, "data_fingerprint": data.fingerprint,
-        "train_rows": len(data.train["anchor"]), "workers_per_trial": resources.workers,
+        "train_rows": data.train_rows, "task": data.task, "workers_per_trial": resources.workers,
         "cpus_per_worker": resources.cpus_per_worker, "gpus_per_worker": resources.gpus_per_worker,
         "max_failures": config.max_failures, "keep_models": config.keep_models,
     })
@@ -110,7 +111,7 @@ def _callbacks(sweep: PreparedSweep, console: Console, context: TrialContext, re
 
 def _wrap_up(sweep: PreparedSweep, sweep_run: SweepRun, results, keeper: ModelKeeper, experiment_dir, say) -> None:
     """The sweep ran to its end: log the kept models and the search report, and say what is left on disk."""
-    keeper.log_kept_models(sweep_run, list(sweep.data.eval["queries"].values())[:3], say)
+    keeper.log_kept_models(sweep_run, sweep.data.sample_texts(), say)
     log_search_report(sweep_run, results, sweep.config, sweep.plan, say)
     say(f"disk: checkpoints peaked at {human(keeper.peak_bytes)} (each trial's best model and resume state; deleted now), "
         f"{human(folder_size(str(experiment_dir)))} left in {experiment_dir}")

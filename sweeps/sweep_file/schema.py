@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from search_spaces.samplers import SAMPLER_CLASSES
 from search_spaces.schedulers import SCHEDULERS
-from trainables.metrics import METRIC_ALIASES, metric_key
+from trainables.metrics import metric_key
+from trainables.tasks import TASKS, Task, infer_task
 
 Scalar = int | float | str | bool | None
 
@@ -81,29 +82,34 @@ class ParameterSpec(StrictModel):
 
 
 class MetricConfig(StrictModel):
-    name: str = "ndcg@10"
+    name: str | None = None  # None: the task's default; checked against the task's metrics when the file loads
     goal: Literal["maximize", "minimize"] = "maximize"
-
-    @field_validator("name")
-    @classmethod
-    def _known_metric(cls, name: str) -> str:
-        if metric_key(name) is None:
-            raise ValueError(f"must be one of {sorted(METRIC_ALIASES)}, but got {name!r}")
-        return name
+    # More metrics to log at every evaluation, such as a retrieval sweep's other cutoffs (ndcg@1, recall@5)
+    also: list[str] = Field(default_factory=list)
 
     @property
     def key(self) -> str:
         return metric_key(self.name)
 
     @property
+    def also_keys(self) -> list[str]:
+        return [metric_key(name) for name in self.also]
+
+    @property
     def mode(self) -> str:
         return "max" if self.goal == "maximize" else "min"
 
 
+ROLES = tuple(dict.fromkeys(role for task in TASKS.values() for role in task.roles + task.optional_roles))
+
+
 class DataConfig(StrictModel):
     source: str = Field(min_length=1)
-    # negatives: several per row, as a list of columns ([neg_1, neg_2]) or one list-valued column
-    columns: dict[Literal["anchor", "positive", "negative", "negatives", "group"], str | list[str]] = Field(default_factory=dict)
+    # The data's columns by role; the roles say the task (trainables.tasks). negatives: several per row, as a list of
+    # columns ([neg_1, neg_2]) or one list-valued column.
+    columns: dict[Literal[ROLES], str | list[str]] = Field(default_factory=dict)
+    # sts: the scale the scores are written on ([0, 5] for STS-B), mapped onto 0-1 for the losses and the evaluator
+    score_range: tuple[float, float] | None = None
     eval_fraction: float = Field(default=0.1, gt=0, lt=1)
     test_fraction: float = Field(default=0.1, gt=0, lt=1)
     max_train_rows: int | None = Field(default=None, ge=1)
@@ -128,6 +134,13 @@ class DataConfig(StrictModel):
         if isinstance(columns.get("negatives"), list) and not columns["negatives"]:
             raise ValueError("`negatives` must name at least one column, but got []")
         return columns
+
+    @field_validator("score_range")
+    @classmethod
+    def _a_range(cls, score_range: tuple[float, float] | None) -> tuple[float, float] | None:
+        if score_range is not None and not score_range[0] < score_range[1]:
+            raise ValueError(f"`low < high` must hold, but got (low={score_range[0]:g}, high={score_range[1]:g})")
+        return score_range
 
     @model_validator(mode="after")
     def _fractions_leave_training_data(self) -> DataConfig:
@@ -210,6 +223,8 @@ class EarlyTerminateConfig(StrictModel):
 
 class SweepConfig(StrictModel):
     name: str
+    # None: the task whose roles `data.columns` maps (retrieval when it maps none); the file loads with it filled in
+    task: Literal[tuple(TASKS)] | None = None
     method: Literal["grid", "random", "optuna"] = "grid"
     sampler: Literal[tuple(SAMPLER_CLASSES)] | None = None
     early_terminate: EarlyTerminateConfig | None = None
@@ -236,6 +251,31 @@ class SweepConfig(StrictModel):
     # models that bring their own modelling code (trust_remote_code).
     allow_custom_code: bool = False
     callbacks: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _task_defaults(cls, data: Any) -> Any:
+        """Fill in the task, its default metric and its default loss, so that every later step reads them from the file.
+        Where the task can't be told (columns of two tasks), nothing is filled and the checks say why."""
+        if not isinstance(data, dict):
+            return data
+        section = data.get("data")
+        columns = section.get("columns", {}) if isinstance(section, dict) else getattr(section, "columns", None)
+        task = data.get("task") or (infer_task(columns)[0] if isinstance(columns, dict) else None)
+        if task not in TASKS:
+            return data
+        data = {**data, "task": task}
+        metric = data.get("metric")
+        if metric is None or (isinstance(metric, dict) and metric.get("name") is None):
+            data["metric"] = {**(metric or {}), "name": TASKS[task].default_metric}
+        parameters = data.get("parameters")
+        if isinstance(parameters, dict) and "loss" not in parameters:
+            data["parameters"] = {**parameters, "loss": {"value": TASKS[task].default_loss}}
+        return data
+
+    @property
+    def task_spec(self) -> Task:
+        return TASKS[self.task]
 
     @field_validator("name")
     @classmethod

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from search_spaces.losses import GUIDE_MODEL, INNER_LOSS, LOSSES, loss_parameter_names, losses_accepting, swept_losses
+from search_spaces.losses import DEFAULT_INNER_LOSS, GUIDE_MODEL, INNER_LOSS, LOSSES, loss_parameter_names, losses_accepting, swept_losses
 from search_spaces.parameters import RUNNER_OWNED, is_settable, settable_parameter_names, value_problem
 from sweeps.errors import SweepInputError, did_you_mean, problem
 from sweeps.secrets import looks_secret
 from sweeps.sweep_file.model_refs import ModelReferenceError, resolve_model
 from sweeps.sweep_file.schema import SweepConfig
+from trainables.tasks import TASKS, infer_task
 
 
 def check_parameters(config: SweepConfig, source: str) -> list[str]:
@@ -112,6 +113,44 @@ def resolve_base_models(config: SweepConfig, source: str, base_dir: Path, parame
     return resolved, problems
 
 
+def check_task(config: SweepConfig, source: str) -> list[str]:
+    """The data's roles, the metric and every swept loss must belong to one task."""
+    roles = list(config.data.columns)
+    if config.task is None:
+        _, mixed = infer_task(roles)
+        return [problem(source, "data.columns", f"must map the roles of one task ({_task_roles(mixed)}), or `task` must say which",
+                        roles)]
+    task, problems = config.task_spec, []
+    for role in roles:
+        if role not in task.roles + task.optional_roles:
+            problems.append(problem(source, f"data.columns.{role}", f"must be a role of task {task.name!r} "
+                                    f"({', '.join(task.roles + task.optional_roles)})", role))
+    if config.data.score_range is not None and task.name != "sts":
+        problems.append(problem(source, "data.score_range", "applies to task 'sts' (scored pairs)", task.name))
+    for key, names in (("metric.name", [config.metric.name]), ("metric.also", config.metric.also)):
+        for name in names:
+            if task.metric_key(name) is None:
+                owners = [other for other in TASKS.values() if other.metric_key(name)]
+                hint = (f" ({name} is task {owners[0].name!r}'s: set `task: {owners[0].name}` and map its columns)" if owners
+                        else did_you_mean(str(name), task.metric_names()))
+                problems.append(problem(source, key, f"must be a metric task {task.name!r} produces ({', '.join(task.metric_names())}){hint}", name))
+    for loss_name in swept_losses(config.parameters):
+        trained = [loss_name]
+        if loss_name in LOSSES and LOSSES[loss_name].wraps_a_loss:
+            inner = config.parameters.get(INNER_LOSS)
+            trained = inner.candidate_values() if inner is not None else [DEFAULT_INNER_LOSS]
+        for name in trained:
+            if name in LOSSES and not LOSSES[name].wraps_a_loss and not task.fits(name):
+                where = "parameters.loss" if name == loss_name else f"parameters.{INNER_LOSS}"
+                fitting = [loss for loss in task.fitting_losses() if not LOSSES[loss].wraps_a_loss]
+                problems.append(problem(source, where, f"must be a loss that fits task {task.name!r} ({', '.join(fitting)})", name))
+    return problems
+
+
+def _task_roles(task_names: list[str]) -> str:
+    return "; ".join(f"{name}: {', '.join(TASKS[name].roles + TASKS[name].optional_roles)}" for name in task_names)
+
+
 def check_callbacks(config: SweepConfig, source: str) -> list[str]:
     if not config.callbacks:
         return []
@@ -129,7 +168,7 @@ def check_callbacks(config: SweepConfig, source: str) -> list[str]:
 def check_sweep(config: SweepConfig, sweep_file: str | Path) -> tuple[dict[str, str], dict[str, str]]:
     """Every check that needs no data, all problems at once. Returns the base and guide models' paths."""
     source, base_dir = str(sweep_file), Path(sweep_file).resolve().parent
-    problems = check_parameters(config, source) + check_callbacks(config, source)
+    problems = check_task(config, source) + check_parameters(config, source) + check_callbacks(config, source)
     models, model_problems = resolve_base_models(config, source, base_dir)
     guides, guide_problems = resolve_base_models(config, source, base_dir, GUIDE_MODEL)
     problems += model_problems + guide_problems

@@ -231,3 +231,57 @@ def test_mnrl_trains_on_every_negative_of_a_row(tmp_path, tiny_model_dir):
               "trial_negatives", "negatives", reports.append)
     assert SEEN_COLUMNS == [["anchor", "positive", "negative_1", "negative_2", "negative_3"]]
     assert reports[-1]["final"] and trial_run(sweep_run, "trial_negatives").info.status == "FINISHED"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task, source, loss, metrics", [
+    ("sts", {"source": str(REPO / "examples/data/wordnet_sts"), "max_train_rows": 64, "max_eval_queries": 40},
+     "CoSENTLoss", ("spearman_cosine", "pearson_cosine")),
+    ("classification", {"source": str(REPO / "examples/data/wordnet_glosses.csv"), "columns": {"text": "gloss", "label": "category"},
+                        "max_train_rows": 96, "max_eval_queries": 40},
+     "BatchSemiHardTripletLoss", ("triplet_accuracy", "knn_accuracy", "recall_at_1", "recall_at_3", "recall_at_5", "mrr_at_10")),
+])
+def test_sts_and_classification_trials_train_on_their_rows_and_log_their_metrics(tmp_path, tiny_model_dir, task, source, loss, metrics):
+    """The task's own rows reach the loss (no reshaping), and its evaluators' metrics are logged at every evaluation,
+    as the kept checkpoint's `best_`, and on test with 95% intervals; per-item scores are kept for paired tests."""
+    import json
+    import math
+
+    prepared = prepare_data({"eval_fraction": 0.1, "test_fraction": 0.1, **source}, 42, "sweep.yaml", REPO, task)
+    data = trial_data(prepared, {"loss": __import__("sweeps.sweep_file.schema", fromlist=["ParameterSpec"]).ParameterSpec(value=loss)})
+    sweep_run = SweepRun(f"sqlite:///{tmp_path}/mlflow.db", task, task)
+    context = dataclasses.replace(trial_context(tmp_path, sweep_run, {"tiny": str(tiny_model_dir)}), metric_key=metrics[0],
+                                  callbacks=("test_trial_function.RecordTrainingColumns",))
+    SEEN_COLUMNS.clear()
+    reports = []
+    run_trial({"base_model": "tiny", "loss": loss, "learning_rate": 5e-4, "max_steps": 4, "per_device_train_batch_size": 16}, data,
+              context, f"trial_{task}", task, reports.append)
+    assert SEEN_COLUMNS == [["sentence1", "sentence2", "score"] if task == "sts" else ["sentence", "label"]]
+    run = trial_run(sweep_run, f"trial_{task}")
+    assert run.info.status == "FINISHED"
+    history = MlflowClient(sweep_run.tracking_uri).get_metric_history(run.info.run_id, metrics[0])
+    assert [point.step for point in history] == [2, 4]
+    for key in metrics:
+        assert -1 <= run.data.metrics[f"best_{key}"] <= 1 and math.isfinite(run.data.metrics[f"test_{key}"])
+    low, high = run.data.metrics[f"test_{metrics[0]}_ci_low"], run.data.metrics[f"test_{metrics[0]}_ci_high"]
+    assert low <= run.data.metrics[f"test_{metrics[0]}"] <= high and low < high
+    per_item = json.loads(mlflow.artifacts.load_text(f"{run.info.artifact_uri}/per_query/test.json"))
+    per_text = "spearman_cosine" if task == "sts" else "knn_accuracy"
+    assert len(per_item[per_text]) == len(prepared.test["score" if task == "sts" else "texts"])
+
+
+def test_the_detailed_sts_evaluation_agrees_with_the_evaluator(tiny_model_dir):
+    """The trial's test metrics for STS come from one encoding; they must be what EmbeddingSimilarityEvaluator says."""
+    from sentence_transformers import SentenceTransformer
+
+    from trainables.detailed_evaluation import evaluate_in_detail
+    from trainables.evaluation import build_evaluator
+    from trainables.metrics import rename_evaluator_metrics
+
+    prepared = prepare_data({"source": str(REPO / "examples/data/wordnet_sts"), "eval_fraction": 0.1, "test_fraction": 0.1}, 42,
+                            "sweep.yaml", REPO, "sts")
+    model = SentenceTransformer(str(tiny_model_dir), device="cpu")
+    detailed, per_item = evaluate_in_detail(model, prepared.test)
+    evaluator = rename_evaluator_metrics(build_evaluator(prepared.test)(model))
+    assert detailed == pytest.approx(evaluator, abs=1e-6) and set(detailed) == {"spearman_cosine", "pearson_cosine"}
+    assert len(per_item["spearman_cosine"]) == len(per_item["gold_score"]) == 150

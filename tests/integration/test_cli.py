@@ -5,8 +5,8 @@ import os
 from pathlib import Path
 
 import pytest
-from subprocess_cli import REPO, run_module
 from mlflow.tracking import MlflowClient
+from subprocess_cli import REPO, run_module
 
 SHARED_DATA = REPO.parent / "shared" / "data"
 

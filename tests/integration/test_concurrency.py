@@ -5,8 +5,8 @@ import json
 import os
 
 import pytest
-from mlflow.tracking import MlflowClient
 from leak_check import PLANTED, assert_nothing_leaked, ray_temp_dir
+from mlflow.tracking import MlflowClient
 from subprocess_cli import REPO, run_module
 
 SWEEP = """

@@ -22,6 +22,20 @@ parameters:
   learning_rate: {values: [1.0e-5, 2.0e-5]}
   per_device_train_batch_size: {value: 16}
 """
+STS = """name: cat
+data:
+  source: scored.csv
+  columns: {sentence1: first, sentence2: second, score: similarity}
+parameters:
+  base_model: {value: all-MiniLM-L6-v2}
+"""
+LABELLED = """name: cat
+task: classification
+data:
+  source: labelled.csv
+parameters:
+  base_model: {value: all-MiniLM-L6-v2}
+"""
 
 
 def rep(old: str, new: str) -> str:
@@ -37,9 +51,9 @@ CASES = [
     ('empty file', "",
         ["sweep.yaml: the sweep file must be a YAML mapping, but got 'an empty file'"]),
     ('unknown top-level key', BASE + "metrc: {name: ndcg@10}\n",
-        ["sweep.yaml: `metrc` is not a known key (did you mean `metric`?); expected one of ['allow_custom_code', 'baselines', 'callbacks', 'data', 'early_terminate', 'evaluations_per_trial', 'keep_models', 'max_concurrent', 'max_failures', 'method', 'metric', 'mlflow', 'name', 'parameters', 'promote', 'resources', 'run_cap', 'sampler', 'seed', 'storage_path'], but got {'name': 'ndcg@10'}"]),
+        ["sweep.yaml: `metrc` is not a known key (did you mean `metric`?); expected one of ['allow_custom_code', 'baselines', 'callbacks', 'data', 'early_terminate', 'evaluations_per_trial', 'keep_models', 'max_concurrent', 'max_failures', 'method', 'metric', 'mlflow', 'name', 'parameters', 'promote', 'resources', 'run_cap', 'sampler', 'seed', 'storage_path', 'task'], but got {'name': 'ndcg@10'}"]),
     ('unknown data key', rep("  source: pairs.jsonl", "  source: pairs.jsonl\n  eval_fracton: 0.1"),
-        ["sweep.yaml: `data.eval_fracton` is not a known key (did you mean `eval_fraction`?); expected one of ['columns', 'eval_corpus_size', 'eval_fraction', 'group_pairs', 'hub_split', 'max_eval_queries', 'max_train_rows', 'source', 'test_fraction'], but got 0.1"]),
+        ["sweep.yaml: `data.eval_fracton` is not a known key (did you mean `eval_fraction`?); expected one of ['columns', 'eval_corpus_size', 'eval_fraction', 'group_pairs', 'hub_split', 'max_eval_queries', 'max_train_rows', 'score_range', 'source', 'test_fraction'], but got 0.1"]),
     ('unknown parameter form key', rep("{values: [1.0e-5, 2.0e-5]}", "{valuez: [1.0e-5]}"),
         ["sweep.yaml: `parameters.learning_rate`: exactly one of `value`, `values`, `distribution` must be given, but got none (unknown keys: ['valuez'])"]),
     ('wrong type', BASE + "max_concurrent: lots\n",
@@ -61,7 +75,7 @@ CASES = [
     ('unknown parameter', BASE + "  learnig_rate: {value: 1.0e-5}\n",
         ["sweep.yaml: `parameters.learnig_rate` must be base_model, loss, max_seq_length, a loss parameter or a SentenceTransformerTrainingArguments field (did you mean `learning_rate`?), but got 'learnig_rate'"]),
     ('unknown loss', BASE + "  loss: {value: MultipleNegativesRankingLos}\n",
-        ["sweep.yaml: `parameters.loss` must name a loss in ['BatchSemiHardTripletLoss', 'CachedMultipleNegativesRankingLoss', 'CoSENTLoss', 'CosineSimilarityLoss', 'GISTEmbedLoss', 'MatryoshkaLoss', 'MultipleNegativesRankingLoss', 'MultipleNegativesSymmetricRankingLoss', 'TripletLoss'] (did you mean `MultipleNegativesRankingLoss`?), but got 'MultipleNegativesRankingLos'"]),
+        ["sweep.yaml: `parameters.loss` must name a loss in ['AnglELoss', 'BatchAllTripletLoss', 'BatchHardSoftMarginTripletLoss', 'BatchHardTripletLoss', 'BatchSemiHardTripletLoss', 'CachedMultipleNegativesRankingLoss', 'CoSENTLoss', 'CosineSimilarityLoss', 'GISTEmbedLoss', 'MatryoshkaLoss', 'MultipleNegativesRankingLoss', 'MultipleNegativesSymmetricRankingLoss', 'TripletLoss'] (did you mean `MultipleNegativesRankingLoss`?), but got 'MultipleNegativesRankingLos'"]),
     ('loss incompatible with data', BASE + "  loss: {value: TripletLoss}\n",
         ["sweep.yaml: `parameters.loss` must be a loss the data from `data.source` can feed: TripletLoss needs (anchor, positive, negative) triplets, so a `negative` column or a `group` column (negatives drawn from other groups), and the data has columns ['anchor', 'positive'], but got 'TripletLoss'"]),
     ('missing data file', rep("source: pairs.jsonl", "source: nowhere.jsonl"),
@@ -103,8 +117,7 @@ CASES = [
     ('keep_models negative', BASE + "keep_models: -1\n",
         ['sweep.yaml: `keep_models` must be greater than or equal to 0, but got -1']),
     ('when on unknown parameter', BASE + "  margin: {value: 1.0, when: {los: TripletLoss}}\n",
-        ["sweep.yaml: `parameters.margin` applies only with loss TripletLoss or BatchSemiHardTripletLoss, so the sweep's `parameters.loss` must include one, but got ['MultipleNegativesRankingLoss']",
-        "sweep.yaml: `parameters.margin.when.los` must name another parameter of the sweep, but got 'los'"]),
+        ["sweep.yaml: `parameters.margin` applies only with loss TripletLoss or BatchSemiHardTripletLoss or BatchAllTripletLoss or BatchHardTripletLoss, so the sweep's `parameters.loss` must include one, but got ['MultipleNegativesRankingLoss']", "sweep.yaml: `parameters.margin.when.los` must name another parameter of the sweep (did you mean `loss`?), but got 'los'"]),
     ('value and values', rep("{value: 16}", "{value: 16, values: [8]}"),
         ["sweep.yaml: `parameters.per_device_train_batch_size`: exactly one of `value`, `values`, `distribution` must be given, but got ['value', 'values']"]),
     ('a credential as a parameter', BASE + "  hub_token: {value: hf_abc}\n",
@@ -136,6 +149,28 @@ CASES = [
         ["sweep.yaml: `data.columns`: only `negatives` may name several columns, but got lists for ['positive']"]),
     ('a significance level of 1', BASE + "promote: {alpha: 1}\n",
         ['sweep.yaml: `promote.alpha` must be less than 1, but got 1']),
+    ('an unknown task', BASE + "task: regression\n",
+        ["sweep.yaml: `task` must be 'retrieval', 'sts' or 'classification', but got 'regression'"]),
+    ('a metric the task does not produce', BASE + "task: retrieval\nmetric: {name: spearman_cosine}\n",
+        ["sweep.yaml: `metric.name` must be a metric task 'retrieval' produces (ndcg@10, mrr@10, recall@10, map@100, triplet_accuracy, ndcg@k, mrr@k, recall@k, map@k) (spearman_cosine is task 'sts''s: set `task: sts` and map its columns), but got 'spearman_cosine'"]),
+    ('a loss that does not fit the task', STS + "  loss: {values: [CoSENTLoss, MultipleNegativesRankingLoss]}\n",
+        ["sweep.yaml: `parameters.loss` must be a loss that fits task 'sts' (CoSENTLoss, AnglELoss, CosineSimilarityLoss), but got 'MultipleNegativesRankingLoss'"]),
+    ('columns of two tasks', rep("columns: {anchor: query, positive: passage}", "columns: {anchor: query, score: passage}"),
+        ["sweep.yaml: `data.columns` must map the roles of one task (retrieval: anchor, positive, negative, negatives, group; sts: sentence1, sentence2, score), or `task` must say which, but got ['anchor', 'score']"]),
+    ('a column role of another task', rep("columns: {anchor: query, positive: passage}", "columns: {anchor: query, positive: passage, label: module}") + "task: retrieval\n",
+        ["sweep.yaml: `data.columns.label` must be a role of task 'retrieval' (anchor, positive, negative, negatives, group), but got 'label'"]),
+    ('a score range outside sts', rep("  source: pairs.jsonl", "  source: pairs.jsonl\n  score_range: [0, 5]"),
+        ["sweep.yaml: `data.score_range` applies to task 'sts' (scored pairs), but got 'retrieval'"]),
+    ('a score range upside down', STS.replace("  source: scored.csv", "  source: scored.csv\n  score_range: [5, 0]"),
+        ['sweep.yaml: `data.score_range`: `low < high` must hold, but got (low=5, high=0)']),
+    ('sts scores outside 0-1 without their range', STS.replace("scored.csv", "scored_0_5.csv"),
+        ["sweep.yaml: `data.score_range` must give the scale of the scores when they fall outside 0-1 (e.g. [0, 5] for STS-B): the losses and the evaluator read scores in 0-1, but got 'none, with scores from 0 to 5 in DIR/scored_0_5.csv'"]),
+    ('sts scores outside the given range', STS.replace("scored.csv", "scored_0_5.csv").replace("  source: scored_0_5.csv", "  source: scored_0_5.csv\n  score_range: [0, 4]"),
+        ["sweep.yaml: `data.score_range` must hold every score of the data, but got '[0, 4] with scores from 0 to 5 in DIR/scored_0_5.csv'"]),
+    ('ranking label names that are integers', LABELLED.replace("labelled.csv", "numbered.csv") + "metric: {name: recall@1}\n",
+        ["sweep.yaml: `metric.name` ranks the label names, so the data's labels must be text; with integer labels use triplet_accuracy or knn_accuracy, but got 'recall@1'"]),
+    ('a label too rare to be seen in training', LABELLED.replace("labelled.csv", "labelled_dir"),
+        ['sweep.yaml: `data.source` must have training rows for every test label (a model can\'t learn a label it never sees), but got "test labels never seen in train: [\'c\']"']),
 ]
 
 
@@ -144,6 +179,15 @@ def workdir(tmp_path, monkeypatch):
     shutil.copy(REPO / "examples/data/pydocs.jsonl", tmp_path / "pairs.jsonl")
     (tmp_path / "empty.jsonl").write_text("")
     (tmp_path / "noquery.jsonl").write_text('{"q": "a", "passage": "b"}\n' * 50)
+    scored = ["first,second,similarity"] + [f"sentence {i},other sentence {i},{(i % 6) / 10}" for i in range(40)]
+    (tmp_path / "scored.csv").write_text("\n".join(scored) + "\n")
+    (tmp_path / "scored_0_5.csv").write_text("\n".join(line.replace(",0.5", ",5.0") for line in scored) + "\n")
+    labelled = ["text,label"] + [f"text number {i},{'ab'[i % 2]}" for i in range(40)]
+    (tmp_path / "labelled.csv").write_text("\n".join(labelled) + "\n")
+    (tmp_path / "numbered.csv").write_text("\n".join(line.replace(",a", ",1").replace(",b", ",2") for line in labelled) + "\n")
+    (tmp_path / "labelled_dir").mkdir()
+    (tmp_path / "labelled_dir" / "train.csv").write_text("\n".join(labelled) + "\n")
+    (tmp_path / "labelled_dir" / "test.csv").write_text("text,label\nsomething new,c\nmore,a\nand more,b\n")
     (tmp_path / "notamodel").mkdir()
     (tmp_path / "notamodel" / "readme.txt").write_text("not a model")
     monkeypatch.chdir(tmp_path)

@@ -34,7 +34,14 @@ def test_prompts_come_from_the_model_unless_the_sweep_sets_them():
     assert trial_prompts({"prompts": {"query": "Represent this question: "}}, e5) == Prompts("Represent this question: ", None)
     assert Prompts("query: ", "passage: ").for_columns(["anchor", "positive", "negative"]) == {
         "anchor": "query: ", "positive": "passage: ", "negative": "passage: "}
-    assert Prompts("query: ", "passage: ").for_columns(["sentence1", "sentence2", "score"]) is None
+    # Retrieval rows reshaped to scored pairs: the first text is a query, the second a passage.
+    assert Prompts("query: ", "passage: ").for_columns(["sentence1", "sentence2", "score"]) == {"sentence1": "query: ", "sentence2": "passage: "}
+    assert Prompts("query: ", "passage: ").for_columns(["anchor", "positive", "negative_1", "negative_2"])["negative_2"] == "passage: "
+    # STS and classification rows hold one kind of text: the query prompt for all, none for the score or label.
+    assert Prompts("query: ", "passage: ").for_columns(["sentence1", "sentence2", "score"], symmetric=True) == {
+        "sentence1": "query: ", "sentence2": "query: "}
+    assert Prompts("query: ", "passage: ").for_columns(["sentence", "label"], symmetric=True) == {"sentence": "query: "}
+    assert Prompts("query: ", "passage: ").for_columns(["sentence", "label"]) is None  # retrieval rows labelled by group mix both kinds
     assert Prompts().describe() == "none"
 
 

@@ -1,0 +1,81 @@
+"""STS and classification sweeps through the real CLI, on a real model: a real local Ray cluster, a real sqlite MLflow."""
+
+
+import pytest
+from subprocess_cli import REPO, run_module
+from test_cli import children_of
+
+STSB = REPO.parent / "shared" / "data" / "stsb_multi_mt"
+
+# The issue's sweep file, as written: only the folder is filled in.
+STS_CHECK = """
+name: sts-check
+task: sts
+metric: {name: spearman_cosine, goal: maximize}
+data:
+  source: <folder>
+  columns: {sentence1: sentence1, sentence2: sentence2, score: score}
+  max_train_rows: 400
+parameters:
+  base_model: {value: all-MiniLM-L6-v2}
+  loss: {values: [CoSENTLoss, CosineSimilarityLoss]}
+  max_seq_length: {value: 64}
+  learning_rate: {values: [2e-5, 1e-4]}
+  per_device_train_batch_size: {value: 16}
+  num_train_epochs: {value: 1}
+mlflow: {tracking_uri: sqlite:///sts.db}
+"""
+
+
+def best_and_baseline(children, metric: str):
+    trials = sorted((c for c in children if c.data.tags["sweeps.role"] == "trial"), key=lambda c: -c.data.metrics[f"best_{metric}"])
+    baseline = next(c for c in children if c.data.tags["sweeps.role"] == "baseline")
+    return trials, baseline
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not STSB.exists(), reason="needs ../shared/data/stsb_multi_mt")
+def test_a_german_sts_sweep_ranks_by_spearman_and_beats_the_untrained_model(tmp_path):
+    """German STS-B: 400 training pairs, dev (1,500 pairs) picks, test (1,379 pairs) judges."""
+    folder = tmp_path / "stsb-de"
+    folder.mkdir()
+    for ours, theirs in (("train", "train"), ("dev", "dev"), ("test", "test")):
+        (folder / f"{ours}.csv").symlink_to(STSB / f"stsb-de-{theirs}.csv")  # read from ../shared, never copied
+    (tmp_path / "sts.yaml").write_text(STS_CHECK.replace("<folder>", str(folder)))
+    result = run_module("sweeps.run", "sts.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "task: sts" in result.stdout and "400 training pairs" in result.stdout
+    _, parent, children = children_of(tmp_path / "sts.db", "sts-check")
+    assert parent.data.tags["sweeps.metric"] == "spearman_cosine"
+    trials, baseline = best_and_baseline(children, "spearman_cosine")
+    assert len(trials) == 4 and all(t.info.status == "FINISHED" for t in trials)
+    assert {t.data.params["loss"] for t in trials} == {"CoSENTLoss", "CosineSimilarityLoss"}
+    leaderboard = result.stdout[result.stdout.index("leaderboard"):]
+    assert leaderboard.index(trials[0].info.run_name) < leaderboard.index(trials[-1].info.run_name)  # ranked by eval spearman
+    best, untrained = trials[0].data.metrics, baseline.data.metrics
+    print(f"German STS-B test spearman_cosine: untrained {untrained['test_spearman_cosine']:.4f} "
+          f"[{untrained['test_spearman_cosine_ci_low']:.4f}, {untrained['test_spearman_cosine_ci_high']:.4f}], "
+          f"best trial ({trials[0].data.params['loss']}, lr {trials[0].data.params['learning_rate']}) {best['test_spearman_cosine']:.4f} "
+          f"[{best['test_spearman_cosine_ci_low']:.4f}, {best['test_spearman_cosine_ci_high']:.4f}]; pearson {best['test_pearson_cosine']:.4f}")
+    assert best["test_spearman_cosine"] > untrained["test_spearman_cosine"]
+
+
+@pytest.mark.slow
+def test_a_classification_sweep_logs_its_metrics_and_beats_the_untrained_model(tmp_path):
+    """The shipped glosses labelled by WordNet category, with BatchSemiHardTripletLoss."""
+    example = (REPO / "examples" / "classification.yaml").read_text()
+    sweep = example.replace("source: data/", f"source: {REPO}/examples/data/").replace(
+        "values: [BatchSemiHardTripletLoss, BatchAllTripletLoss, BatchHardSoftMarginTripletLoss]", "value: BatchSemiHardTripletLoss")
+    assert sweep != example
+    (tmp_path / "classification.yaml").write_text(sweep)
+    result = run_module("sweeps.run", "classification.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    _, _, children = children_of(tmp_path / "mlflow.db", "wordnet-categories")
+    (trial,), baseline = best_and_baseline(children, "triplet_accuracy")
+    for key in ("triplet_accuracy", "knn_accuracy", "recall_at_1", "recall_at_3", "recall_at_5", "mrr_at_10"):
+        assert 0 <= trial.data.metrics[f"test_{key}"] <= 1 and f"best_{key}" in trial.data.metrics and f"test_{key}" in baseline.data.metrics
+    tuned, untrained = trial.data.metrics, baseline.data.metrics
+    print("WordNet categories, test: " + ", ".join(f"{key} untrained {untrained[f'test_{key}']:.4f} tuned {tuned[f'test_{key}']:.4f}"
+                                                   for key in ("triplet_accuracy", "knn_accuracy", "recall_at_1")))
+    assert tuned["test_triplet_accuracy"] > untrained["test_triplet_accuracy"]
+    assert tuned["test_knn_accuracy"] > untrained["test_knn_accuracy"]
