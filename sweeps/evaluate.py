@@ -42,8 +42,14 @@ def evaluation_set(data: str, split: str, seed: int, task: str = "retrieval") ->
         from sweeps.sweep_file.loading import load_sweep_file
 
         config = load_sweep_file(data)
-        prepared = prepare_data(config.data.model_dump(), config.seed, data, Path(data).resolve().parent, config.task,
-                                (config.metric.key, *config.metric.also_keys))
+        if config.data.hard_negatives is not None:
+            # The sweep's fingerprint is that of the rows its trials trained on: with their mined negatives (from the cache).
+            from sweeps.prepared_sweep import prepare_sweep
+
+            prepared = prepare_sweep(config, data).with_hard_negatives(lambda line: print(line, file=sys.stderr)).data
+        else:
+            prepared = prepare_data(config.data.model_dump(), config.seed, data, Path(data).resolve().parent, config.task,
+                                    (config.metric.key, *config.metric.also_keys))
         return getattr(prepared, split), prepared.origin, prepared.fingerprint
     if task != "retrieval":
         prepared = prepare_data(DataConfig(source=data).model_dump(), seed, "DATA", Path.cwd(), task)

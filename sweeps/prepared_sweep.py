@@ -3,9 +3,13 @@ swept loss, and its trials planned. All of it happens before any worker starts, 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
+from sweeps.data.guard_sets import guard_sets
+from sweeps.data.hard_negatives import describe as describe_mining
+from sweeps.data.hard_negatives import mine
 from sweeps.data.prepare import PreparedData, prepare_data
 from sweeps.data.training_sets import training_sets
 from sweeps.errors import SweepInputError, problem
@@ -15,7 +19,7 @@ from sweeps.sweep_file.validation import check_sweep
 from trainables.metrics import metric_key
 from trainables.prompts import PROMPTS_PARAMETER, Prompts, prompts_in_model_folder
 from trainables.tasks import LABEL_RANKING_KEYS
-from trainables.trial_data import TrialData
+from trainables.trial_data import GuardSet, TrialData
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,8 @@ class PreparedSweep:
     models: dict[str, str]  # base_model reference -> path or hub id
     guide_models: dict[str, str]
     plan: TrialPlan
+    guards: tuple[GuardSet, ...] = ()
+    mining_stats: dict | None = None  # what the hard-negative miner found, once it has run (not in a dry run)
 
     @property
     def model_paths(self) -> dict[str, str]:
@@ -48,7 +54,54 @@ class PreparedSweep:
         return f"task: {task.name} (picks by {metric.goal} eval {logged}; judged by {task.judged_by})"
 
     def trial_data(self) -> TrialData:
-        return TrialData(self.training_sets, self.data.eval, self.data.test, self.data.fingerprint)
+        return TrialData(self.training_sets, self.data.eval, self.data.test, self.data.fingerprint, self.guards)
+
+    def mining_model(self) -> tuple[str, str]:
+        """(the reference, its path) of the model that mines hard negatives: data.hard_negatives.model, else the first base model."""
+        reference = self.config.data.hard_negatives.model or self.config.parameters["base_model"].candidate_values()[0]
+        if reference in self.models:
+            return reference, self.models[reference]
+        from sweeps.sweep_file.model_refs import resolve_model
+
+        return reference, resolve_model(str(reference), Path(self.source).resolve().parent)
+
+    def mining_options(self) -> dict:
+        options = self.config.data.hard_negatives.model_dump()
+        swept = self.config.parameters.get("max_seq_length")
+        if options["max_seq_length"] is None and swept is not None and swept.is_fixed:
+            options["max_seq_length"] = int(swept.value)
+        return options
+
+    def plan_lines(self) -> list[str]:
+        """What the run will do beyond the trials: mining, guards."""
+        lines = []
+        if self.config.data.hard_negatives is not None:
+            reference, _ = self.mining_model()
+            lines.append("hard negatives: " + describe_mining(self.mining_options(), reference, self.data) + " (mined when the sweep runs)")
+        for guard, prepared in zip(self.config.guard, self.guards):
+            limit = f"max_drop {guard.max_drop:g}" if guard.max_drop is not None else "no max_drop (reported only)"
+            lines.append(f"guard {guard.name}: {guard.source} ({guard.split}), {guard.metric_key} against the untrained baseline, {limit}"
+                         f"{', at every evaluation' if guard.every_evaluation else ''}; {guard_size(prepared.evaluation_set)}")
+        return lines
+
+    def with_hard_negatives(self, say) -> PreparedSweep:
+        """The sweep training on mined hard negatives (mined now, or read from the cache)."""
+        if self.config.data.hard_negatives is None:
+            return self
+        options = self.mining_options()
+        reference, path = self.mining_model()
+        say("hard negatives: " + describe_mining(options, reference, self.data))
+        mined = mine(self.data, options, path, Prompts.from_model_config(prompts_in_model_folder(path)),
+                     self.config.storage_folder / "hard_negatives")
+        stats = mined.stats
+        say(f"hard negatives: {'reused the cached mining' if mined.cached else 'mined'}: {stats['training_rows']} of "
+            f"{stats['training_rows_before']} training rows got {options['num_negatives']} ({stats['pairs_with_too_few']} relevant pairs "
+            f"had too few); query-positive similarity p50 {stats['positive_score'].get('p50', float('nan')):.3f}, "
+            f"query-negative p50 {stats['negative_score'].get('p50', float('nan')):.3f}")
+        sets, notes, problems = training_sets(mined.data.train, self.config.parameters, self.config.seed, self.source)
+        if problems:
+            raise SweepInputError(problems)
+        return dataclasses.replace(self, data=mined.data, training_sets=sets, reshape_notes=notes, mining_stats=stats)
 
 
 def metric_problems(config: SweepConfig, data: PreparedData, source: str) -> list[str]:
@@ -68,7 +121,14 @@ def prepare_sweep(config: SweepConfig, sweep_file: str | Path) -> PreparedSweep:
                         (config.metric.key, *config.metric.also_keys))
     problems = metric_problems(config, data, source)
     sets, notes, loss_problems = training_sets(data.train, config.parameters, config.seed, source)
-    problems += loss_problems
+    guards, guard_problems = guard_sets(config.guard, config.seed, source, Path(sweep_file).resolve().parent)
+    problems += loss_problems + guard_problems
     if problems:
         raise SweepInputError(problems)
-    return PreparedSweep(config, source, data, sets, notes, models, guides, plan_trials(config))
+    return PreparedSweep(config, source, data, sets, notes, models, guides, plan_trials(config), guards)
+
+
+def guard_size(evaluation_set) -> str:
+    if "queries" in evaluation_set:
+        return f"{len(evaluation_set['queries'])} queries / {len(evaluation_set['corpus'])} passages"
+    return f"{len(evaluation_set['score'])} scored pairs"

@@ -53,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     except PromotionError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    for line in decision.passed_over:
+        print(f"passed over {line}", file=sys.stderr if decision.action == "refuse" else sys.stdout)
     if decision.action == "refuse":
         print(f"refused: {decision.reason}", file=sys.stderr)
         return EXIT_REFUSED

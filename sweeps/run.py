@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.dry_run:
         for line in lines:
             console.print(line, highlight=False, markup=False)
-        console.print("dry run: nothing trained, nothing logged", highlight=False)
+        console.print("dry run: nothing mined, trained or logged", highlight=False)
         return 0
     from sweeps.running.cluster import connect_cluster
     from sweeps.running.runner import run_sweep
@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         resume_run_id = resumable(sweep.config, sweep.source) if args.resume else None
         resources = connect_cluster(sweep, args.address, args.verbose)
+        sweep = sweep.with_hard_negatives(lambda line: console.print(line, highlight=False, markup=False, soft_wrap=True))
     except SweepInputError as error:
         return _refuse(errors, error)
     try:
@@ -88,7 +89,7 @@ def prepare(sweep_file: str, console: Console):
         console.print(f"reshaped: {note}", highlight=False, soft_wrap=True)
     for reference, path in sweep.model_paths.items():
         console.print(f"model: {reference} -> {path}", highlight=False, soft_wrap=True)
-    for line in sweep.prompt_lines():
+    for line in [*sweep.prompt_lines(), *sweep.plan_lines()]:
         console.print(line, highlight=False, markup=False, soft_wrap=True)
     return sweep
 

@@ -6,7 +6,7 @@ The trial takes every setting from here and repeats none of the sweep file's def
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -51,3 +51,5 @@ class TrialContext:
     train_storage: str  # Ray Train's own run folders, for distributed trials
     callbacks: tuple[str, ...]  # dotted names of TrainerCallback classes the sweep file adds (allow_custom_code)
     trust_remote_code: bool  # allow_custom_code: models may bring their own modelling code
+    # Each untrained baseline's guard metrics, by its encoding key: what a trial's guard drops are measured against.
+    guard_baselines: Mapping[str, Mapping[str, float]] = field(default_factory=dict)

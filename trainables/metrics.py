@@ -26,6 +26,8 @@ SPEARMAN_KEY, PEARSON_KEY = "spearman_cosine", "pearson_cosine"
 # pair's cosine similarity against the gold scores, which the per-item artifact keeps under GOLD_SCORES.
 CORRELATIONS = {SPEARMAN_KEY: "spearman", PEARSON_KEY: "pearson"}
 GOLD_SCORES = "gold_score"
+GUARD_PREFIX = "guard_"  # guard_<name>_<metric>, and guard_<name>_drop: the untrained baseline's value minus the trial's
+DROP = "drop"
 CI_LOW_SUFFIX, CI_HIGH_SUFFIX = "_ci_low", "_ci_high"  # a test metric's 95% bootstrap interval over queries
 TEST_PREFIX = "test_"
 # The eval metrics of the checkpoint a trial keeps (its best evaluation): what ranks and promotes it.
@@ -48,6 +50,10 @@ def ranking_key(metric_key: str) -> str:
 def metric_key(name: str) -> str:
     """The MLflow key of a metric name as a sweep file writes it (`ndcg@10` -> `ndcg_at_10`)."""
     return name.replace("@", "_at_")
+
+
+def guard_key(guard_name: str, metric: str) -> str:
+    return f"{GUARD_PREFIX}{guard_name}_{metric}"
 
 
 def ir_metric(key: str) -> tuple[str, int] | None:
@@ -76,6 +82,9 @@ def rename_evaluator_metrics(raw: dict[str, float], prefix: str = "") -> dict[st
     renamed = {}
     for theirs, value in raw.items():
         bare = theirs.removeprefix("eval_")
+        if bare.startswith(GUARD_PREFIX):  # a guard evaluator's output, already named
+            renamed[prefix + bare] = float(value)
+            continue
         ir_output = _IR_OUTPUT.match(bare)
         ours = f"{ir_output.group(1)}_at_{ir_output.group(2)}" if ir_output else _NAMED_OUTPUTS.get(bare)
         if ours is not None:

@@ -32,6 +32,7 @@ BEST_STEP = "sweeps.best_step"
 LAST_STEP = "sweeps.last_step"
 CHECKPOINT_DIR = "sweeps.checkpoint_dir"
 MODEL_LOGGED = "sweeps.model_logged"
+GUARD_EXCEEDED = "sweeps.guard_exceeded"  # on a trial over a guard's max_drop: which guard, the drop, the limit
 NONFINITE_LOSS = "nonfinite_loss"
 STOPPED_EARLY = "stopped_early"
 
@@ -51,4 +52,5 @@ VERSION_METRIC_PREFIX = "metric."  # metric.<key>: the candidate's best_ and tes
 MODEL_ARTIFACT = "model"
 ERROR_ARTIFACT = "error.txt"
 SEARCH_ARTIFACTS = "search"
+HARD_NEGATIVES_ARTIFACTS = "hard_negatives"  # the miner's statistics, on the parent run
 PER_QUERY_ARTIFACTS = "per_query"  # eval.json (the kept checkpoint) and test.json: {metric: {query id: score}}

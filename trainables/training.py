@@ -15,8 +15,9 @@ from trainables.checkpoint import BestCheckpoint
 from trainables.context import TrialContext
 from trainables.custom_callbacks import build_callbacks
 from trainables.detailed_evaluation import judge
-from trainables.encoding import apply_encoding
+from trainables.encoding import Encoding, apply_encoding
 from trainables.evaluation import build_evaluator, task_of
+from trainables.guard_drops import guard_drops
 from trainables.loss_guard import NonFiniteLossGuard, out_of_memory_message
 from trainables.metrics import BEST_PREFIX, rename_evaluator_metrics
 from trainables.precision import trial_precision
@@ -41,6 +42,7 @@ class TrialSettings:
     device: str
     output_dir: str  # the resume state, HF Trainer's checkpoints
     best_folder: str  # the kept checkpoint, outside the trial's working folder (which Ray copies): one copy, the driver's
+    encoding_key: str  # pairs the trial with its untrained baseline
 
 
 def train_on_this_process(config: dict, data: TrialData, context: TrialContext, run: TrialRun | None, report,
@@ -55,7 +57,7 @@ def train_on_this_process(config: dict, data: TrialData, context: TrialContext, 
     use_gpu = context.workers.gpus_per_worker > 0 and _cuda_available()
     model = load_model(context, config["base_model"], "cuda" if use_gpu else "cpu")
     encoding = apply_encoding(model, config)
-    settings = trial_settings(config, context, data, trial_id, world_size, encoding.prompts, use_gpu)
+    settings = trial_settings(config, context, data, trial_id, world_size, encoding, use_gpu)
     if run is not None:
         run.log_params({**settings.hyperparameters, **encoding.params(), "world_size": world_size, "precision": settings.precision,
                         "effective_batch_size": effective_batch_size(settings.arguments, world_size)})
@@ -95,7 +97,7 @@ def train_on_this_process(config: dict, data: TrialData, context: TrialContext, 
             report_keys.FINAL: True})
 
 
-def trial_settings(config: dict, context: TrialContext, data: TrialData, trial_id: str, world_size: int, prompts: Prompts,
+def trial_settings(config: dict, context: TrialContext, data: TrialData, trial_id: str, world_size: int, encoding: Encoding,
                    use_gpu: bool) -> TrialSettings:
     hyperparameters = {**config, "loss": config.get("loss", DEFAULT_LOSS)}
     precision = trial_precision(context.workers.precision, use_gpu, world_size)
@@ -103,9 +105,10 @@ def trial_settings(config: dict, context: TrialContext, data: TrialData, trial_i
     loss_name = training_loss(hyperparameters)
     arguments = training_arguments(hyperparameters, loss_name, output_dir, context.seed, context.evaluations_per_trial, precision, use_gpu)
     symmetric = TASKS[task_of(data.eval)].symmetric
+    prompts = encoding.prompts
     arguments["prompts"] = prompts.for_columns(data.training_rows(LOSSES[loss_name].data_format), symmetric)
     return TrialSettings(hyperparameters, prompts, arguments, precision, "cuda" if use_gpu else "cpu", output_dir,
-                         os.path.join(context.checkpoint_root, trial_id))
+                         os.path.join(context.checkpoint_root, trial_id), encoding.key())
 
 
 def load_model(context: TrialContext, reference: str, device: str):
@@ -128,11 +131,24 @@ def build_trainer(model, settings: TrialSettings, data: TrialData, context: Tria
         args=SentenceTransformerTrainingArguments(**settings.arguments),
         train_dataset=Dataset.from_dict(dict(data.training_rows(data_format))),
         loss=build_loss(hyperparameters, model, lambda reference: load_model(context, reference, settings.device)),
-        evaluator=build_evaluator(data.eval, prompts=settings.prompts),
+        evaluator=trial_evaluator(data, settings.prompts),
         callbacks=[reporter, guard, *build_callbacks(context.callbacks)],
     )
     trainer.remove_callback(PrinterCallback)
     return trainer, reporter, guard
+
+
+def trial_evaluator(data: TrialData, prompts: Prompts):
+    """The task's evaluators on the eval split, and the guard sets asked for at every evaluation."""
+    evaluator = build_evaluator(data.eval, prompts=prompts)
+    every = [guard for guard in data.guards if guard.every_evaluation]
+    if not every:
+        return evaluator
+    from sentence_transformers.sentence_transformer.evaluation import SequentialEvaluator
+
+    from trainables.guard_evaluation import GuardEvaluator
+
+    return SequentialEvaluator([evaluator, *(GuardEvaluator(guard, prompts) for guard in every)], main_score_function=lambda scores: scores[0])
 
 
 def _publisher(run: TrialRun | None, model, checkpoint: BestCheckpoint, report):
@@ -167,8 +183,17 @@ def test_kept_checkpoint(model, trainer, reporter, checkpoint: BestCheckpoint, d
         kept = SentenceTransformer(checkpoint.folder, device=settings.device, trust_remote_code=context.trust_remote_code)
     best = {BEST_PREFIX + key: value for key, value in checkpoint.metrics.items() if key != "train_loss"}
     _, test = judge(run, kept, data.eval, data.test, settings.prompts)
-    run.log_metrics({**best, **test}, step)
-    return {**checkpoint.metrics, **best, **test}
+    guards, over = {}, []
+    if data.guards:
+        from trainables.guard_evaluation import judge_guards
+
+        guards = judge_guards(kept, data.guards, settings.prompts)
+        drops, over = guard_drops(data.guards, guards, context.guard_baselines.get(settings.encoding_key, {}))
+        guards.update(drops)
+        if over:
+            run.set_tags({names.GUARD_EXCEEDED: "; ".join(over)})
+    run.log_metrics({**best, **test, **guards}, step)
+    return {**checkpoint.metrics, **best, **test, **guards, **({report_keys.GUARD_EXCEEDED: True} if over else {})}
 
 
 def _cuda_available() -> bool:

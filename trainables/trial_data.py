@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class GuardSet:
+    """A general set the fine-tuned model must not forget: judged at the end (and at every evaluation if asked)."""
+
+    name: str
+    evaluation_set: Mapping  # as trainables.evaluation reads it (retrieval or sts)
+    metric_key: str  # the metric whose drop against the untrained baseline is limited
+    max_drop: float | None = None  # None: reported, never limiting
+    every_evaluation: bool = False
 
 
 @dataclass(frozen=True)
@@ -14,6 +25,7 @@ class TrialData:
     eval: Mapping
     test: Mapping
     fingerprint: str  # the same for two sweeps that trained and were judged on the same data
+    guards: tuple[GuardSet, ...] = field(default_factory=tuple)
 
     def training_rows(self, data_format: str) -> Mapping[str, list]:
         return self.training_sets[data_format]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sweeps.data.labelled_texts import labelled_sets
+from sweeps.data.mining_input import MiningInput
 from sweeps.data.negatives import LexicalNegativeMiner
 from sweeps.data.readers import read_source
 from sweeps.data.retrieval_set import RetrievalSet
@@ -33,6 +34,7 @@ class PreparedData:
     group_pairs: str | None  # how rows of one group became training pairs; None when the data has no groups
     task: str = RETRIEVAL
     notes: tuple[str, ...] = ()  # what the preparation decided that a user should know
+    mining: MiningInput | None = None  # with data.hard_negatives: what the miner reads
 
     @property
     def train_rows(self) -> int:
@@ -92,10 +94,12 @@ def prepare_data(data_config: dict, seed: int, sweep_file: str, base_dir: Path, 
         "test": _evaluation_set(data, "test", data_config, rng, sweep_file),
     }
     source_rows = len(_training_pairs(data, "one")) if group_pairs == "all" else len(pairs)  # else they are the rows as written
+    mining = _mining_input(data, splits["train"]) if data_config.get("hard_negatives") else None
     extra = sorted(key for key in metric_keys if ir_metric(key) and key not in TASKS[RETRIEVAL].metrics)
     if extra:
         splits["eval"], splits["test"] = {**splits["eval"], CUTOFFS: extra}, {**splits["test"], CUTOFFS: extra}
-    return PreparedData(**splits, origin=data.origin, fingerprint=fingerprint(splits), source_rows=source_rows, group_pairs=group_pairs)
+    return PreparedData(**splits, origin=data.origin, fingerprint=fingerprint(splits), source_rows=source_rows, group_pairs=group_pairs,
+                        mining=mining)
 
 
 def prepare_evaluation(data_config: dict, split: str, seed: int, sweep_file: str, base_dir: Path) -> tuple[dict, str, str]:
@@ -110,6 +114,14 @@ def prepare_evaluation(data_config: dict, split: str, seed: int, sweep_file: str
         carve_missing_splits(data, data_config["eval_fraction"], data_config["test_fraction"], seed)
     evaluation_set = _evaluation_set(data, split, data_config, random.Random(seed), sweep_file)
     return evaluation_set, data.origin, fingerprint({split: evaluation_set})
+
+
+def _mining_input(data: RetrievalSet, train: dict):
+    """Every train passage relevant to each training anchor, and the passages no eval or test query has as a positive."""
+    query_ids = {text: query_id for query_id, text in data.queries.items()}
+    relevant = {anchor: sorted(data.corpus[doc_id] for doc_id in data.qrels["train"][query_ids[anchor]]) for anchor in dict.fromkeys(train["anchor"])}
+    held_out = {doc_id for split in ("eval", "test") for docs in data.qrels.get(split, {}).values() for doc_id in docs}
+    return MiningInput(relevant, tuple(text for doc_id, text in sorted(data.corpus.items()) if doc_id not in held_out))
 
 
 def fingerprint(splits: dict) -> str:

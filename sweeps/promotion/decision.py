@@ -37,6 +37,7 @@ class Decision:
     champion: object = None  # the model version holding the alias now
     existing_version: object = None  # the candidate's own version, when already registered
     tags: dict = field(default_factory=dict)
+    passed_over: list[str] = field(default_factory=list)  # better trials over a guard's max_drop, and why
 
 
 def find_sweep(client: MlflowClient, sweep: str):
@@ -71,15 +72,24 @@ def decide(client: MlflowClient, sweep: str, name: str | None = None, alias: str
     if not eligible:
         statuses = sorted(f"{run.info.run_name}={run.info.status}" for run in children if run.data.tags.get(names.ROLE) == names.TRIAL_ROLE)
         raise PromotionError(f"sweep {parent.info.run_name!r} must have a FINISHED trial to promote, but got {statuses or 'no trials'}")
-    candidate = ranked(eligible, lambda run: _value(run, ranking_key(metric)), lambda run: run.data.tags.get(names.TRIAL_ID, ""), mode)[0]
-    decision = Decision("register", "", name, alias, candidate, tags=_version_tags(parent, candidate, metric))
+    in_order = ranked(eligible, lambda run: _value(run, ranking_key(metric)), lambda run: run.data.tags.get(names.TRIAL_ID, ""), mode)
+    within = [run for run in in_order if not run.data.tags.get(names.GUARD_EXCEEDED)]
+    candidate = within[0] if within else in_order[0]
+    better_but_over = in_order[:in_order.index(candidate)] if within else in_order
+    passed_over = [f"{run.info.run_name}: {run.data.tags[names.GUARD_EXCEEDED]}" for run in better_but_over]
+    decision = Decision("register", "", name, alias, candidate, tags=_version_tags(parent, candidate, metric), passed_over=passed_over)
+    if not within:
+        over = f"every finished trial is over a guard's max_drop (the best, {candidate.data.tags[names.GUARD_EXCEEDED]})"
+        if not force:
+            return _refuse(decision, over + "; --force to promote the best anyway")
+        decision.tags[names.VERSION_FORCED] = f"true: {over}"
     if candidate.data.tags.get(names.MODEL_LOGGED) != "true":
         return _refuse(decision, f"the best trial {candidate.info.run_name} has no logged model: {_why_no_model(parent, children)}")
     behind_baseline = _not_better_than_baseline(candidate, children, metric, mode)
     if behind_baseline and not force:
         return _refuse(decision, behind_baseline + "; --force to promote anyway")
     if behind_baseline:
-        decision.tags[names.VERSION_FORCED] = f"true: {behind_baseline}"
+        decision.tags[names.VERSION_FORCED] = "; ".join(filter(None, [decision.tags.get(names.VERSION_FORCED), f"true: {behind_baseline}"]))
     decision.champion = _version_by_alias(client, name, alias)
     decision.existing_version = next(iter(client.search_model_versions(f"name = '{name}' and run_id = '{candidate.info.run_id}'")), None)
     if decision.champion is not None and decision.champion.run_id == candidate.info.run_id:

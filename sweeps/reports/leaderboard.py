@@ -8,13 +8,13 @@ from rich.table import Table
 from sweeps.ranking import beats, ranked
 from sweeps.significance import paired_p_value, per_query_scores
 from trainables import mlflow_names as names
-from trainables.metrics import TEST_PREFIX, ranking_key
+from trainables.metrics import DROP, TEST_PREFIX, guard_key, ranking_key
 from trainables.tasks import RETRIEVAL, TASKS, Task
 
 
-def leaderboard_columns(metric_key: str, task: Task = TASKS[RETRIEVAL]) -> tuple[str, ...]:
-    """Beside the sweep's metric: its task's companion metric (eval) and the sweep's metric on test."""
-    return tuple(dict.fromkeys((metric_key, task.companion_metric, TEST_PREFIX + metric_key)))
+def leaderboard_columns(metric_key: str, task: Task = TASKS[RETRIEVAL], guards: list = ()) -> tuple[str, ...]:
+    """Beside the sweep's metric: its task's companion metric (eval), the sweep's metric on test, and each guard's drop."""
+    return tuple(dict.fromkeys((metric_key, task.companion_metric, TEST_PREFIX + metric_key, *(guard_key(g.name, DROP) for g in guards))))
 
 
 def leaderboard_rows(children: list, metric_key: str, mode: str, columns: tuple[str, ...] = ()) -> list[dict]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from search_spaces.report_keys import EVALUATION, FINAL, OUTCOME
 from search_spaces.space import choice_label, optuna_distributions
+from sweeps.reports.forgetting_plot import plot_forgetting
 from sweeps.reports.leaderboard import leaderboard_columns, leaderboard_rows, mark_the_noise
 from trainables.mlflow_names import SEARCH_ARTIFACTS
 
@@ -84,12 +85,14 @@ def log_search_report(sweep_run, results, config, plan, say) -> None:
     import pandas as pd
 
     study = study_from_results(results, plan, config.metric.key, config.metric.mode)
-    columns = leaderboard_columns(config.metric.key, config.task_spec)
+    columns = leaderboard_columns(config.metric.key, config.task_spec, config.guard)
     rows = mark_the_noise(leaderboard_rows(sweep_run.children(), config.metric.key, config.metric.mode, columns), sweep_run.client,
                           config.metric.key, config.promote.alpha)
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         files, skipped = render_plots(study, folder)
+        forgetting = plot_forgetting(sweep_run.children(), config.metric.key, config.guard, folder) if config.guard else None
+        files += [forgetting] if forgetting else []
         for file in files:
             sweep_run.log_artifact(str(file), SEARCH_ARTIFACTS)
         table = pd.DataFrame([{key: value for key, value in row.items() if key != "params"} | row["params"] for row in rows])

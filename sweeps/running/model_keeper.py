@@ -34,6 +34,7 @@ class ModelKeeper(LiveCallback, Callback):
         self.folders: dict[str, str] = {}  # trial id -> its checkpoint folder
         self.finished: dict[str, float] = {}  # trial id -> its kept checkpoint's metric
         self.running: set[str] = set()
+        self.over_a_guard: set[str] = set()  # finished trials that dropped more than a guard's max_drop
 
     def on_trial_start(self, iteration, trials, trial, **info):
         self.running.add(trial.trial_id)
@@ -49,6 +50,8 @@ class ModelKeeper(LiveCallback, Callback):
         value = last.get(self.metric_key)
         if last.get(report_keys.FINAL) and not last.get(report_keys.OUTCOME) and value is not None and math.isfinite(value):
             self.finished[trial.trial_id] = float(value)
+            if last.get(report_keys.GUARD_EXCEEDED):
+                self.over_a_guard.add(trial.trial_id)
         self._measure()
         self._prune()
 
@@ -59,6 +62,8 @@ class ModelKeeper(LiveCallback, Callback):
             value = run.data.metrics.get(self.metric_key)
             if trial_id and run.info.status == "FINISHED" and value is not None:
                 self.finished[trial_id] = value
+                if run.data.tags.get(names.GUARD_EXCEEDED):
+                    self.over_a_guard.add(trial_id)
                 if os.path.isdir(os.path.join(checkpoint_root, trial_id)):
                     self.folders[trial_id] = os.path.join(checkpoint_root, trial_id)
 
@@ -71,8 +76,10 @@ class ModelKeeper(LiveCallback, Callback):
             self.peak_bytes = max(self.peak_bytes, folder_size(self.checkpoint_root))
 
     def kept(self) -> list[str]:
-        """Trial ids whose models are kept, best first."""
-        return ranked(self.finished, self.finished.get, str, self.mode)[: self.keep]
+        """Trial ids whose models are kept, best first; trials over a guard's max_drop after every trial within the
+        limits, since promotion passes over them."""
+        in_order = ranked(self.finished, self.finished.get, str, self.mode)
+        return sorted(in_order, key=lambda trial_id: trial_id in self.over_a_guard)[: self.keep]
 
     def _prune(self) -> None:
         kept = set(self.kept())

@@ -23,7 +23,7 @@ from sweeps.tracking.parent_run import SweepRun
 from sweeps.tracking.store import absolute_tracking_uri, redact_uri
 from trainables import mlflow_names as names
 from trainables.context import TrialContext
-from trainables.metrics import ranking_key
+from trainables.metrics import GUARD_PREFIX, ranking_key
 
 
 def run_sweep(sweep: PreparedSweep, console: Console, resources: TrialResources, resume_run_id: str | None = None) -> list[dict]:
@@ -36,7 +36,7 @@ def run_sweep(sweep: PreparedSweep, console: Console, resources: TrialResources,
         if resume_run_id is None:
             _describe_parent_run(sweep_run, sweep, resources)
         if config.baselines and not any(child.data.tags.get(names.ROLE) == names.BASELINE_ROLE for child in sweep_run.children()):
-            log_baselines(sweep_run.tracking(), sweep.data, config.parameters, sweep.models, config.allow_custom_code, say)
+            log_baselines(sweep_run.tracking(), sweep.data, config.parameters, sweep.models, config.allow_custom_code, say, sweep.guards)
         context = trial_context(sweep, sweep_run, resources)
         keeper = ModelKeeper(config.keep_models, ranking_key(config.metric.key), config.metric.mode, context.checkpoint_root,
                              config.allow_custom_code)
@@ -61,7 +61,7 @@ def run_sweep(sweep: PreparedSweep, console: Console, resources: TrialResources,
         raise
     finally:
         sweep_run.close(status)
-    columns = leaderboard_columns(config.metric.key, config.task_spec)
+    columns = leaderboard_columns(config.metric.key, config.task_spec, config.guard)
     rows = mark_the_noise(leaderboard_rows(sweep_run.children(), config.metric.key, config.metric.mode, columns), sweep_run.client,
                           config.metric.key, config.promote.alpha)
     print_leaderboard(console, rows, config.metric.key, columns)
@@ -80,7 +80,14 @@ def trial_context(sweep: PreparedSweep, sweep_run: SweepRun, resources: TrialRes
         mode=config.metric.mode, evaluations_per_trial=config.evaluations_per_trial, workers=resources.worker_shape(),
         checkpoint_root=str(experiment_dir / "checkpoints"), train_storage=str(experiment_dir / "train"),
         callbacks=tuple(config.callbacks), trust_remote_code=config.allow_custom_code,
+        guard_baselines=guard_baselines(sweep_run.children()) if config.guard else {},
     )
+
+
+def guard_baselines(children: list) -> dict[str, dict[str, float]]:
+    """Each untrained baseline's guard metrics, by the encoding that pairs it with its trials."""
+    return {run.data.tags[names.ENCODING]: {key: value for key, value in run.data.metrics.items() if key.startswith(GUARD_PREFIX)}
+            for run in children if run.data.tags.get(names.ROLE) == names.BASELINE_ROLE and names.ENCODING in run.data.tags}
 
 
 def _describe_parent_run(sweep_run: SweepRun, sweep: PreparedSweep, resources: TrialResources) -> None:
@@ -92,6 +99,12 @@ def _describe_parent_run(sweep_run: SweepRun, sweep: PreparedSweep, resources: T
         "cpus_per_worker": resources.cpus_per_worker, "gpus_per_worker": resources.gpus_per_worker,
         "max_failures": config.max_failures, "keep_models": config.keep_models,
     })
+    if sweep.mining_stats is not None:
+        stats = sweep.mining_stats
+        sweep_run.log_metrics({"hard_negatives_training_rows": stats["training_rows"], "hard_negatives_pairs_with_too_few": stats["pairs_with_too_few"],
+                               **{f"hard_negatives_{kind}_{name}": value for kind in ("positive_score", "negative_score")
+                                  for name, value in stats[kind].items()}})
+        sweep_run.log_dict(stats, f"{names.HARD_NEGATIVES_ARTIFACTS}/stats.json")
     sweep_run.set_tags({names.METRIC: config.metric.key, names.GOAL: config.metric.goal,
                         names.REGISTERED_MODEL: config.registered_model, names.ALIAS: config.promote.alias,
                         names.ALPHA: config.promote.alpha})

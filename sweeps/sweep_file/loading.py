@@ -59,7 +59,8 @@ def _describe(source: str, detail: dict, raw: dict) -> str:
     location = [part for part in detail["loc"] if not str(part).startswith("function-")]
     # pydantic adds the union member's type name to the location; it means nothing to a user
     location = [part for part in location if part not in ("int", "float", "str", "bool", "list[...]", "dict[str,any]")]
-    key = ".".join(str(part) for part in location)
+    location = [f"[{part}]" if isinstance(part, int) else part for part in location]  # guard[0].max_drop, as validation names it
+    key = ".".join(str(part) for part in location).replace(".[", "[")
     kind = detail["type"]
     if kind == "extra_forbidden":
         siblings = _allowed_siblings(location)

@@ -103,6 +103,59 @@ class MetricConfig(StrictModel):
 ROLES = tuple(dict.fromkeys(role for task in TASKS.values() for role in task.roles + task.optional_roles))
 
 
+class HardNegativesConfig(StrictModel):
+    """sentence_transformers.util.mine_hard_negatives' options, for the training rows of a retrieval sweep."""
+
+    num_negatives: int = Field(default=5, ge=1)
+    model: str | None = None  # default: the sweep's first base model
+    range_min: int = Field(default=0, ge=0)  # skip the closest passages (likely unlabelled positives)
+    range_max: int | None = Field(default=None, ge=1)
+    relative_margin: float | None = Field(default=None, ge=0, lt=1)
+    absolute_margin: float | None = Field(default=None, ge=0)
+    sampling_strategy: Literal["top", "random"] = "top"
+    batch_size: int = Field(default=64, ge=1)
+    # Passages are encoded at this length: default the sweep's max_seq_length when it has one value, else the model's own.
+    max_seq_length: int | None = Field(default=None, ge=8)
+
+    @model_validator(mode="after")
+    def _room_for_the_negatives(self) -> HardNegativesConfig:
+        if self.range_max is not None and self.range_max - self.range_min < self.num_negatives:
+            raise ValueError("`range_max - range_min >= num_negatives` must hold, but got "
+                             f"(range_min={self.range_min}, range_max={self.range_max}, num_negatives={self.num_negatives})")
+        return self
+
+
+class GuardConfig(StrictModel):
+    """A general set the fine-tuned model must not forget, judged against the untrained baseline."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9]+(_[A-Za-z0-9]+)*$", max_length=40)
+    source: str = Field(min_length=1)  # a BEIR folder (test qrels alone will do), a table file or folder, a hub id
+    task: Literal["retrieval", "sts"] | None = None  # None: from the roles `columns` maps, retrieval when none
+    columns: dict[Literal[ROLES], str | list[str]] = Field(default_factory=dict)
+    split: Literal["test", "eval"] = "test"
+    metric: str | None = None  # default: the guard task's default metric
+    max_drop: float | None = Field(default=None, ge=0)  # None: reported, never blocks promotion
+    max_queries: int | None = Field(default=None, ge=1)
+    corpus_size: int | None = Field(default=None, ge=1)
+    score_range: tuple[float, float] | None = None
+    every_evaluation: bool = False
+
+    @property
+    def task_name(self) -> str | None:
+        return self.task or infer_task(self.columns)[0]
+
+    @property
+    def metric_key(self) -> str:
+        task = TASKS[self.task_name]
+        return task.metric_key(self.metric) if self.metric else task.default_metric
+
+    def data_config(self) -> dict:
+        """As a sweep's `data` section, for the readers."""
+        return {"source": self.source, "columns": self.columns, "eval_fraction": 0.1, "test_fraction": 0.1, "max_train_rows": None,
+                "eval_corpus_size": self.corpus_size, "max_eval_queries": self.max_queries, "hub_split": None,
+                "score_range": self.score_range}
+
+
 class DataConfig(StrictModel):
     source: str = Field(min_length=1)
     # The data's columns by role; the roles say the task (trainables.tasks). negatives: several per row, as a list of
@@ -110,6 +163,7 @@ class DataConfig(StrictModel):
     columns: dict[Literal[ROLES], str | list[str]] = Field(default_factory=dict)
     # sts: the scale the scores are written on ([0, 5] for STS-B), mapped onto 0-1 for the losses and the evaluator
     score_range: tuple[float, float] | None = None
+    hard_negatives: HardNegativesConfig | None = None  # mined for the training rows (retrieval), once per sweep, cached
     eval_fraction: float = Field(default=0.1, gt=0, lt=1)
     test_fraction: float = Field(default=0.1, gt=0, lt=1)
     max_train_rows: int | None = Field(default=None, ge=1)
@@ -251,6 +305,8 @@ class SweepConfig(StrictModel):
     # models that bring their own modelling code (trust_remote_code).
     allow_custom_code: bool = False
     callbacks: list[str] = Field(default_factory=list)
+    # General sets the fine-tuned model must not forget; promotion passes over a trial that drops more than max_drop.
+    guard: list[GuardConfig] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod

@@ -147,6 +147,29 @@ def check_task(config: SweepConfig, source: str) -> list[str]:
     return problems
 
 
+def check_guards(config: SweepConfig, source: str) -> list[str]:
+    problems = []
+    names = [guard.name for guard in config.guard]
+    for index, guard in enumerate(config.guard):
+        key = f"guard[{index}]"
+        if names.count(guard.name) > 1 and names.index(guard.name) == index:
+            problems.append(problem(source, f"{key}.name", "must be unique among the guards (it names their MLflow metrics)", guard.name))
+        task_name = guard.task_name
+        if task_name is None or task_name not in ("retrieval", "sts"):
+            problems.append(problem(source, f"{key}.columns", "must map the roles of retrieval (anchor, positive) or sts (sentence1, "
+                                    "sentence2, score), or `task` must say which", list(guard.columns)))
+            continue
+        task = TASKS[task_name]
+        if guard.metric is not None and task.metric_key(guard.metric) is None:
+            problems.append(problem(source, f"{key}.metric", f"must be a metric guard task {task_name!r} produces "
+                                    f"({', '.join(name for name in task.metric_names() if name != 'triplet_accuracy')})", guard.metric))
+        if guard.score_range is not None and task_name != "sts":
+            problems.append(problem(source, f"{key}.score_range", "applies to a guard of task 'sts'", task_name))
+    if config.data.hard_negatives is not None and config.task not in (None, "retrieval"):
+        problems.append(problem(source, "data.hard_negatives", "are mined for retrieval rows (anchor, positive)", f"task {config.task!r}"))
+    return problems
+
+
 def _task_roles(task_names: list[str]) -> str:
     return "; ".join(f"{name}: {', '.join(TASKS[name].roles + TASKS[name].optional_roles)}" for name in task_names)
 
@@ -168,7 +191,7 @@ def check_callbacks(config: SweepConfig, source: str) -> list[str]:
 def check_sweep(config: SweepConfig, sweep_file: str | Path) -> tuple[dict[str, str], dict[str, str]]:
     """Every check that needs no data, all problems at once. Returns the base and guide models' paths."""
     source, base_dir = str(sweep_file), Path(sweep_file).resolve().parent
-    problems = check_task(config, source) + check_parameters(config, source) + check_callbacks(config, source)
+    problems = check_task(config, source) + check_guards(config, source) + check_parameters(config, source) + check_callbacks(config, source)
     models, model_problems = resolve_base_models(config, source, base_dir)
     guides, guide_problems = resolve_base_models(config, source, base_dir, GUIDE_MODEL)
     problems += model_problems + guide_problems

@@ -10,7 +10,7 @@ from trainables import mlflow_names as names
 from trainables.context import SweepTracking
 from trainables.detailed_evaluation import judge
 from trainables.encoding import apply_encoding
-from trainables.metrics import BEST_PREFIX
+from trainables.metrics import BEST_PREFIX, DROP, guard_key
 from trainables.prompts import PROMPTS_PARAMETER
 from trainables.trial_run import TrialRun
 
@@ -28,8 +28,10 @@ def baseline_settings(parameters: dict) -> list[dict]:
 
 
 def log_baselines(tracking: SweepTracking, data: PreparedData, parameters: dict, model_paths: dict[str, str],
-                  trust_remote_code: bool, say) -> None:
+                  trust_remote_code: bool, say, guards: tuple = ()) -> None:
     from sentence_transformers import SentenceTransformer
+
+    from trainables.guard_evaluation import judge_guards
 
     settings = baseline_settings(parameters)
     for setting in settings:
@@ -43,8 +45,10 @@ def log_baselines(tracking: SweepTracking, data: PreparedData, parameters: dict,
             run.log_params({"base_model": reference, **encoding.params()})
             run.set_tags({names.ENCODING: encoding.key(), names.DATA_FINGERPRINT: data.fingerprint})
             evaluation, test = judge(run, model, data.eval, data.test, encoding.prompts)
+            guarded = judge_guards(model, guards, encoding.prompts) if guards else {}
+            guarded.update({guard_key(guard.name, DROP): 0.0 for guard in guards})  # measured against itself
             # An untrained model is its own best checkpoint: ranked on the same key as the trials.
-            run.log_metrics({**evaluation, **{BEST_PREFIX + k: v for k, v in evaluation.items()}, **test}, step=0)
+            run.log_metrics({**evaluation, **{BEST_PREFIX + k: v for k, v in evaluation.items()}, **test, **guarded}, step=0)
         except Exception as error:
             run.fail(error)
             raise

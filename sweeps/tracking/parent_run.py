@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from mlflow.entities import Param, RunTag
+import time
+
+from mlflow.entities import Metric, Param, RunTag
 from mlflow.tracking import MlflowClient
 
 from sweeps.errors import SweepInputError, problem
@@ -33,6 +35,12 @@ class SweepRun:
 
     def set_tags(self, tags: dict) -> None:
         self.client.log_batch(self.run_id, tags=[RunTag(k, str(v)) for k, v in tags.items()])
+
+    def log_metrics(self, metrics: dict) -> None:
+        self.client.log_batch(self.run_id, metrics=[Metric(k, float(v), int(time.time() * 1000), 0) for k, v in sorted(metrics.items())])
+
+    def log_dict(self, dictionary: dict, artifact_file: str) -> None:
+        self.client.log_dict(self.run_id, dictionary, artifact_file)
 
     def log_artifact(self, path: str, folder: str) -> None:
         self.client.log_artifact(self.run_id, path, folder)

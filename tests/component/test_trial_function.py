@@ -285,3 +285,31 @@ def test_the_detailed_sts_evaluation_agrees_with_the_evaluator(tiny_model_dir):
     evaluator = rename_evaluator_metrics(build_evaluator(prepared.test)(model))
     assert detailed == pytest.approx(evaluator, abs=1e-6) and set(detailed) == {"spearman_cosine", "pearson_cosine"}
     assert len(per_item["spearman_cosine"]) == len(per_item["gold_score"]) == 150
+
+
+@pytest.mark.slow
+def test_a_guard_set_is_judged_at_every_evaluation_and_its_drop_is_measured_against_the_baseline(tmp_path, tiny_model_dir):
+    """An STS guard beside a retrieval trial: `guard_sts_*` at every evaluation and for the kept checkpoint, the drop
+    against the baseline's figure handed over by the driver, and the trial tagged and reported over the limit."""
+    from search_spaces import report_keys
+    from trainables.encoding import Encoding
+    from trainables.prompts import Prompts
+    from trainables.trial_data import GuardSet
+
+    data, sweep_run, context = start_trial(tmp_path, tiny_model_dir)
+    guard_set = prepare_data({"source": str(REPO / "examples/data/wordnet_sts"), "eval_fraction": 0.1, "test_fraction": 0.1,
+                              "max_eval_queries": 40}, 42, "sweep.yaml", REPO, "sts").test
+    data = dataclasses.replace(data, guards=(GuardSet("sts", guard_set, "spearman_cosine", max_drop=0.0, every_evaluation=True),))
+    encoding = Encoding("tiny", 64, Prompts()).key()
+    context = dataclasses.replace(context, guard_baselines={encoding: {"guard_sts_spearman_cosine": 0.99}})
+    reports = []
+    run_trial({"base_model": "tiny", "learning_rate": 5e-4, "max_steps": 4, "per_device_train_batch_size": 8}, data, context,
+              "trial_guarded", "guarded", reports.append)
+    run = trial_run(sweep_run, "trial_guarded")
+    history = MlflowClient(sweep_run.tracking_uri).get_metric_history(run.info.run_id, "guard_sts_spearman_cosine")
+    assert sorted({point.step for point in history}) == [2, 4]  # every evaluation, and the kept checkpoint at the end
+    final = reports[-1]
+    assert final["guard_sts_drop"] == pytest.approx(0.99 - final["guard_sts_spearman_cosine"]) and final[report_keys.GUARD_EXCEEDED]
+    assert run.data.metrics["guard_sts_drop"] == pytest.approx(final["guard_sts_drop"])
+    assert run.data.tags["sweeps.guard_exceeded"].startswith("guard sts spearman_cosine dropped")
+    assert run.data.tags["sweeps.encoding"] == encoding

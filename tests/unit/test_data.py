@@ -169,3 +169,18 @@ def test_several_negatives_per_row_become_as_many_columns_in_order(tmp_path):
     triplets, note = reshape(listed.train, "triplets", 0)
     assert triplets["negative"] == listed.train["negative_1"] and note == "the first of 3 negatives per row (a loss of one negative)"
     assert all(negative.startswith("wrong") for negative in listed.test["triplets"]["negative"])  # evaluation uses the data's own
+
+
+def test_no_eval_or_test_positive_is_ever_a_mining_candidate_and_every_training_positive_is_passed_as_one(tmp_path):
+    """The miner draws negatives from `candidates` and never from an anchor's own positives: so no held-out answer can
+    become a training negative, and no passage relevant to a training anchor can become its negative."""
+    config = {**PYDOCS, "columns": {**PYDOCS["columns"], "group": "module"}, "hard_negatives": {"num_negatives": 3}}
+    data = prepare(config)
+    held_out = {text for split in (data.eval, data.test) for query, docs in split["relevant"].items() for text in
+                (split["corpus"][doc_id] for doc_id in docs)}
+    assert held_out and not held_out & set(data.mining.candidates)
+    assert set(data.train["anchor"]) == set(data.mining.relevant)
+    for anchor, positive in zip(data.train["anchor"], data.train["positive"]):
+        assert positive in data.mining.relevant[anchor]
+    assert max(len(passages) for passages in data.mining.relevant.values()) > 1  # a group's passages are all positives
+    assert prepare({**config, "hard_negatives": None}).mining is None

@@ -168,3 +168,46 @@ def test_the_leaderboard_marks_runs_it_cannot_tell_from_the_best(store):
     marks = {row["run"]: row.get("vs_best", "") for row in rows}
     assert marks["best"] == "best" and marks["close"].startswith("≈ p=") and marks["far"].startswith("worse p=0.000")
     assert fine_tuning_hurt(rows, "ndcg_at_10", "max") is None  # no baseline here to compare with
+
+
+def test_a_guard_drop_is_the_baseline_minus_the_trial_and_over_its_limit_it_says_why():
+    from trainables.guard_drops import guard_drops
+    from trainables.trial_data import GuardSet
+
+    guards = (GuardSet("general", {}, "ndcg_at_10", max_drop=0.02), GuardSet("sts", {}, "spearman_cosine"))
+    baseline = {"guard_general_ndcg_at_10": 0.60, "guard_sts_spearman_cosine": 0.80}
+    drops, over = guard_drops(guards, {"guard_general_ndcg_at_10": 0.55, "guard_sts_spearman_cosine": 0.70}, baseline)
+    assert drops == pytest.approx({"guard_general_drop": 0.05, "guard_sts_drop": 0.10})
+    assert over == ["guard general ndcg_at_10 dropped 0.0500 (from 0.6000 untrained to 0.5500), over its max_drop 0.02"]  # sts: no limit
+    assert guard_drops(guards, {"guard_general_ndcg_at_10": 0.61}, baseline) == ({"guard_general_drop": pytest.approx(-0.01)}, [])
+    assert guard_drops(guards, {"guard_general_ndcg_at_10": 0.61}, {}) == ({}, [])  # no baseline (baselines: false): no drop
+
+
+def test_the_keeper_keeps_models_within_the_guards_first():
+    from sweeps.running.model_keeper import ModelKeeper
+
+    keeper = ModelKeeper(1, "best_ndcg_at_10", "max")
+    keeper.finished.update({"forgetful": 0.8, "careful": 0.7})
+    assert keeper.kept() == ["forgetful"]
+    keeper.over_a_guard.add("forgetful")
+    assert keeper.kept() == ["careful"]
+
+
+def test_promotion_passes_over_a_trial_that_forgot_too_much(store):
+    """The best trial on its domain is over a guard's limit: passed over with one line, the next is promoted; with every
+    trial over a limit promotion refuses unless forced, and the force is recorded on the version."""
+    client, trial = store
+    reason = "guard general ndcg_at_10 dropped 0.0500 (from 0.6000 untrained to 0.5500), over its max_drop 0.02"
+    forgetful, careful = trial("forgetful", 0.80, 0.80), trial("careful", 0.70, 0.72)
+    client.set_tag(forgetful, "sweeps.guard_exceeded", reason)
+    decision = decide(client, "sw")
+    assert decision.action == "register" and decision.candidate.info.run_name == "careful"
+    assert decision.passed_over == [f"forgetful: {reason}"]
+    client.set_tag(careful, "sweeps.guard_exceeded", "guard general ndcg_at_10 dropped 0.0300, over its max_drop 0.02")
+    refused = decide(client, "sw")
+    assert refused.action == "refuse" and refused.reason == (f"every finished trial is over a guard's max_drop (the best, {reason}); "
+                                                             "--force to promote the best anyway")
+    assert len(refused.passed_over) == 2
+    forced = decide(client, "sw", force=True)
+    assert forced.action == "register" and forced.candidate.info.run_name == "forgetful"
+    assert forced.tags["sweeps.forced"].startswith("true: every finished trial is over a guard's max_drop")
