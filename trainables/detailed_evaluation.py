@@ -13,7 +13,7 @@ import json
 import os
 import tempfile
 
-from trainables.evaluation import NO_PROMPTS, build_evaluator, knn_evaluator, task_of
+from trainables.evaluation import NO_PROMPTS, build_evaluator, task_of
 from trainables.item_statistics import correlation, correlation_kind, is_correlation
 from trainables.metrics import (
     CI_HIGH_SUFFIX,
@@ -50,7 +50,10 @@ def evaluate_in_detail(model, evaluation_set: dict, prompts: Prompts = NO_PROMPT
     per_item[TRIPLET_KEY] = per_triplet_outcomes(model, evaluation_set["triplets"], prompts.query,
                                                  prompts.query if symmetric else prompts.document, batch_size)
     if symmetric:
-        correct = knn_evaluator(evaluation_set, batch_size, prompts).correct(model)
+        from trainables.knn_evaluator import KnnAccuracyEvaluator
+
+        knn = next(e for e in evaluator.evaluators if isinstance(e, KnnAccuracyEvaluator))  # it voted in evaluator(model) above
+        correct = knn.last_correct
         per_item[KNN_KEY] = {str(index): float(outcome) for index, outcome in enumerate(correct)}
     return metrics, per_item
 

@@ -15,6 +15,7 @@ class KnnAccuracyEvaluator(SentenceEvaluator):
         self.texts, self.labels = list(texts), list(labels)
         self.reference_texts, self.reference_labels = list(reference_texts), list(reference_labels)
         self.name, self.neighbours, self.batch_size, self.prompt = name, neighbours, batch_size, prompt
+        self.last_correct: list[bool] = []  # each eval text's outcome in the latest call: per-item scores without a second vote
         self.primary_metric = "accuracy"
         self.greater_is_better = True
 
@@ -30,7 +31,7 @@ class KnnAccuracyEvaluator(SentenceEvaluator):
         return [predicted == label for predicted, label in zip(vote.predict(encode(self.texts)).tolist(), self.labels)]
 
     def __call__(self, model, output_path: str | None = None, epoch: int = -1, steps: int = -1) -> dict[str, float]:
-        correct = self.correct(model)
+        correct = self.last_correct = self.correct(model)
         metrics = self.prefix_name_to_metrics({"accuracy": sum(correct) / len(correct)}, self.name)
         self.store_metrics_in_model_card_data(model, metrics, epoch, steps)
         return metrics

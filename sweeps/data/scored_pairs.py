@@ -37,7 +37,7 @@ def _pairs(rows: list[dict], columns: dict[str, str], sweep_file: str, where: st
         if number is None:
             problems.append(problem(sweep_file, "data.columns.score", f"must be a number on every row of {where}", f"{score!r} on row {row_number}"))
         if problems:
-            return pairs, problems[:3]  # the first bad row says what is wrong with the file
+            return pairs, problems  # the first bad row says what is wrong with the file
         pairs.append((first, second, number))
     return pairs, problems
 

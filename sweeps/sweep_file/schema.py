@@ -151,9 +151,8 @@ class GuardConfig(StrictModel):
 
     def data_config(self) -> dict:
         """As a sweep's `data` section, for the readers."""
-        return {"source": self.source, "columns": self.columns, "eval_fraction": 0.1, "test_fraction": 0.1, "max_train_rows": None,
-                "eval_corpus_size": self.corpus_size, "max_eval_queries": self.max_queries, "hub_split": None,
-                "score_range": self.score_range}
+        return DataConfig(source=self.source, columns=self.columns, eval_corpus_size=self.corpus_size, max_eval_queries=self.max_queries,
+                          score_range=self.score_range).model_dump()
 
 
 class DataConfig(StrictModel):
