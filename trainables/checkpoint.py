@@ -9,16 +9,21 @@ import json
 import math
 import os
 
+from trainables.trial_clock import CHECKPOINT, TrialClock
+
 STATE_FILE = "sweeps_best.json"
 
 
 class BestCheckpoint:
-    def __init__(self, folder: str, metric_key: str, mode: str):
+    def __init__(self, folder: str, metric_key: str, mode: str, clock: TrialClock | None = None):
         self.folder = folder
+        self.clock = clock or TrialClock()
         self.metric_key = metric_key
         self.mode = mode
         self.metrics: dict[str, float] = {}
         self.step: int | None = None
+        # Each eval item's score at the kept evaluation, when this process made it; None for a checkpoint kept before a restart.
+        self.items: dict | None = None
         # A restarted trial (retry, or a resumed sweep) carries on from the best it had kept.
         state = os.path.join(folder, STATE_FILE)
         if os.path.exists(state):
@@ -34,12 +39,13 @@ class BestCheckpoint:
         best = self.metrics[self.metric_key]
         return value > best if self.mode == "max" else value < best
 
-    def consider(self, model, metrics: dict[str, float], step: int) -> bool:
+    def consider(self, model, metrics: dict[str, float], step: int, items: dict | None = None) -> bool:
         """Save `model` when `metrics` beat the best so far; True when it did."""
         if not self.better(metrics.get(self.metric_key)):
             return False
-        model.save(self.folder)
-        self.metrics, self.step = dict(metrics), step
-        with open(os.path.join(self.folder, STATE_FILE), "w") as handle:
-            json.dump({"metrics": self.metrics, "step": step}, handle)
+        with self.clock.section(CHECKPOINT):
+            model.save(self.folder)
+            self.metrics, self.step, self.items = dict(metrics), step, items
+            with open(os.path.join(self.folder, STATE_FILE), "w") as handle:
+                json.dump({"metrics": self.metrics, "step": step}, handle)
         return True

@@ -13,6 +13,8 @@ import json
 import os
 import tempfile
 
+from sentence_transformers.sentence_transformer.evaluation import SentenceEvaluator
+
 from trainables.evaluation import NO_PROMPTS, build_evaluator, task_of
 from trainables.item_statistics import correlation, correlation_kind, is_correlation
 from trainables.metrics import (
@@ -22,6 +24,7 @@ from trainables.metrics import (
     KNN_KEY,
     PEARSON_KEY,
     SPEARMAN_KEY,
+    STS_EVALUATOR_NAME,
     TEST_PREFIX,
     TRIPLET_KEY,
     ir_measure_name,
@@ -37,25 +40,48 @@ RESAMPLES = 2000
 
 def evaluate_in_detail(model, evaluation_set: dict, prompts: Prompts = NO_PROMPTS, batch_size: int = 64) -> tuple[dict, dict]:
     """(our metrics, each metric's score per query, triplet, text or pair: {metric: {item id: score}})."""
-    task = task_of(evaluation_set)
-    if task == "sts":
-        return _sts_in_detail(model, evaluation_set, prompts, batch_size)
-    evaluator = build_evaluator(evaluation_set, batch_size=batch_size, prompts=prompts, write_predictions=True)
-    with tempfile.TemporaryDirectory() as scratch:
-        metrics = rename_evaluator_metrics(evaluator(model, output_path=scratch))
-        predictions = [os.path.join(scratch, name) for name in sorted(os.listdir(scratch)) if name.endswith("_predictions_cosine.jsonl")]
-        relevant = evaluation_set.get("relevant") or _label_relevance(evaluation_set)
-        per_item = per_query_ir_scores(predictions[0], relevant, [key for key in metrics if ir_metric(key)]) if predictions else {}
-    symmetric = task == "classification"
-    per_item[TRIPLET_KEY] = per_triplet_outcomes(model, evaluation_set["triplets"], prompts.query,
-                                                 prompts.query if symmetric else prompts.document, batch_size)
-    if symmetric:
-        from trainables.knn_evaluator import KnnAccuracyEvaluator
+    keeper = ItemKeepingEvaluator(evaluation_set, prompts, batch_size)
+    return rename_evaluator_metrics(keeper(model)), keeper.last_items
 
-        knn = next(e for e in evaluator.evaluators if isinstance(e, KnnAccuracyEvaluator))  # it voted in evaluator(model) above
-        correct = knn.last_correct
-        per_item[KNN_KEY] = {str(index): float(outcome) for index, outcome in enumerate(correct)}
-    return metrics, per_item
+
+class ItemKeepingEvaluator(SentenceEvaluator):
+    """The task's evaluators, keeping each item's score of the latest call. As a trial's in-training evaluator it
+    spares a second evaluation of the eval split at the end: its kept checkpoint's items are those of the
+    evaluation that kept it. Returns the evaluators' own metric names, as the trainer expects of an evaluator."""
+
+    def __init__(self, evaluation_set: dict, prompts: Prompts = NO_PROMPTS, batch_size: int = 64):
+        super().__init__()
+        self.evaluation_set, self.prompts, self.batch_size = evaluation_set, prompts, batch_size
+        self.task = task_of(evaluation_set)
+        self.inner = None if self.task == "sts" else build_evaluator(evaluation_set, batch_size=batch_size, prompts=prompts,
+                                                                      write_predictions=True)
+        self.last_items: dict[str, dict[str, float]] = {}
+
+    def __call__(self, model, output_path: str | None = None, epoch: int = -1, steps: int = -1) -> dict[str, float]:
+        if self.inner is None:
+            metrics, self.last_items = _sts_in_detail(model, self.evaluation_set, self.prompts, self.batch_size)
+            return {f"{STS_EVALUATOR_NAME}_{key}": value for key, value in metrics.items()}
+        with tempfile.TemporaryDirectory() as scratch:  # the retrieval evaluator's rankings, read back for per-query scores
+            raw = self.inner(model, output_path=scratch, epoch=epoch, steps=steps)
+            metrics = rename_evaluator_metrics(raw)
+            predictions = [os.path.join(scratch, name) for name in sorted(os.listdir(scratch)) if name.endswith("_predictions_cosine.jsonl")]
+            relevant = self.evaluation_set.get("relevant") or _label_relevance(self.evaluation_set)
+            per_item = per_query_ir_scores(predictions[0], relevant, [key for key in metrics if ir_metric(key)]) if predictions else {}
+        from trainables.knn_evaluator import KnnAccuracyEvaluator
+        from trainables.shared_encodings import SharedTripletEvaluator
+
+        # The triplet and kNN evaluators keep each item's outcome from the call above: nothing is encoded or voted twice.
+        for evaluator in self.inner.evaluators:
+            if isinstance(evaluator, SharedTripletEvaluator):
+                per_item[TRIPLET_KEY] = _outcomes(evaluator.last_outcomes)
+            elif isinstance(evaluator, KnnAccuracyEvaluator):
+                per_item[KNN_KEY] = _outcomes(evaluator.last_correct)
+        self.last_items = per_item
+        return raw
+
+
+def _outcomes(outcomes: list[bool]) -> dict[str, float]:
+    return {str(index): float(outcome) for index, outcome in enumerate(outcomes)}
 
 
 def _sts_in_detail(model, evaluation_set: dict, prompts: Prompts, batch_size: int) -> tuple[dict, dict]:
@@ -98,17 +124,6 @@ def _encode(model, texts, prompt, batch_size):
     return model.encode(texts, prompt=prompt, batch_size=batch_size, convert_to_tensor=True, show_progress_bar=False)
 
 
-def per_triplet_outcomes(model, triplets: dict[str, list[str]], anchor_prompt: str | None, other_prompt: str | None,
-                         batch_size: int) -> dict[str, float]:
-    """1.0 where the anchor is closer to its positive than to its negative, as TripletEvaluator counts it."""
-    from sentence_transformers.util import pairwise_cos_sim
-
-    anchors = _encode(model, triplets["anchor"], anchor_prompt, batch_size)
-    closer = pairwise_cos_sim(anchors, _encode(model, triplets["positive"], other_prompt, batch_size)) > pairwise_cos_sim(
-        anchors, _encode(model, triplets["negative"], other_prompt, batch_size))
-    return {str(index): float(outcome) for index, outcome in enumerate(closer.tolist())}
-
-
 def pair_similarities(model, evaluation_set: dict, prompt: str | None, batch_size: int) -> dict[str, float]:
     """Each scored pair's cosine similarity, as EmbeddingSimilarityEvaluator computes it."""
     from sentence_transformers.util import pairwise_cos_sim
@@ -149,11 +164,16 @@ def confidence_intervals(per_item: dict[str, dict[str, float]], seed: int = 0) -
     return intervals
 
 
-def judge(run, model, eval_set: dict, test_set: dict, prompts: Prompts = NO_PROMPTS) -> tuple[dict, dict]:
+def judge(run, model, eval_set: dict, test_set: dict, prompts: Prompts = NO_PROMPTS,
+          eval_items: dict | None = None) -> tuple[dict, dict]:
     """The model a run stands for (a trial's kept checkpoint, an untrained baseline), judged once on both splits:
     its per-item scores are logged as artifacts, for paired comparisons by the leaderboard and promotion.
-    Returns (eval metrics, test metrics with their 95% intervals, `test_`-prefixed)."""
-    eval_metrics, eval_items = evaluate_in_detail(model, eval_set, prompts)
+    `eval_items`: the eval split's, where the evaluation that kept the model already has them (then the eval
+    metrics come back empty: that evaluation logged them). Returns (eval metrics, test metrics with their 95%
+    intervals, `test_`-prefixed)."""
+    eval_metrics = {}
+    if eval_items is None:
+        eval_metrics, eval_items = evaluate_in_detail(model, eval_set, prompts)
     test_metrics, test_items = evaluate_in_detail(model, test_set, prompts)
     run.log_dict(eval_items, f"{PER_QUERY_ARTIFACTS}/eval.json")
     run.log_dict(test_items, f"{PER_QUERY_ARTIFACTS}/test.json")

@@ -27,27 +27,28 @@ def task_of(evaluation_set) -> str:
 
 
 def build_evaluator(evaluation_set: dict, batch_size: int = 64, prompts: Prompts = NO_PROMPTS, write_predictions: bool = False):
-    from sentence_transformers.sentence_transformer.evaluation import SequentialEvaluator
+    """The task's evaluators, in one SharedEncodingEvaluator: a text two of them embed alike is encoded once per call."""
+    from trainables.shared_encodings import EncodingCache, SharedEncodingEvaluator
 
-    task = task_of(evaluation_set)
+    task, cache = task_of(evaluation_set), EncodingCache()
     if task == "sts":
         evaluators = [sts_evaluator(evaluation_set, batch_size, prompts)]
     elif task == "classification":
-        evaluators = [triplet_evaluator(evaluation_set["triplets"], batch_size, prompts.query, prompts.query),
+        evaluators = [triplet_evaluator(evaluation_set["triplets"], batch_size, prompts.query, prompts.query, cache),
                       knn_evaluator(evaluation_set, batch_size, prompts)]
         if evaluation_set.get("label_names"):
-            evaluators.append(label_ranking_evaluator(evaluation_set, batch_size, prompts, write_predictions))
+            evaluators.append(label_ranking_evaluator(evaluation_set, batch_size, prompts, write_predictions, cache))
     else:
-        evaluators = [retrieval_evaluator(evaluation_set, batch_size, prompts, write_predictions),
-                      triplet_evaluator(evaluation_set["triplets"], batch_size, prompts.query, prompts.document)]
-    return SequentialEvaluator(evaluators, main_score_function=lambda scores: scores[0])
+        evaluators = [retrieval_evaluator(evaluation_set, batch_size, prompts, write_predictions, cache),
+                      triplet_evaluator(evaluation_set["triplets"], batch_size, prompts.query, prompts.document, cache)]
+    return SharedEncodingEvaluator(evaluators, cache)
 
 
-def retrieval_evaluator(evaluation_set: dict, batch_size: int, prompts: Prompts, write_predictions: bool):
-    from sentence_transformers.sentence_transformer.evaluation import InformationRetrievalEvaluator
+def retrieval_evaluator(evaluation_set: dict, batch_size: int, prompts: Prompts, write_predictions: bool, cache):
+    from trainables.shared_encodings import SharedRetrievalEvaluator
 
     cutoffs = ir_cutoffs(evaluation_set.get(CUTOFFS, ()))
-    return InformationRetrievalEvaluator(
+    return SharedRetrievalEvaluator(
         queries=evaluation_set["queries"],
         corpus=evaluation_set["corpus"],
         relevant_docs={query_id: set(docs) for query_id, docs in evaluation_set["relevant"].items()},
@@ -62,15 +63,16 @@ def retrieval_evaluator(evaluation_set: dict, batch_size: int, prompts: Prompts,
         query_prompt=prompts.query,
         corpus_prompt=prompts.document,
         write_predictions=write_predictions,
+        cache=cache,
     )
 
 
-def label_ranking_evaluator(evaluation_set: dict, batch_size: int, prompts: Prompts, write_predictions: bool):
+def label_ranking_evaluator(evaluation_set: dict, batch_size: int, prompts: Prompts, write_predictions: bool, cache):
     """Each text ranks the label names, as a retrieval of its own label: recall@1/3/5 and MRR@10."""
-    from sentence_transformers.sentence_transformer.evaluation import InformationRetrievalEvaluator
+    from trainables.shared_encodings import SharedRetrievalEvaluator
 
     names = evaluation_set["label_names"]
-    return InformationRetrievalEvaluator(
+    return SharedRetrievalEvaluator(
         queries={str(index): text for index, text in enumerate(evaluation_set["texts"])},
         corpus={str(index): name for index, name in enumerate(names)},
         relevant_docs={str(index): {str(names.index(label))} for index, label in enumerate(evaluation_set["labels"])},
@@ -85,22 +87,24 @@ def label_ranking_evaluator(evaluation_set: dict, batch_size: int, prompts: Prom
         query_prompt=prompts.query,
         corpus_prompt=prompts.query,
         write_predictions=write_predictions,
+        cache=cache,
     )
 
 
-def triplet_evaluator(triplets: dict, batch_size: int, anchor_prompt: str | None, other_prompt: str | None):
-    from sentence_transformers.sentence_transformer.evaluation import TripletEvaluator
+def triplet_evaluator(triplets: dict, batch_size: int, anchor_prompt: str | None, other_prompt: str | None, cache):
+    from trainables.shared_encodings import SharedTripletEvaluator
 
-    # TripletEvaluator takes no prompts: they are the texts' first words, as the model sees them in training.
-    anchor_prompt, other_prompt = anchor_prompt or "", other_prompt or ""
-    return TripletEvaluator(
-        anchors=[anchor_prompt + text for text in triplets["anchor"]],
-        positives=[other_prompt + text for text in triplets["positive"]],
-        negatives=[other_prompt + text for text in triplets["negative"]],
+    return SharedTripletEvaluator(
+        anchors=list(triplets["anchor"]),
+        positives=list(triplets["positive"]),
+        negatives=list(triplets["negative"]),
         name=TRIPLET_EVALUATOR_NAME,
         similarity_fn_names=["cosine"],
         batch_size=batch_size,
         show_progress_bar=False,
+        cache=cache,
+        anchor_prompt=anchor_prompt,
+        other_prompt=other_prompt,
     )
 
 

@@ -32,6 +32,15 @@ CI_LOW_SUFFIX, CI_HIGH_SUFFIX = "_ci_low", "_ci_high"  # a test metric's 95% boo
 TEST_PREFIX = "test_"
 # The eval metrics of the checkpoint a trial keeps (its best evaluation): what ranks and promotes it.
 BEST_PREFIX = "best_"
+# Where a trial's wall time went (trainables.trial_clock), logged at every evaluation and at the end; the parent run gets the sums.
+TIME_PHASES = ("setup", "train", "eval", "checkpoint", "test", "logging")
+PEAK_RSS_KEY, PEAK_GPU_MEMORY_KEY = "peak_rss_mb", "peak_gpu_mem_mb"
+THROUGHPUT_KEY = "train_samples_per_second"  # HF Trainer's, over its whole train() call
+
+
+def time_key(phase: str) -> str:
+    return f"time_{phase}_s"
+
 
 _IR_KEY = re.compile(r"^(ndcg|mrr|recall|map)_at_([1-9][0-9]{0,2})$")
 _IR_OUTPUT = re.compile(rf"^(?:{IR_EVALUATOR_NAME}|{LABELS_EVALUATOR_NAME})_cosine_(ndcg|mrr|recall|map)@([0-9]+)$")

@@ -23,6 +23,7 @@ def train_sentence_transformer(config: dict, data: TrialData, context: TrialCont
 def run_trial(config: dict, data: TrialData, context: TrialContext, trial_id: str, trial_name: str, report,
               node_id: str = "") -> None:
     """One trial in its own child run, which ends FAILED with the error if the trial raises, whatever raised."""
+    from trainables.process_memory import release_freed_memory
     from trainables.trial_run import TrialRun, finished_result
 
     already = finished_result(context.tracking, trial_id, context.evaluations_per_trial)
@@ -50,3 +51,5 @@ def run_trial(config: dict, data: TrialData, context: TrialContext, trial_id: st
         if not run.closed():
             run.fail(error)
         raise
+    finally:
+        release_freed_memory()

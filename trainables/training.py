@@ -14,12 +14,14 @@ from trainables import mlflow_names as names
 from trainables.checkpoint import BestCheckpoint
 from trainables.context import TrialContext
 from trainables.custom_callbacks import build_callbacks
-from trainables.detailed_evaluation import judge
+from trainables.detailed_evaluation import ItemKeepingEvaluator, judge
 from trainables.encoding import Encoding, apply_encoding
-from trainables.evaluation import build_evaluator, task_of
+from trainables.evaluation import task_of
+from trainables.final_save_skip import FinalSaveSkip
 from trainables.guard_drops import guard_drops
 from trainables.loss_guard import NonFiniteLossGuard, out_of_memory_message
-from trainables.metrics import BEST_PREFIX, rename_evaluator_metrics
+from trainables.metrics import BEST_PREFIX, THROUGHPUT_KEY, rename_evaluator_metrics
+from trainables.phase_timer import PhaseTimer
 from trainables.precision import trial_precision
 from trainables.prompts import Prompts
 from trainables.ranks import gather_from_ranks
@@ -27,6 +29,7 @@ from trainables.reporting import EvaluationReporter, evaluation_number
 from trainables.resume_state import resume_checkpoint, resume_folder
 from trainables.tasks import TASKS
 from trainables.training_arguments import effective_batch_size, training_arguments
+from trainables.trial_clock import EVAL, LOGGING, TEST, TRAIN, TrialClock
 from trainables.trial_data import TrialData
 from trainables.trial_run import TrialRun
 
@@ -51,6 +54,7 @@ def train_on_this_process(config: dict, data: TrialData, context: TrialContext, 
     `run`) logs, keeps the best checkpoint and tests it."""
     import torch
 
+    clock = run.clock if run is not None else TrialClock()
     torch.set_num_threads(context.workers.threads)
     workers = gather_from_ranks(f"{socket.gethostname()}:{os.getpid()}", world_size)  # the record that DDP really ran
     # A trial that asked for no GPU stays off it, even where one is visible: another trial may hold it.
@@ -63,13 +67,16 @@ def train_on_this_process(config: dict, data: TrialData, context: TrialContext, 
                         "effective_batch_size": effective_batch_size(settings.arguments, world_size)})
         run.set_tags({names.BASE_MODEL_PATH: context.model_paths[config["base_model"]], names.DATA_FINGERPRINT: data.fingerprint,
                       names.WORKER_PROCESSES: ", ".join(workers), names.ENCODING: encoding.key()})
-    checkpoint = BestCheckpoint(settings.best_folder, context.metric_key, context.mode)
-    trainer, reporter, guard = build_trainer(model, settings, data, context, _publisher(run, model, checkpoint, report))
+    checkpoint = BestCheckpoint(settings.best_folder, context.metric_key, context.mode, clock)
+    evaluator, items = trial_evaluator(data, settings.prompts)
+    trainer, reporter, guard = build_trainer(model, settings, data, context, evaluator,
+                                             _publisher(run, model, checkpoint, report, clock, items), clock)
     resume_from = resume_checkpoint(settings.output_dir)
     if run is not None and resume_from:
         run.set_tags({names.RESUMED_FROM: os.path.basename(resume_from)})
     try:
-        throughput = trainer.train(resume_from_checkpoint=resume_from).metrics.get("train_samples_per_second")
+        with clock.section(TRAIN):
+            throughput = trainer.train(resume_from_checkpoint=resume_from).metrics.get(THROUGHPUT_KEY)
     except torch.OutOfMemoryError as error:
         raise RuntimeError(out_of_memory_message(settings.arguments, world_size, encoding.max_seq_length)) from error
     ended_at = {report_keys.STEP: trainer.state.global_step,
@@ -85,11 +92,12 @@ def train_on_this_process(config: dict, data: TrialData, context: TrialContext, 
         # The other ranks only meet rank 0 at its final report (a barrier); what they send is dropped.
         report({**ended_at, report_keys.FINAL: True})
         return
-    final = test_kept_checkpoint(model, trainer, reporter, checkpoint, data, context, run, settings)
+    with clock.section(TEST):
+        final = test_kept_checkpoint(model, trainer, reporter, checkpoint, data, context, run, settings, items)
     run.set_tags({names.BEST_STEP: checkpoint.step, names.LAST_STEP: ended_at[report_keys.STEP], names.CHECKPOINT_DIR: checkpoint.folder})
-    if throughput:
-        run.log_metrics({"train_samples_per_second": throughput}, ended_at[report_keys.STEP])
-        final["train_samples_per_second"] = throughput
+    accounting = {**clock.metrics(), **({THROUGHPUT_KEY: throughput} if throughput else {})}
+    run.log_metrics(accounting, ended_at[report_keys.STEP])
+    final.update(accounting)
     # Closed before the final report: a scheduler may end the process as soon as it sees it.
     run.finish()
     shutil.rmtree(settings.output_dir, ignore_errors=True)  # finished: nothing to resume, and a full optimizer state per trial adds up
@@ -117,7 +125,7 @@ def load_model(context: TrialContext, reference: str, device: str):
     return SentenceTransformer(context.model_paths[reference], device=device, trust_remote_code=context.trust_remote_code)
 
 
-def build_trainer(model, settings: TrialSettings, data: TrialData, context: TrialContext, publish):
+def build_trainer(model, settings: TrialSettings, data: TrialData, context: TrialContext, evaluator, publish, clock: TrialClock):
     """The trainer, and the two callbacks the trial reads back: the evaluation reporter and the NaN guard."""
     from datasets import Dataset
     from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
@@ -131,50 +139,56 @@ def build_trainer(model, settings: TrialSettings, data: TrialData, context: Tria
         args=SentenceTransformerTrainingArguments(**settings.arguments),
         train_dataset=Dataset.from_dict(dict(data.training_rows(data_format))),
         loss=build_loss(hyperparameters, model, lambda reference: load_model(context, reference, settings.device)),
-        evaluator=trial_evaluator(data, settings.prompts),
-        callbacks=[reporter, guard, *build_callbacks(context.callbacks)],
+        evaluator=evaluator,
+        # HF's own flow callback has set this step's controls before any of these runs.
+        callbacks=[FinalSaveSkip(), PhaseTimer(clock), reporter, guard, *build_callbacks(context.callbacks)],
     )
     trainer.remove_callback(PrinterCallback)
     return trainer, reporter, guard
 
 
-def trial_evaluator(data: TrialData, prompts: Prompts):
-    """The task's evaluators on the eval split, and the guard sets asked for at every evaluation."""
-    evaluator = build_evaluator(data.eval, prompts=prompts)
+def trial_evaluator(data: TrialData, prompts: Prompts) -> tuple:
+    """The trainer's evaluator: the task's evaluators on the eval split, and the guard sets asked for at every
+    evaluation; and the part of it that keeps each eval item's score."""
+    items = ItemKeepingEvaluator(data.eval, prompts)
     every = [guard for guard in data.guards if guard.every_evaluation]
     if not every:
-        return evaluator
+        return items, items
     from sentence_transformers.sentence_transformer.evaluation import SequentialEvaluator
 
     from trainables.guard_evaluation import GuardEvaluator
 
-    return SequentialEvaluator([evaluator, *(GuardEvaluator(guard, prompts) for guard in every)], main_score_function=lambda scores: scores[0])
+    guarded = SequentialEvaluator([items, *(GuardEvaluator(guard, prompts) for guard in every)], main_score_function=lambda scores: scores[0])
+    return guarded, items
 
 
-def _publisher(run: TrialRun | None, model, checkpoint: BestCheckpoint, report):
+def _publisher(run: TrialRun | None, model, checkpoint: BestCheckpoint, report, clock: TrialClock, items: ItemKeepingEvaluator):
     def publish(metrics: dict, step: int, evaluation: int, last: bool) -> None:
         if run is not None:
-            run.log_metrics(metrics, step)
-            checkpoint.consider(model, metrics, step)
+            checkpoint.consider(model, metrics, step, items.last_items)
+            # The time so far goes with every evaluation: a trial a scheduler stops never reaches its end.
+            run.log_metrics({**metrics, **clock.metrics()}, step)
         if not last:  # the last evaluation goes to Tune with the test metrics, in the final report
-            report({**metrics, report_keys.STEP: step, report_keys.EVALUATION: evaluation, report_keys.CHECKPOINT_DIR: checkpoint.folder})
+            with clock.section(LOGGING):
+                report({**metrics, report_keys.STEP: step, report_keys.EVALUATION: evaluation, report_keys.CHECKPOINT_DIR: checkpoint.folder})
 
     return publish
 
 
 def test_kept_checkpoint(model, trainer, reporter, checkpoint: BestCheckpoint, data: TrialData, context: TrialContext,
-                         run: TrialRun, settings: TrialSettings) -> dict:
+                         run: TrialRun, settings: TrialSettings, items: ItemKeepingEvaluator) -> dict:
     """The kept checkpoint is what the trial stands for: its eval metrics rank it, its test metrics are reported.
     Returns the last evaluation's metrics with the kept checkpoint's `best_` and `test_` ones."""
     step = trainer.state.global_step
     if reporter.evaluated_steps and reporter.evaluated_steps[-1] == step:
         last = reporter.last_metrics
     else:  # training ended between two evaluations, or was resumed after its last one
-        last = rename_evaluator_metrics(trainer.evaluator(model))
+        with run.clock.section(EVAL):
+            last = rename_evaluator_metrics(trainer.evaluator(model))
         if reporter.last_train_loss is not None:
             last["train_loss"] = reporter.last_train_loss
         run.log_metrics(last, step)
-        checkpoint.consider(model, last, step)
+        checkpoint.consider(model, last, step, items.last_items)
     if checkpoint.step in (None, step):
         kept = model
     else:
@@ -182,7 +196,7 @@ def test_kept_checkpoint(model, trainer, reporter, checkpoint: BestCheckpoint, d
 
         kept = SentenceTransformer(checkpoint.folder, device=settings.device, trust_remote_code=context.trust_remote_code)
     best = {BEST_PREFIX + key: value for key, value in checkpoint.metrics.items() if key != "train_loss"}
-    _, test = judge(run, kept, data.eval, data.test, settings.prompts)
+    _, test = judge(run, kept, data.eval, data.test, settings.prompts, eval_items=checkpoint.items)
     guards, over = {}, []
     if data.guards:
         from trainables.guard_evaluation import judge_guards

@@ -11,6 +11,7 @@ from mlflow.utils.time import get_current_time_millis
 from search_spaces import report_keys
 from trainables import mlflow_names as names
 from trainables.context import SweepTracking
+from trainables.trial_clock import LOGGING, TrialClock
 
 MAX_PARAM_LENGTH = 6000
 
@@ -21,6 +22,8 @@ class TrialRun:
         self.trial_id = trial_id
         self.run_id = run_id
         self.finished = False
+        # The trial's time accounting starts with its run; every write to the store counts as logging.
+        self.clock = TrialClock()
 
     @classmethod
     def open(cls, tracking: SweepTracking, trial_id: str, run_name: str, role: str = names.TRIAL_ROLE) -> TrialRun:
@@ -46,17 +49,21 @@ class TrialRun:
         return cls(MlflowClient(tracking.tracking_uri), trial_id, run_id)
 
     def log_params(self, params: dict) -> None:
-        self.client.log_batch(self.run_id, params=[Param(k, str(v)[:MAX_PARAM_LENGTH]) for k, v in sorted(params.items())])
+        with self.clock.section(LOGGING):
+            self.client.log_batch(self.run_id, params=[Param(k, str(v)[:MAX_PARAM_LENGTH]) for k, v in sorted(params.items())])
 
     def set_tags(self, tags: dict) -> None:
-        self.client.log_batch(self.run_id, tags=[RunTag(k, str(v)) for k, v in tags.items()])
+        with self.clock.section(LOGGING):
+            self.client.log_batch(self.run_id, tags=[RunTag(k, str(v)) for k, v in tags.items()])
 
     def log_metrics(self, metrics: dict[str, float], step: int) -> None:
         now = get_current_time_millis()
-        self.client.log_batch(self.run_id, metrics=[Metric(k, float(v), now, step) for k, v in metrics.items()])
+        with self.clock.section(LOGGING):
+            self.client.log_batch(self.run_id, metrics=[Metric(k, float(v), now, step) for k, v in metrics.items()])
 
     def log_dict(self, dictionary: dict, artifact_file: str) -> None:
-        self.client.log_dict(self.run_id, dictionary, artifact_file)
+        with self.clock.section(LOGGING):
+            self.client.log_dict(self.run_id, dictionary, artifact_file)
 
     def finish(self) -> None:
         # Rank 0 of a distributed trial may get here just after the driver recorded a scheduler's stop: the stop stands.

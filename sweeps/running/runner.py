@@ -10,6 +10,7 @@ from sweeps.planning.resources import TrialResources
 from sweeps.prepared_sweep import PreparedSweep
 from sweeps.reports.leaderboard import fine_tuning_hurt, leaderboard_columns, leaderboard_rows, mark_the_noise, print_leaderboard
 from sweeps.reports.search_report import log_search_report
+from sweeps.reports.time_breakdown import time_summary, trial_runs, trial_time_totals
 from sweeps.running.disk_use import folder_size, human
 from sweeps.running.live_callbacks import register
 from sweeps.running.model_keeper import ModelKeeper
@@ -126,6 +127,12 @@ def _wrap_up(sweep: PreparedSweep, sweep_run: SweepRun, results, keeper: ModelKe
     """The sweep ran to its end: log the kept models and the search report, and say what is left on disk."""
     keeper.log_kept_models(sweep_run, sweep.data.sample_texts(), say)
     log_search_report(sweep_run, results, sweep.config, sweep.plan, say)
+    trials = trial_runs(sweep_run.children())
+    totals = trial_time_totals(trials)
+    sweep_run.log_metrics(totals)
+    summary = time_summary(totals, len(trials))
+    if summary:
+        say(summary)
     say(f"disk: checkpoints peaked at {human(keeper.peak_bytes)} (each trial's best model and resume state; deleted now), "
         f"{human(folder_size(str(experiment_dir)))} left in {experiment_dir}")
 

@@ -82,6 +82,26 @@ def test_one_trial_trains_reports_and_logs(tmp_path, tiny_model_dir):
         assert key in logged.data.metrics, key
     assert final["train_loss"] > 0
 
+    # Where the trial's time went: logged at each evaluation (a stopped trial keeps its figures) and at the end.
+    phases = ("time_setup_s", "time_train_s", "time_eval_s", "time_checkpoint_s", "time_test_s", "time_logging_s")
+    assert all(logged.data.metrics[key] >= 0 for key in phases) and logged.data.metrics["peak_rss_mb"] > 100
+    assert all(logged.data.metrics[key] > 0 for key in ("time_train_s", "time_eval_s", "time_checkpoint_s", "time_test_s"))
+    assert [m.step for m in client.get_metric_history(run.info.run_id, "time_eval_s")] == [3, 6, 6]
+    assert all(final[key] == logged.data.metrics[key] for key in phases)
+
+    # The kept checkpoint's eval items come from the evaluation that kept it: what judging it again gives.
+    from sentence_transformers import SentenceTransformer
+
+    from trainables.detailed_evaluation import evaluate_in_detail
+
+    logged_items = mlflow.artifacts.load_dict(f"{logged.info.artifact_uri}/per_query/eval.json")
+    kept = SentenceTransformer(logged.data.tags["sweeps.checkpoint_dir"], device="cpu")
+    metrics, items = evaluate_in_detail(kept, start_trial(tmp_path / "again", tiny_model_dir)[0].eval)
+    assert set(logged_items) == set(items) and len(logged_items["ndcg_at_10"]) == 30
+    for key in items:
+        assert logged_items[key] == pytest.approx(items[key], abs=1e-5), key
+    assert metrics["ndcg_at_10"] == pytest.approx(final["best_ndcg_at_10"], abs=1e-6)
+
 
 @pytest.mark.slow
 def test_gradient_accumulation_keeps_the_number_of_evaluations(tmp_path, tiny_model_dir):
@@ -191,7 +211,7 @@ def test_a_models_own_prompts_reach_the_trainer_the_evaluators_and_the_baseline(
     evaluator = build_evaluator(data.eval, prompts=prompts)
     retrieval, triplet = evaluator.evaluators
     assert (retrieval.query_prompt, retrieval.corpus_prompt) == ("query: ", "passage: ")
-    assert all(anchor.startswith("query: ") for anchor in triplet.anchors) and all(text.startswith("passage: ") for text in triplet.positives)
+    assert triplet.prompts == {"query": "query: ", "document": "passage: "}
 
     log_baselines(sweep_run.tracking(), prepare_data(DATA, 42, "sweep.yaml", REPO), {"base_model": ParameterSpec(value="tiny")},
                   {"tiny": str(prompted_model_dir)}, False, lambda line: None)

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -181,4 +182,13 @@ def test_default_sweep_from_the_readme(demo_sweep):
     assert len(logged) == 1
     assert logged[0].data.metrics["best_ndcg_at_10"] == max(t.data.metrics["best_ndcg_at_10"] for t in trials)
     assert not any(p.is_dir() and p.name == "checkpoints" and any(p.iterdir()) for p in (workdir / "ray_results").rglob("checkpoints"))
+    # Where the trials' time went: on every child run, summed on the parent run, and said in one line.
+    phases = ("setup", "train", "eval", "checkpoint", "test", "logging")
+    for phase in phases:
+        assert parent.data.metrics[f"time_{phase}_s"] == pytest.approx(sum(t.data.metrics[f"time_{phase}_s"] for t in trials), abs=0.01)
+    assert parent.data.metrics["peak_rss_mb"] == max(t.data.metrics["peak_rss_mb"] for t in trials)
+    summary = re.search(r"^trial time: (.*) \(([\d,]+) s over 4 trials; peak memory [\d,]+ MB\)$", result.stdout, re.MULTILINE)
+    assert summary, result.stdout[-3000:]
+    shares = dict((word, int(share)) for share, word in re.findall(r"(\d+)% (\w+)", summary.group(1)))
+    assert set(shares) == {"training", "evaluations", "checkpoints", "setup", "test", "logging"} and 97 <= sum(shares.values()) <= 103
     print(result.stdout[-2500:])

@@ -75,3 +75,15 @@ def test_a_field_newer_than_the_snapshot_is_still_settable(monkeypatch):
     monkeypatch.setattr(parameters, "TRAINING_ARGUMENT_TYPES", {})
     assert parameters.is_settable("learning_rate") and parameters.expected_type("learning_rate") == (float, int)
     assert not parameters.is_settable("learning_rat") and not parameters.is_settable("output_dir")
+
+
+def test_no_resume_checkpoint_is_written_at_the_last_step():
+    from types import SimpleNamespace
+
+    from trainables.final_save_skip import FinalSaveSkip
+
+    skip = FinalSaveSkip()
+    midway, last = SimpleNamespace(should_save=True), SimpleNamespace(should_save=True)
+    skip.on_step_end(None, SimpleNamespace(global_step=3, max_steps=6), midway)
+    skip.on_step_end(None, SimpleNamespace(global_step=6, max_steps=6), last)
+    assert midway.should_save and not last.should_save

@@ -1,0 +1,40 @@
+"""Where the sweep's trial time went: each child run's `time_<phase>_s` summed onto the parent run, and one line.
+
+A stopped or failed trial counts up to its last evaluation, the last time its figures were logged.
+"""
+
+from __future__ import annotations
+
+from trainables import mlflow_names as names
+from trainables.metrics import PEAK_GPU_MEMORY_KEY, PEAK_RSS_KEY, TIME_PHASES, time_key
+
+PHASE_WORDS = {"setup": "setup", "train": "training", "eval": "evaluations", "checkpoint": "checkpoints", "test": "test",
+               "logging": "logging"}
+
+
+def trial_runs(children: list) -> list:
+    return [run for run in children if run.data.tags.get(names.ROLE, names.TRIAL_ROLE) == names.TRIAL_ROLE]
+
+
+def trial_time_totals(trials: list) -> dict[str, float]:
+    """The sums over the sweep's trial runs of each phase's seconds, and the largest peak memory of any trial."""
+    totals = {time_key(phase): sum(run.data.metrics.get(time_key(phase), 0.0) for run in trials) for phase in TIME_PHASES}
+    for peak in (PEAK_RSS_KEY, PEAK_GPU_MEMORY_KEY):
+        values = [run.data.metrics[peak] for run in trials if peak in run.data.metrics]
+        if values:
+            totals[peak] = max(values)
+    return totals
+
+
+def time_summary(totals: dict[str, float], trials: int) -> str | None:
+    """'trial time: 74% training, 12% evaluations, …', largest share first; None when no trial logged its time."""
+    seconds = {phase: totals.get(time_key(phase), 0.0) for phase in TIME_PHASES}
+    whole = sum(seconds.values())
+    if whole <= 0:
+        return None
+    shares = ", ".join(f"{100 * spent / whole:.0f}% {PHASE_WORDS[phase]}"
+                       for phase, spent in sorted(seconds.items(), key=lambda item: -item[1]))
+    peak = f"; peak memory {totals[PEAK_RSS_KEY]:,.0f} MB" if PEAK_RSS_KEY in totals else ""
+    if PEAK_GPU_MEMORY_KEY in totals:
+        peak += f", {totals[PEAK_GPU_MEMORY_KEY]:,.0f} MB on the GPU"
+    return f"trial time: {shares} ({whole:,.0f} s over {trials} trial{'s' * (trials != 1)}{peak})"
