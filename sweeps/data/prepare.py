@@ -75,7 +75,8 @@ def prepare_data(data_config: dict, seed: int, sweep_file: str, base_dir: Path, 
         origin, splits, source_rows, notes = labelled_sets(data_config, seed, sweep_file, base_dir)
         return PreparedData(**splits, origin=origin, fingerprint=fingerprint(splits), source_rows=source_rows, group_pairs=None, task=task,
                             notes=tuple(notes))
-    data = read_source(data_config["source"], base_dir, data_config.get("columns") or {}, sweep_file, data_config.get("hub_split"))
+    data = read_source(data_config["source"], base_dir, data_config.get("columns") or {}, sweep_file, data_config.get("hub_split"),
+                       delimiter=data_config.get("delimiter"))
     carve_missing_splits(data, data_config["eval_fraction"], data_config["test_fraction"], seed)
     for split in ("train", "eval", "test"):
         if not data.qrels.get(split):
@@ -106,7 +107,7 @@ def prepare_evaluation(data_config: dict, split: str, seed: int, sweep_file: str
     """One evaluation set of a source that may hold nothing to train on (a BEIR folder with test qrels only):
     (the set, the source's origin, its fingerprint). A source without the split gets it carved as a sweep would."""
     data = read_source(data_config["source"], base_dir, data_config.get("columns") or {}, sweep_file, data_config.get("hub_split"),
-                       require_train=False)
+                       require_train=False, delimiter=data_config.get("delimiter"))
     if split not in data.qrels:
         if "train" not in data.qrels:
             raise SweepInputError([problem(sweep_file, "data.source", f"must hold the {split} split, or a train split to carve it from",

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import gzip
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 from sweeps.data.retrieval_set import RetrievalSet
+from sweeps.data.text_files import read_delimited, read_jsonl, read_text
 from sweeps.errors import SweepInputError, problem
 
 TABLE_SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".parquet")
@@ -19,12 +18,12 @@ REQUIRED_ROLES = ("anchor", "positive")
 
 
 def read_source(source: str, base_dir: Path, columns: dict[str, str], sweep_file: str, hub_split: str | None = None,
-                require_train: bool = True) -> RetrievalSet:
+                require_train: bool = True, delimiter: str | None = None) -> RetrievalSet:
     """A retrieval source. `require_train=False` for evaluation only: a BEIR folder may then hold test (or dev) qrels alone."""
     path = source_path(source, base_dir)
     if path.is_dir() and _first_existing(path, "corpus.jsonl", "corpus.jsonl.gz"):
         return read_beir(path, sweep_file, require_train)
-    origin, tables = read_tables(source, base_dir, sweep_file, hub_split)
+    origin, tables = read_tables(source, base_dir, sweep_file, hub_split, delimiter)
     data = RetrievalSet(origin=origin)
     for split, (rows, where) in tables.items():
         _add_rows(data, split, rows, columns, sweep_file, where)
@@ -36,7 +35,7 @@ def source_path(source: str, base_dir: Path) -> Path:
     return path if path.is_absolute() else (base_dir / path).resolve()
 
 
-def read_tables(source: str, base_dir: Path, sweep_file: str, hub_split: str | None = None
+def read_tables(source: str, base_dir: Path, sweep_file: str, hub_split: str | None = None, delimiter: str | None = None
                 ) -> tuple[str, dict[str | None, tuple[list[dict], str]]]:
     """A table source's rows by split, as (origin, {split: (rows, where they came from)}). One table is split None:
     its rows are all carved into splits later."""
@@ -44,7 +43,7 @@ def read_tables(source: str, base_dir: Path, sweep_file: str, hub_split: str | N
     if path.is_dir():
         split_files = _split_files(path)
         if "train" in split_files:
-            return str(path), {split: (read_table(file), str(file)) for split, file in split_files.items()}
+            return str(path), {split: (read_table(file, delimiter), str(file)) for split, file in split_files.items()}
         raise SweepInputError([problem(
             sweep_file, "data.source",
             "must be a BEIR folder (corpus.jsonl[.gz], queries.jsonl, qrels/) or hold train.{jsonl,csv,parquet}",
@@ -53,7 +52,7 @@ def read_tables(source: str, base_dir: Path, sweep_file: str, hub_split: str | N
     if path.suffix in TABLE_SUFFIXES or path.name.endswith(".jsonl.gz"):
         if not path.exists():
             raise SweepInputError([problem(sweep_file, "data.source", "must be an existing file or folder", str(path))])
-        return str(path), {None: (read_table(path), str(path))}
+        return str(path), {None: (read_table(path, delimiter), str(path))}
     if _looks_like_hub_id(source):
         return read_hub_dataset(source, sweep_file, hub_split)
     raise SweepInputError([problem(
@@ -65,13 +64,13 @@ def read_tables(source: str, base_dir: Path, sweep_file: str, hub_split: str | N
 
 def read_beir(folder: Path, sweep_file: str, require_train: bool = True) -> RetrievalSet:
     data = RetrievalSet(origin=str(folder))
-    for row in _read_jsonl(_first_existing(folder, "corpus.jsonl", "corpus.jsonl.gz")):
+    for row in read_jsonl(_first_existing(folder, "corpus.jsonl", "corpus.jsonl.gz")):
         title, text = (row.get("title") or "").strip(), (row.get("text") or "").strip()
         data.corpus[str(row["_id"])] = f"{title}\n{text}" if title else text
     queries_file = _first_existing(folder, "queries.jsonl", "queries.jsonl.gz")
     if queries_file is None:
         raise SweepInputError([problem(sweep_file, "data.source", "a BEIR folder must hold queries.jsonl", str(folder))])
-    data.queries = {str(row["_id"]): row["text"] for row in _read_jsonl(queries_file)}
+    data.queries = {str(row["_id"]): row["text"] for row in read_jsonl(queries_file)}
     for split, names in SPLIT_FILE_NAMES.items():
         qrels_file = next((folder / "qrels" / f"{n}.tsv" for n in names if (folder / "qrels" / f"{n}.tsv").exists()), None)
         if qrels_file is not None:
@@ -86,30 +85,31 @@ def read_beir(folder: Path, sweep_file: str, require_train: bool = True) -> Retr
 
 def _read_qrels(path: Path, data: RetrievalSet, sweep_file: str) -> dict[str, set[str]]:
     qrels: dict[str, set[str]] = {}
-    with open(path, encoding="utf-8") as handle:
-        for line_number, line in enumerate(handle, start=1):
-            fields = line.rstrip("\n").split("\t")
-            if len(fields) < 3 or not fields[2].strip().lstrip("-").isdigit():
-                if line_number == 1:
-                    continue  # the header BEIR writes
-                raise SweepInputError([problem(f"{path}", f"line {line_number}", "must be query-id<TAB>corpus-id<TAB>score", line.strip())])
-            query_id, doc_id, score = fields[0], fields[1], int(fields[2])
-            if score > 0 and query_id in data.queries and doc_id in data.corpus:
-                qrels.setdefault(query_id, set()).add(doc_id)
+    for line_number, line in enumerate(read_text(path).splitlines(), start=1):
+        fields = line.split("\t")
+        if len(fields) < 3 or not fields[2].strip().lstrip("-").isdigit():
+            if line_number == 1:
+                continue  # the header BEIR writes
+            raise SweepInputError([problem(f"{path}", f"line {line_number}", "must be query-id<TAB>corpus-id<TAB>score", line.strip())])
+        query_id, doc_id, score = fields[0], fields[1], int(fields[2])
+        if score > 0 and query_id in data.queries and doc_id in data.corpus:
+            qrels.setdefault(query_id, set()).add(doc_id)
     return qrels
 
 
-def read_table(path: Path) -> list[dict]:
+def read_table(path: Path, delimiter: str | None = None) -> list[dict]:
+    """A table file's rows. `delimiter`: a csv/tsv file's, else sniffed."""
     name = path.name
     if name.endswith(".jsonl") or name.endswith(".jsonl.gz"):
-        return list(_read_jsonl(path))
+        return read_jsonl(path)
     if name.endswith(".json"):
-        with open(path, encoding="utf-8") as handle:
-            loaded = json.load(handle)
+        try:
+            loaded = json.loads(read_text(path))
+        except json.JSONDecodeError as error:
+            raise SweepInputError([problem(str(path), f"line {error.lineno}", "must be valid JSON", f"{error.msg} at column {error.colno}")]) from None
         return loaded if isinstance(loaded, list) else [loaded]
     if name.endswith(".csv") or name.endswith(".tsv"):
-        with open(path, encoding="utf-8", newline="") as handle:
-            return list(csv.DictReader(handle, delimiter="\t" if name.endswith(".tsv") else ","))
+        return read_delimited(path, delimiter)
     import pyarrow.parquet as pq
 
     return pq.read_table(path).to_pylist()
@@ -174,7 +174,7 @@ def read_role_tables(data_config: dict, roles: tuple[str, ...], sweep_file: str,
                      ) -> tuple[str, dict[str | None, tuple[list[dict], str]], dict[str, str], list[str]]:
     """A table source whose columns play `roles` (each role's column is `data.columns.<role>`, else its own name):
     (origin, the tables that hold every role's column, role -> column, a problem per missing column)."""
-    origin, tables = read_tables(data_config["source"], base_dir, sweep_file, data_config.get("hub_split"))
+    origin, tables = read_tables(data_config["source"], base_dir, sweep_file, data_config.get("hub_split"), data_config.get("delimiter"))
     columns = {role: (data_config.get("columns") or {}).get(role, role) for role in roles}
     complete, problems = {}, []
     for split, (rows, where) in tables.items():
@@ -211,14 +211,6 @@ def _row_negatives(row: dict, negative_columns: list[str]) -> list[str]:
             if isinstance(text, str) and text.strip():
                 negatives.append(text)
     return negatives
-
-
-def _read_jsonl(path: Path) -> Iterator[dict]:
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                yield json.loads(line)
 
 
 def _first_existing(folder: Path, *names: str) -> Path | None:

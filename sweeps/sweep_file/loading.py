@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from sweeps.data.text_files import read_text
 from sweeps.errors import SweepInputError, did_you_mean, problem
 from sweeps.sweep_file.schema import SweepConfig
 
@@ -34,8 +35,13 @@ def read_yaml(path: Path) -> dict:
     source = str(path)
     if not path.is_file():
         raise SweepInputError([problem(source, "", "the sweep file must exist", str(path))])
+    text = read_text(path)
     try:
-        loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_SweepYamlLoader)
+        duplicates = duplicate_keys(yaml.compose(text, Loader=_SweepYamlLoader))
+        if duplicates:
+            raise SweepInputError([problem(source, key, f"must be given once, but it is on lines {_and(lines)}; YAML would "
+                                           "keep the last silently", f"{len(lines)} values") for key, lines in duplicates])
+        loaded = yaml.load(text, Loader=_SweepYamlLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
@@ -44,6 +50,26 @@ def read_yaml(path: Path) -> dict:
     if not isinstance(loaded, dict):
         raise SweepInputError([problem(source, "", "the sweep file must be a YAML mapping", "an empty file" if loaded is None else type(loaded).__name__)])
     return loaded
+
+
+def _and(numbers: list[int]) -> str:
+    return ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
+
+
+def duplicate_keys(node, key: str = "") -> list[tuple[str, list[int]]]:
+    """Each mapping key written more than once, by its dotted name, with the lines it is on."""
+    found = []
+    if isinstance(node, yaml.MappingNode):
+        lines: dict[str, list[int]] = {}
+        for key_node, value_node in node.value:
+            name = f"{key}.{key_node.value}" if key else str(key_node.value)
+            lines.setdefault(name, []).append(key_node.start_mark.line + 1)
+            found += duplicate_keys(value_node, name)
+        found += [(name, where) for name, where in lines.items() if len(where) > 1]
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            found += duplicate_keys(item, f"{key}[{index}]")
+    return found
 
 
 def load_sweep_file(path: str | Path) -> SweepConfig:

@@ -171,6 +171,7 @@ class DataConfig(StrictModel):
     eval_corpus_size: int | None = Field(default=None, ge=1)
     max_eval_queries: int | None = Field(default=None, ge=1)
     hub_split: str | None = None
+    delimiter: Literal[",", ";", "\t", "|"] | None = None  # a csv/tsv file's; None: sniffed from its first lines
     # With `columns.group`: `one` trains on each source row's own (anchor, passage) pair, so the training set is
     # the file as written; `all` pairs each anchor with every passage of its group (rows x group size, with
     # near-duplicate positives in a batch). Evaluation counts every passage of the group as relevant either way.

@@ -53,7 +53,7 @@ CASES = [
     ('unknown top-level key', BASE + "metrc: {name: ndcg@10}\n",
         ["sweep.yaml: `metrc` is not a known key (did you mean `metric`?); expected one of ['allow_custom_code', 'baselines', 'callbacks', 'data', 'early_terminate', 'evaluations_per_trial', 'guard', 'keep_models', 'max_concurrent', 'max_failures', 'method', 'metric', 'mlflow', 'name', 'parameters', 'promote', 'resources', 'run_cap', 'sampler', 'seed', 'storage_path', 'task'], but got {'name': 'ndcg@10'}"]),
     ('unknown data key', rep("  source: pairs.jsonl", "  source: pairs.jsonl\n  eval_fracton: 0.1"),
-        ["sweep.yaml: `data.eval_fracton` is not a known key (did you mean `eval_fraction`?); expected one of ['columns', 'eval_corpus_size', 'eval_fraction', 'group_pairs', 'hard_negatives', 'hub_split', 'max_eval_queries', 'max_train_rows', 'score_range', 'source', 'test_fraction'], but got 0.1"]),
+        ["sweep.yaml: `data.eval_fracton` is not a known key (did you mean `eval_fraction`?); expected one of ['columns', 'delimiter', 'eval_corpus_size', 'eval_fraction', 'group_pairs', 'hard_negatives', 'hub_split', 'max_eval_queries', 'max_train_rows', 'score_range', 'source', 'test_fraction'], but got 0.1"]),
     ('unknown parameter form key', rep("{values: [1.0e-5, 2.0e-5]}", "{valuez: [1.0e-5]}"),
         ["sweep.yaml: `parameters.learning_rate`: exactly one of `value`, `values`, `distribution` must be given, but got none (unknown keys: ['valuez'])"]),
     ('wrong type', BASE + "max_concurrent: lots\n",
@@ -181,6 +181,21 @@ CASES = [
         ['sweep.yaml: `data.hard_negatives` are mined for retrieval rows (anchor, positive), but got "task \'sts\'"']),
     ('more hard negatives than their rank window', rep("  source: pairs.jsonl", "  source: pairs.jsonl\n  hard_negatives: {num_negatives: 5, range_min: 10, range_max: 12}"),
         ['sweep.yaml: `data.hard_negatives`: `range_max - range_min >= num_negatives` must hold, but got (range_min=10, range_max=12, num_negatives=5)']),
+    ('a duplicated key', BASE.replace("method: grid", "method: grid\nseed: 1") + "seed: 2\nmethod: optuna\n",
+        ["sweep.yaml: `method` must be given once, but it is on lines 2 and 12; YAML would keep the last silently, but got '2 values'",
+         "sweep.yaml: `seed` must be given once, but it is on lines 3 and 11; YAML would keep the last silently, but got '2 values'"]),
+    ('a duplicated nested key', rep("  columns: {anchor: query, positive: passage}", "  columns: {anchor: query, positive: passage, anchor: passage}"),
+        ["sweep.yaml: `data.columns.anchor` must be given once, but it is on lines 5 and 5; YAML would keep the last silently, but got '2 values'"]),
+    ('a sweep file that is not UTF-8', BASE.replace("name: cat", "name: caf\xe9").encode("latin-1"),
+        ["sweep.yaml: must be UTF-8 text (re-save it as UTF-8, e.g. `iconv -f latin1 -t utf-8 sweep.yaml > utf8-sweep.yaml`), but got 'byte 0xe9 at offset 9'"]),
+    ('a data file that is not UTF-8', rep("pairs.jsonl", "latin1.csv"),
+        ["DIR/latin1.csv: must be UTF-8 text (re-save it as UTF-8, e.g. `iconv -f latin1 -t utf-8 latin1.csv > utf8-latin1.csv`), but got 'byte 0xe9 at offset 27'"]),
+    ('a csv row with more fields than its header', rep("pairs.jsonl", "extra_fields.csv"),
+        ["DIR/extra_fields.csv: `line 3` must have the header's 2 fields, split by ',' (set `data.delimiter` if that is not the file's), but got '3 fields'"]),
+    ('a jsonl line that is not JSON', rep("pairs.jsonl", "broken.jsonl"),
+        ["DIR/broken.jsonl: `line 3` must be one JSON object per line, but got 'Expecting property name enclosed in double quotes at column 2'"]),
+    ('an unknown delimiter', rep("  source: pairs.jsonl", "  source: pairs.jsonl\n  delimiter: ':'"),
+        ["sweep.yaml: `data.delimiter` must be ',', ';', '\\t' or '|', but got ':'"]),
     ('a guard set that is not there', BASE + "guard:\n  - {name: general, source: nowhere.jsonl}\n  - {name: sts, source: scored.csv, task: sts, columns: {score: similarity}}\n",
         ["sweep.yaml: `guard[0].source` must be an existing file or folder, but got 'DIR/nowhere.jsonl'", "sweep.yaml: `guard[1].columns.sentence1` must name a column of DIR/scored.csv (the sentence1; columns there: ['first', 'second', 'similarity']), but got 'sentence1'", "sweep.yaml: `guard[1].columns.sentence2` must name a column of DIR/scored.csv (the sentence2; columns there: ['first', 'second', 'similarity']), but got 'sentence2'"]),
 ]
@@ -200,6 +215,9 @@ def workdir(tmp_path, monkeypatch):
     (tmp_path / "labelled_dir").mkdir()
     (tmp_path / "labelled_dir" / "train.csv").write_text("\n".join(labelled) + "\n")
     (tmp_path / "labelled_dir" / "test.csv").write_text("text,label\nsomething new,c\nmore,a\nand more,b\n")
+    (tmp_path / "latin1.csv").write_bytes("query,passage\nwhat is a caf\xe9?,a place\n".encode("latin-1"))
+    (tmp_path / "extra_fields.csv").write_text("query,passage\nfirst,one\nsecond,two,three\n")
+    (tmp_path / "broken.jsonl").write_text('{"query": "a", "passage": "b"}\n\n{not json}\n')
     (tmp_path / "notamodel").mkdir()
     (tmp_path / "notamodel" / "readme.txt").write_text("not a model")
     monkeypatch.chdir(tmp_path)
@@ -219,7 +237,10 @@ def test_the_catalogue_covers_every_key_of_the_sweep_file():
 
 @pytest.mark.parametrize("name, sweep_text, expected", CASES, ids=[case[0] for case in CASES])
 def test_bad_input_is_refused_with_its_message_and_nothing_written(workdir, capsys, name, sweep_text, expected):
-    (workdir / "sweep.yaml").write_text(sweep_text)
+    if isinstance(sweep_text, bytes):
+        (workdir / "sweep.yaml").write_bytes(sweep_text)
+    else:
+        (workdir / "sweep.yaml").write_text(sweep_text)
     assert main(["sweep.yaml"]) == 2
     shown = [line.removeprefix("error: ").replace(str(workdir), "DIR") for line in capsys.readouterr().err.strip().splitlines()]
     assert shown == expected
