@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 
 class SweepInputError(ValueError):
@@ -20,6 +20,9 @@ def problem(source: str, key: str, expected: str, found: object) -> str:
     return f"{source}: {where}{expected}, but got {found!r}"
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+def did_you_mean(word: str, choices: Iterable[str], aliases: Mapping[str, str] | None = None) -> str:
+    """The closest choice; `aliases`: what a word means elsewhere (W&B's, Keras's), for words no spelling is close to."""
+    choices = list(choices)
+    alias = (aliases or {}).get(word)
+    matches = [alias] if alias in choices else difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f" (did you mean `{matches[0]}`?)" if matches else ""

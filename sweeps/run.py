@@ -113,7 +113,8 @@ def resource_plan(sweep, address: str | None) -> list[str]:
 
     nodes, where = cluster_nodes(address)
     resources = plan_resources(sweep.config.resources, sweep.config.max_concurrent, nodes, sweep.source)
-    return [f"resources on {where}: {resources.describe()}", *resources.placement(nodes)]
+    warning = resources.concurrency_warning()
+    return [f"resources on {where}: {resources.describe()}", *resources.placement(nodes), *([warning] if warning else [])]
 
 
 def _refuse(errors: Console, error) -> int:

@@ -52,6 +52,7 @@ class TrialResources:
     gpus_per_worker: float
     precision: str
     concurrency: int
+    asked_concurrency: int | None = None  # the sweep file's max_concurrent
 
     @property
     def distributed(self) -> bool:
@@ -68,6 +69,13 @@ class TrialResources:
         gpus = f", {self.gpus_per_worker:g} GPU" if self.gpus_per_worker else ""
         shape = f"{self.workers} workers x ({self.cpus_per_worker:g} CPU{gpus})" if self.distributed else f"{self.cpus_per_worker:g} CPU{gpus}"
         return f"{shape} per trial, up to {self.concurrency} at once"
+
+    def concurrency_warning(self) -> str | None:
+        """A line for a max_concurrent the cluster can't run: the sweep goes on at what fits."""
+        if self.asked_concurrency is None or self.asked_concurrency <= self.concurrency:
+            return None
+        return (f"warning: max_concurrent is {self.asked_concurrency}, but the cluster fits {self.concurrency} trial(s) of "
+                f"{self.describe().split(' per trial')[0]} at once; {self.concurrency} will run at a time")
 
     def placement(self, nodes: list[NodeShape]) -> list[str]:
         """Where the workers can go: `--dry-run` prints it."""
@@ -95,7 +103,7 @@ def plan_resources(resources: ResourcesConfig, max_concurrent: int | None, nodes
     if fit == 0:
         raise SweepInputError([_does_not_fit(source, key, workers, cpus, gpus, nodes)])
     concurrency = min(fit, max_concurrent) if max_concurrent else fit
-    return TrialResources(workers, float(cpus), float(gpus), resources.precision, concurrency)
+    return TrialResources(workers, float(cpus), float(gpus), resources.precision, concurrency, max_concurrent)
 
 
 def _slots(nodes: list[NodeShape], cpus: float, gpus: float) -> int:

@@ -97,13 +97,48 @@ def _describe(source: str, detail: dict, raw: dict) -> str:
     if kind == "value_error":
         return f"{source}: `{key}`: {message}" if key else f"{source}: {message}"
     message = message.replace("Input should be", "must be").replace("String should", "must")
+    if kind == "literal_error" and isinstance(detail.get("input"), str):
+        word, field = detail["input"], str(location[-1])
+        hint = CHOICE_HINTS.get(field, {}).get(word)
+        expected = re.findall(r"'([^']*)'", detail.get("ctx", {}).get("expected", ""))
+        message += f" ({hint})" if hint else did_you_mean(word, expected, CHOICE_ALIASES.get(field, {}))
     return problem(source, key, message, detail.get("input"))
 
 
-def _allowed_siblings(location: list) -> list[str]:
-    from sweeps.sweep_file.schema import DataConfig, MetricConfig, MlflowConfig, ParameterSpec, ResourcesConfig
+# W&B's words for our choices, where no spelling is close; and what to use for those we lack.
+CHOICE_ALIASES = {"method": {"bayes": "optuna", "bayesian": "optuna", "tpe": "optuna"}, "goal": {"max": "maximize", "min": "minimize"},
+                  "distribution": {"loguniform": "log_uniform_values"}}
+CHOICE_HINTS = {"distribution": {
+    "normal": "none of the normal family here: sample between `min` and `max` with uniform or log_uniform_values",
+    "q_normal": "none of the normal family here: q_uniform steps between `min` and `max`",
+    "log_normal": "none of the normal family here: log_uniform_values samples between `min` and `max`",
+    "q_log_uniform_values": "log_uniform_values, or q_uniform for a step",
+    "log_uniform": "W&B's log_uniform takes exponents; log_uniform_values takes the values themselves",
+    "categorical": "give the choices as `values: [...]`, without a distribution",
+}}
 
-    models = {"": SweepConfig, "data": DataConfig, "metric": MetricConfig, "mlflow": MlflowConfig, "resources": ResourcesConfig}
-    parent = ".".join(str(part) for part in location[:-1])
-    model = ParameterSpec if parent.startswith("parameters.") else models.get(parent, SweepConfig)
+
+def _allowed_siblings(location: list) -> list[str]:
+    """The keys of the mapping that holds the unknown key: its own scope's, for the hint and the list."""
+    from sweeps.sweep_file.schema import (
+        DataConfig,
+        EarlyTerminateConfig,
+        GuardConfig,
+        HardNegativesConfig,
+        MetricConfig,
+        MlflowConfig,
+        ParameterSpec,
+        PromoteConfig,
+        ResourcesConfig,
+    )
+
+    models = {"": SweepConfig, "data": DataConfig, "metric": MetricConfig, "mlflow": MlflowConfig, "resources": ResourcesConfig,
+              "early_terminate": EarlyTerminateConfig, "promote": PromoteConfig, "data.hard_negatives": HardNegativesConfig}
+    parent = ".".join(str(part) for part in location[:-1]).replace(".[", "[")
+    if parent.startswith("parameters."):
+        model = ParameterSpec
+    elif re.fullmatch(r"guard\[\d+\]", parent):
+        model = GuardConfig
+    else:
+        model = models.get(parent, SweepConfig)
     return list(model.model_fields)

@@ -13,6 +13,12 @@ from sweeps.sweep_file.schema import SweepConfig
 from trainables.tasks import TASKS, infer_task
 
 
+# Names people bring from other tools' sweep files and training scripts, for the hint their spelling can't give.
+PARAMETER_ALIASES = {"batch_size": "per_device_train_batch_size", "train_batch_size": "per_device_train_batch_size",
+                     "epochs": "num_train_epochs", "num_epochs": "num_train_epochs", "lr": "learning_rate",
+                     "warmup": "warmup_ratio", "max_length": "max_seq_length", "model": "base_model", "model_name": "base_model"}
+
+
 def check_parameters(config: SweepConfig, source: str) -> list[str]:
     problems = []
     known = settable_parameter_names()
@@ -29,7 +35,7 @@ def check_parameters(config: SweepConfig, source: str) -> list[str]:
             problems.append(problem(
                 source, key,
                 "must be base_model, loss, max_seq_length, a loss parameter or a SentenceTransformerTrainingArguments field"
-                f"{did_you_mean(name, known)}",
+                f"{did_you_mean(name, known, PARAMETER_ALIASES)}",
                 name,
             ))
             continue

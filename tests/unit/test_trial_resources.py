@@ -34,6 +34,14 @@ def test_max_concurrent_splits_the_cores():
     assert (planned.cpus_per_worker, planned.concurrency) == (1.0, 2)
 
 
+def test_a_max_concurrent_above_what_fits_gets_a_warning_and_runs_what_fits():
+    planned = plan(CPU_BOX, max_concurrent=16)
+    assert (planned.cpus_per_worker, planned.concurrency) == (1.0, 2)
+    assert planned.concurrency_warning() == ("warning: max_concurrent is 16, but the cluster fits 2 trial(s) of 1 CPU at once; "
+                                             "2 will run at a time")
+    assert plan(CPU_BOX, max_concurrent=2).concurrency_warning() is None and plan(CPU_BOX).concurrency_warning() is None
+
+
 def test_two_workers_hold_the_cores_and_the_tune_trial_holds_no_cpu():
     planned = plan(CPU_BOX, workers_per_trial=2, cpus_per_worker=1)
     assert planned.distributed and planned.concurrency == 1
