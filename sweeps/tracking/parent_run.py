@@ -9,6 +9,7 @@ from mlflow.tracking import MlflowClient
 
 from sweeps.errors import SweepInputError, problem
 from sweeps.tracking.store import absolute_tracking_uri
+from sweeps.tracking.store_init import initialise_store
 from trainables import mlflow_names as names
 from trainables.context import SweepTracking
 
@@ -16,6 +17,7 @@ from trainables.context import SweepTracking
 class SweepRun:
     def __init__(self, tracking_uri: str, experiment: str, name: str, resume_run_id: str | None = None):
         self.tracking_uri = absolute_tracking_uri(tracking_uri)
+        initialise_store(self.tracking_uri)
         self.client = MlflowClient(self.tracking_uri)
         found = self.client.get_experiment_by_name(experiment)
         self.experiment_id = found.experiment_id if found else self.client.create_experiment(experiment)
