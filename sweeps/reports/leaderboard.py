@@ -73,14 +73,20 @@ def print_leaderboard(console: Console, rows: list[dict], metric_key: str, colum
         table.add_column("vs best (eval, paired)")
     for rank, row in enumerate(rows, start=1):
         label = f"{row['run']} (untrained)" if row["role"] == names.BASELINE_ROLE else row["run"]
-        params = [_short(row["params"].get(name, "")) if row["role"] == names.TRIAL_ROLE else "" for name in varying]
+        params = [shown_parameter(row["params"].get(name, "")) if row["role"] == names.TRIAL_ROLE else "" for name in varying]
         values = ["" if row[column] is None else f"{row[column]:.4f}" for column in metric_columns]
         table.add_row(str(rank), label, row["status"], *params, *values, *([row.get("vs_best", "")] if marked else []))
     console.print(table)
 
 
-def _short(value: str) -> str:
-    return value if len(value) <= 40 else "…" + value[-39:]
+def shown_parameter(value: str) -> str:
+    """A logged parameter as a person reads it: a fraction at 4 significant digits (MLflow logs 2.3578730726467393e-05,
+    the table shows 2.358e-05), whole numbers and words as they are, anything long cut to its end."""
+    try:
+        number = float(value)
+    except ValueError:
+        return value if len(value) <= 40 else "…" + value[-39:]
+    return value if number.is_integer() and "e" not in value.lower() else f"{number:.4g}"
 
 
 def fine_tuning_hurt(rows: list[dict], metric_key: str, mode: str) -> str | None:
