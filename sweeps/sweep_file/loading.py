@@ -78,7 +78,17 @@ def load_sweep_file(path: str | Path) -> SweepConfig:
     try:
         return SweepConfig.model_validate(raw)
     except ValidationError as error:
-        raise SweepInputError([_describe(str(path), detail, raw) for detail in error.errors()]) from None
+        problems = [_describe(str(path), detail, raw) for detail in error.errors()]
+        raise SweepInputError(problems + _parameter_name_problems(raw, str(path))) from None
+
+
+def _parameter_name_problems(raw: dict, source: str) -> list[str]:
+    """The parameters' names, checked beside a schema that failed: the file's other checks need a valid file."""
+    from sweeps.sweep_file.validation import parameter_name_problem
+
+    parameters = raw.get("parameters")
+    names = parameters if isinstance(parameters, dict) else {}
+    return [found for found in (parameter_name_problem(str(name), source) for name in names) if found]
 
 
 def _describe(source: str, detail: dict, raw: dict) -> str:

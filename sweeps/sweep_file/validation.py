@@ -19,25 +19,27 @@ PARAMETER_ALIASES = {"batch_size": "per_device_train_batch_size", "train_batch_s
                      "warmup": "warmup_ratio", "max_length": "max_seq_length", "model": "base_model", "model_name": "base_model"}
 
 
+def parameter_name_problem(name: str, source: str) -> str | None:
+    """What is wrong with a parameter's name alone: checked with the schema too, so a file's mistakes come in one pass."""
+    key = f"parameters.{name}"
+    if looks_secret(name):
+        return problem(source, key, "must not be a credential: parameters are logged to MLflow as params; "
+                       "give it through the environment (e.g. HF_TOKEN) instead", name)
+    if name in RUNNER_OWNED:
+        return problem(source, key, "is set by the runner and can't be swept; remove it", name)
+    if not is_settable(name):
+        return problem(source, key, "must be base_model, loss, max_seq_length, a loss parameter or a SentenceTransformerTrainingArguments "
+                       f"field{did_you_mean(name, settable_parameter_names(), PARAMETER_ALIASES)}", name)
+    return None
+
+
 def check_parameters(config: SweepConfig, source: str) -> list[str]:
     problems = []
-    known = settable_parameter_names()
     for name, spec in config.parameters.items():
         key = f"parameters.{name}"
-        if looks_secret(name):
-            problems.append(problem(source, key, "must not be a credential: parameters are logged to MLflow as params; "
-                                    "give it through the environment (e.g. HF_TOKEN) instead", name))
-            continue
-        if name in RUNNER_OWNED:
-            problems.append(problem(source, key, "is set by the runner and can't be swept; remove it", name))
-            continue
-        if not is_settable(name):
-            problems.append(problem(
-                source, key,
-                "must be base_model, loss, max_seq_length, a loss parameter or a SentenceTransformerTrainingArguments field"
-                f"{did_you_mean(name, known, PARAMETER_ALIASES)}",
-                name,
-            ))
+        named_wrong = parameter_name_problem(name, source)
+        if named_wrong:
+            problems.append(named_wrong)
             continue
         if spec.distribution is not None and name in ("base_model", "loss", GUIDE_MODEL, INNER_LOSS):
             problems.append(problem(source, key, "takes `value` or `values`, not a distribution", spec.distribution))

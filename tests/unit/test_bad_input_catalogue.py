@@ -208,6 +208,12 @@ CASES = [
         ["sweep.yaml: `early_terminate.min_iter` is not a known key; expected one of ['grace_period', 'min_samples_required', 'reduction_factor', 'type'], but got 1"]),
     ('an unknown guard key', BASE + "guard:\n  - {name: general, source: pairs.jsonl, max_dorp: 0.1}\n",
         ["sweep.yaml: `guard[0].max_dorp` is not a known key (did you mean `max_drop`?); expected one of ['columns', 'corpus_size', 'every_evaluation', 'max_drop', 'max_queries', 'metric', 'name', 'score_range', 'source', 'split', 'task'], but got 0.1"]),
+    ('a W&B-style file with four mistakes, all in one pass', rep("method: grid", "method: bayes").replace(
+        "  per_device_train_batch_size: {value: 16}", "  batch_size: {value: 16}\n  epochs: {value: 1}") + "metric: {name: ndcg@10, goal: minimise}\n",
+        ["sweep.yaml: `method` must be 'grid', 'random' or 'optuna' (did you mean `optuna`?), but got 'bayes'",
+         "sweep.yaml: `metric.goal` must be 'maximize' or 'minimize' (did you mean `minimize`?), but got 'minimise'",
+         "sweep.yaml: `parameters.batch_size` must be base_model, loss, max_seq_length, a loss parameter or a SentenceTransformerTrainingArguments field (did you mean `per_device_train_batch_size`?), but got 'batch_size'",
+         "sweep.yaml: `parameters.epochs` must be base_model, loss, max_seq_length, a loss parameter or a SentenceTransformerTrainingArguments field (did you mean `num_train_epochs`?), but got 'epochs'"]),
     ('a guard set that is not there', BASE + "guard:\n  - {name: general, source: nowhere.jsonl}\n  - {name: sts, source: scored.csv, task: sts, columns: {score: similarity}}\n",
         ["sweep.yaml: `guard[0].source` must be an existing file or folder, but got 'DIR/nowhere.jsonl'", "sweep.yaml: `guard[1].columns.sentence1` must name a column of DIR/scored.csv (the sentence1; columns there: ['first', 'second', 'similarity']), but got 'sentence1'", "sweep.yaml: `guard[1].columns.sentence2` must name a column of DIR/scored.csv (the sentence2; columns there: ['first', 'second', 'similarity']), but got 'sentence2'"]),
 ]
