@@ -98,6 +98,9 @@ def _describe(source: str, detail: dict, raw: dict) -> str:
     location = [f"[{part}]" if isinstance(part, int) else part for part in location]  # guard[0].max_drop, as validation names it
     key = ".".join(str(part) for part in location).replace(".[", "[")
     kind = detail["type"]
+    if kind == "extra_forbidden" and key in ("program", "command"):
+        return problem(source, key, f"is W&B's way to start a training script; here the trial is built in (SentenceTransformerTrainer "
+                       "on the sweep's `data` and `parameters`): remove it", detail["input"])
     if kind == "extra_forbidden":
         siblings = _allowed_siblings(location)
         return problem(source, key, f"is not a known key{did_you_mean(str(location[-1]), siblings)}; expected one of {sorted(siblings)}", detail["input"])

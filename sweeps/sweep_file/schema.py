@@ -310,6 +310,14 @@ class SweepConfig(StrictModel):
 
     @model_validator(mode="before")
     @classmethod
+    def _wandb_method(cls, data: Any) -> Any:
+        """W&B's `method: bayes` is Bayesian optimisation by a model of the scores so far: Optuna's TPE sampler here."""
+        if isinstance(data, dict) and data.get("method") == "bayes":
+            return {**data, "method": "optuna", "sampler": data.get("sampler") or "tpe"}
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
     def _task_defaults(cls, data: Any) -> Any:
         """Fill in the task, its default metric and its default loss, so that every later step reads them from the file.
         Where the task can't be told (columns of two tasks), nothing is filled and the checks say why."""

@@ -41,6 +41,13 @@ def test_good_file_loads_with_defaults(tmp_path):
     assert config.experiment_name == "demo"
 
 
+def test_wandbs_bayes_is_optunas_tpe(tmp_path):
+    config, _ = load_text(tmp_path, GOOD.replace("method: grid", "method: bayes") + "run_cap: 4\n")
+    assert (config.method, config.sampler, config.run_cap) == ("optuna", "tpe", 4)
+    config, _ = load_text(tmp_path, GOOD.replace("method: grid", "method: bayes") + "run_cap: 4\nsampler: gp\n")
+    assert (config.method, config.sampler) == ("optuna", "gp")
+
+
 def test_exponent_without_a_dot_is_a_number(tmp_path):
     config, _ = load_text(tmp_path, GOOD)
     assert config.parameters["learning_rate"].values == [1e-5, 2e-5]
@@ -79,8 +86,8 @@ BAD_CASES = [
     ("run_cap below one", GOOD + "run_cap: 0\n", "F: `run_cap` must be greater than or equal to 1, but got 0"),
     ("random without budget", GOOD.replace("method: grid", "method: random"),
      "F: `run_cap` is required with method='random', but got none"),
-    ("unknown method", GOOD.replace("method: grid", "method: bayes"),
-     "F: `method` must be 'grid', 'random' or 'optuna' (did you mean `optuna`?), but got 'bayes'"),
+    ("unknown method", GOOD.replace("method: grid", "method: bayesian"),
+     "F: `method` must be 'grid', 'random' or 'optuna' (did you mean `optuna`?), but got 'bayesian'"),
     ("fractions leave nothing to train on", GOOD.replace("{source: data.jsonl}", "{source: data.jsonl, eval_fraction: 0.6, test_fraction: 0.5}"),
      "F: `data`: `eval_fraction + test_fraction < 1` must hold, but got (eval_fraction=0.6, test_fraction=0.5)"),
     ("fraction out of range", GOOD.replace("{source: data.jsonl}", "{source: data.jsonl, eval_fraction: 1.5}"),
