@@ -18,8 +18,10 @@ def initialise_store(uri: str) -> None:
     except ImportError:  # not POSIX: no lock to take, MLflow alone
         MlflowClient(uri).search_experiments(max_results=1)
         return
+    path = Path(uri.removeprefix("sqlite:///"))
+    path.parent.mkdir(parents=True, exist_ok=True)  # as MLflow itself does for a new store
     # sqlite locks with fcntl's record locks, which flock's whole-file lock on a descriptor of our own leaves alone.
-    with open(Path(uri.removeprefix("sqlite:///")), "a") as database:
+    with open(path, "a") as database:
         fcntl.flock(database, fcntl.LOCK_EX)
         try:
             MlflowClient(uri).search_experiments(max_results=1)
