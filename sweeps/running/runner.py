@@ -51,8 +51,8 @@ def run_sweep(sweep: PreparedSweep, console: Console, resources: TrialResources,
         # Tune's own Ctrl-C handler ends fit() as if the sweep were done: the kept models would be logged
         # and the resume checkpoints deleted. Let KeyboardInterrupt through instead: runs KILLED, state kept.
         os.environ.setdefault("TUNE_DISABLE_SIGINT_HANDLER", "1")
-        if resources.concurrency_warning():
-            say(resources.concurrency_warning())
+        if warning := resources.concurrency_warning():
+            say(warning)
         say(f"{'resuming' if resume_run_id else 'sweep'} {config.name!r}: {sweep.plan.num_samples} trials, {resources.describe()}, "
             f"up to {config.max_failures} retries each; MLflow parent run {sweep_run.run_id}")
         with credentials_kept_from_tune():
