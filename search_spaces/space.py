@@ -59,8 +59,33 @@ def sample(spec: dict, rng: random.Random) -> Any:
         return math.exp(rng.uniform(math.log(low), math.log(high)))
     if distribution == "int_uniform":
         return rng.randint(int(low), int(high))
-    q = spec["q"]
-    return round(round(rng.uniform(low, high) / q) * q, 12)
+    if distribution == "q_log_uniform_values":
+        return quantize(spec, math.exp(rng.uniform(math.log(low), math.log(high))))
+    return quantize(spec, rng.uniform(low, high))
+
+
+def quantize(spec: dict, drawn: float) -> int | float:
+    """A q_ distribution's draw on its grid of steps, kept within `min` and `max`; whole numbers stay ints."""
+    step = spec.get("q") or 1.0
+    lowest, highest = _step_range(spec)
+    steps = min(max(round(drawn / step), lowest), highest)
+    if draws_integers(spec):
+        return int(steps * step)
+    return round(steps * step, 12)
+
+
+def _step_range(spec: dict) -> tuple[int, int]:
+    """The first and last multiple of q (in steps) within `min` and `max`."""
+    step = spec.get("q") or 1.0
+    return math.ceil(spec["min"] / step - 1e-9), math.floor(spec["max"] / step + 1e-9)
+
+
+def draws_integers(spec: dict) -> bool:
+    """int_uniform, and a q_ distribution whose ends and step are whole numbers (batch sizes in steps of 8)."""
+    if spec.get("distribution") == "int_uniform":
+        return True
+    return (spec.get("distribution") or "").startswith("q_") and all(
+        float(number).is_integer() for number in (spec["min"], spec["max"], spec.get("q") or 1.0))
 
 
 def choice_label(value: Any) -> Any:
@@ -76,14 +101,24 @@ def optuna_distributions(parameters: dict[str, dict]) -> dict[str, Any]:
     for name, spec in parameters.items():
         if spec.get("values") is not None:
             distributions[name] = od.CategoricalDistribution([choice_label(v) for v in spec["values"]])
-        elif spec.get("distribution") == "int_uniform":
-            distributions[name] = od.IntDistribution(int(spec["min"]), int(spec["max"]))
         elif spec.get("distribution") is not None:
-            distributions[name] = od.FloatDistribution(
-                spec["min"], spec["max"], log=spec["distribution"] == "log_uniform_values",
-                step=spec["q"] if spec["distribution"] == "q_uniform" else None,
-            )
+            distributions[name] = _optuna_distribution(spec)
     return distributions
+
+
+def _optuna_distribution(spec: dict):
+    """Optuna has no log scale with a step: a q_log_uniform_values draw is made on the log scale and quantized after."""
+    import optuna.distributions as od
+
+    distribution, low, high, step = spec["distribution"], spec["min"], spec["max"], spec.get("q") or 1.0
+    if distribution == "int_uniform" or (distribution == "q_log_uniform_values" and draws_integers(spec) and step == 1):
+        return od.IntDistribution(int(low), int(high), log=distribution != "int_uniform")
+    if distribution == "q_uniform":  # W&B's grid: the multiples of q between min and max
+        lowest, highest = _step_range(spec)
+        if draws_integers(spec):
+            return od.IntDistribution(int(lowest * step), int(highest * step), step=int(step))
+        return od.FloatDistribution(round(lowest * step, 12), round(highest * step, 12), step=step)
+    return od.FloatDistribution(low, high, log=distribution in ("log_uniform_values", "q_log_uniform_values"))
 
 
 class OptunaSpace:
@@ -114,11 +149,13 @@ def _suggest(trial, name: str, distribution) -> Any:
     if isinstance(distribution, od.CategoricalDistribution):
         return trial.suggest_categorical(name, distribution.choices)
     if isinstance(distribution, od.IntDistribution):
-        return trial.suggest_int(name, distribution.low, distribution.high)
+        return trial.suggest_int(name, distribution.low, distribution.high, step=distribution.step, log=distribution.log)
     return trial.suggest_float(name, distribution.low, distribution.high, log=distribution.log, step=distribution.step)
 
 
 def _decode(spec: dict, suggested: Any) -> Any:
+    if spec.get("distribution") == "q_log_uniform_values":
+        return quantize(spec, suggested)
     if spec.get("values") is None:
         return suggested
     return next((value for value in spec["values"] if choice_label(value) == suggested), suggested)

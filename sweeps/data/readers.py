@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from sweeps.data.retrieval_set import RetrievalSet
-from sweeps.data.text_files import read_delimited, read_jsonl, read_text
+from sweeps.data.text_files import blank_lines, read_delimited, read_jsonl, read_text
 from sweeps.errors import SweepInputError, problem
 
 TABLE_SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".parquet")
@@ -30,6 +30,10 @@ def read_source(source: str, base_dir: Path, columns: dict[str, str], sweep_file
     return data
 
 
+def _with_blank_lines(origin: str, blank: int) -> str:
+    return f"{origin} ({blank} blank line{'s' if blank != 1 else ''} skipped)" if blank else origin
+
+
 def source_path(source: str, base_dir: Path) -> Path:
     path = Path(source).expanduser()
     return path if path.is_absolute() else (base_dir / path).resolve()
@@ -43,7 +47,8 @@ def read_tables(source: str, base_dir: Path, sweep_file: str, hub_split: str | N
     if path.is_dir():
         split_files = _split_files(path)
         if "train" in split_files:
-            return str(path), {split: (read_table(file, delimiter), str(file)) for split, file in split_files.items()}
+            blank = sum(blank_lines(file) for file in split_files.values())
+            return _with_blank_lines(str(path), blank), {split: (read_table(file, delimiter), str(file)) for split, file in split_files.items()}
         raise SweepInputError([problem(
             sweep_file, "data.source",
             "must be a BEIR folder (corpus.jsonl[.gz], queries.jsonl, qrels/) or hold train.{jsonl,csv,parquet}",
@@ -52,7 +57,7 @@ def read_tables(source: str, base_dir: Path, sweep_file: str, hub_split: str | N
     if path.suffix in TABLE_SUFFIXES or path.name.endswith(".jsonl.gz"):
         if not path.exists():
             raise SweepInputError([problem(sweep_file, "data.source", "must be an existing file or folder", str(path))])
-        return str(path), {None: (read_table(path, delimiter), str(path))}
+        return _with_blank_lines(str(path), blank_lines(path)), {None: (read_table(path, delimiter), str(path))}
     if _looks_like_hub_id(source):
         return read_hub_dataset(source, sweep_file, hub_split)
     raise SweepInputError([problem(

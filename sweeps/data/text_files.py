@@ -67,3 +67,10 @@ def read_jsonl(path: Path) -> list[dict]:
             raise SweepInputError([problem(str(path), f"line {number}", "must be one JSON object per line", type(row).__name__)])
         rows.append(row)
     return rows
+
+
+def blank_lines(path: Path) -> int:
+    """How many lines a jsonl file's reader skipped as blank: said beside the data's origin, not silently."""
+    if not (path.name.endswith(".jsonl") or path.name.endswith(".jsonl.gz")):
+        return 0
+    return sum(1 for line in read_text(path).splitlines() if not line.strip())

@@ -86,6 +86,10 @@ def search_algorithm(config: SweepConfig, plan: TrialPlan, concurrency: int = 1)
 
         searcher = PruningOptunaSearch(space=OptunaSpace(plan.parameters), metric=config.metric.key, mode=config.metric.mode,
                                        sampler=build_sampler(sampler_name(config), config.seed, plan.parameters))
+    if config.metric.target is not None:
+        from search_spaces.target_search import StopAtTarget
+
+        return StopAtTarget(searcher, concurrency, config.metric.target)
     return ConcurrencyLimiter(searcher, max_concurrent=concurrency)
 
 

@@ -10,6 +10,7 @@ from sweeps.planning.resources import TrialResources
 from sweeps.prepared_sweep import PreparedSweep
 from sweeps.reports.leaderboard import fine_tuning_hurt, leaderboard_columns, leaderboard_rows, mark_the_noise, print_leaderboard
 from sweeps.reports.search_report import log_search_report
+from sweeps.reports.target import target_line
 from sweeps.reports.time_breakdown import time_summary, trial_runs, trial_time_totals
 from sweeps.running.disk_use import folder_size, human
 from sweeps.running.live_callbacks import register
@@ -57,6 +58,8 @@ def run_sweep(sweep: PreparedSweep, console: Console, resources: TrialResources,
             f"up to {config.max_failures} retries each; MLflow parent run {sweep_run.run_id}")
         with credentials_kept_from_tune():
             results = tuner.fit()
+        if line := target_line(results, config, sweep.plan.num_samples):
+            say(line)
         _wrap_up(sweep, sweep_run, results, keeper, experiment_dir, say)
         status = "FINISHED"
     except KeyboardInterrupt:
@@ -110,7 +113,7 @@ def _describe_parent_run(sweep_run: SweepRun, sweep: PreparedSweep, resources: T
         sweep_run.log_dict(stats, f"{names.HARD_NEGATIVES_ARTIFACTS}/stats.json")
     sweep_run.set_tags({names.METRIC: config.metric.key, names.GOAL: config.metric.goal,
                         names.REGISTERED_MODEL: config.registered_model, names.ALIAS: config.promote.alias,
-                        names.ALPHA: config.promote.alpha})
+                        names.ALPHA: config.promote.alpha, **({names.NOTE: config.description} if config.description else {})})
 
 
 def _callbacks(sweep: PreparedSweep, console: Console, context: TrialContext, resources: TrialResources, keeper: ModelKeeper) -> list:

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from sweeps.data.text_files import read_text
 from sweeps.errors import SweepInputError, did_you_mean, problem
-from sweeps.sweep_file.schema import SweepConfig
+from sweeps.sweep_file.schema import WANDB_HYPERBAND_KEYS, SweepConfig
 
 
 class _SweepYamlLoader(yaml.SafeLoader):
@@ -75,6 +75,8 @@ def duplicate_keys(node, key: str = "") -> list[tuple[str, list[int]]]:
 def load_sweep_file(path: str | Path) -> SweepConfig:
     path = Path(path)
     raw = read_yaml(path)
+    if "name" not in raw:  # optional, as in W&B: the file's name
+        raw["name"] = re.sub(r"[^A-Za-z0-9_.-]+", "-", path.stem).strip("-._")[:100] or "sweep"
     try:
         return SweepConfig.model_validate(raw)
     except ValidationError as error:
@@ -101,6 +103,9 @@ def _describe(source: str, detail: dict, raw: dict) -> str:
     if kind == "extra_forbidden" and key in ("program", "command"):
         return problem(source, key, f"is W&B's way to start a training script; here the trial is built in (SentenceTransformerTrainer "
                        "on the sweep's `data` and `parameters`): remove it", detail["input"])
+    if kind == "extra_forbidden" and key == "entity":
+        return problem(source, key, "is W&B's team or user, which MLflow has no place for: remove it (the experiment is `project` "
+                       "or `mlflow.experiment`)", detail["input"])
     if kind == "extra_forbidden":
         siblings = _allowed_siblings(location)
         return problem(source, key, f"is not a known key{did_you_mean(str(location[-1]), siblings)}; expected one of {sorted(siblings)}", detail["input"])
@@ -125,9 +130,13 @@ CHOICE_HINTS = {"distribution": {
     "normal": "none of the normal family here: sample between `min` and `max` with uniform or log_uniform_values",
     "q_normal": "none of the normal family here: q_uniform steps between `min` and `max`",
     "log_normal": "none of the normal family here: log_uniform_values samples between `min` and `max`",
-    "q_log_uniform_values": "log_uniform_values, or q_uniform for a step",
-    "log_uniform": "W&B's log_uniform takes exponents; log_uniform_values takes the values themselves",
-    "categorical": "give the choices as `values: [...]`, without a distribution",
+    "categorical": "W&B's categorical takes its choices as `values: [...]`",
+    "constant": "W&B's constant takes its one value as `value: ...`",
+    "inv_log_uniform": "none of the inverse family here: sample the reciprocal with log_uniform_values",
+    "inv_log_uniform_values": "none of the inverse family here: sample the reciprocal with log_uniform_values",
+    "beta": "no beta distribution here: uniform samples between `min` and `max`",
+    "q_beta": "no beta distribution here: q_uniform steps between `min` and `max`",
+    "q_log_normal": "none of the normal family here: q_log_uniform_values steps between `min` and `max` on a log scale",
 }}
 
 
@@ -154,4 +163,8 @@ def _allowed_siblings(location: list) -> list[str]:
         model = GuardConfig
     else:
         model = models.get(parent, SweepConfig)
-    return list(model.model_fields)
+    return list(model.model_fields) + WANDB_WORDS.get(parent, [])
+
+
+# Accepted beside the schema's own keys, and read as ours before it (schema: _wandb_keys, _wandb_hyperband).
+WANDB_WORDS = {"": ["project"], "early_terminate": sorted(WANDB_HYPERBAND_KEYS)}

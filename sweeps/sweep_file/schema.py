@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -10,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from search_spaces.samplers import SAMPLER_CLASSES
 from search_spaces.schedulers import SCHEDULERS
+from search_spaces.space import draws_integers
 from trainables.metrics import metric_key
 from trainables.tasks import TASKS, Task, infer_task
 
@@ -20,15 +22,22 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# W&B's spellings of our forms: read as ours, so a W&B sweep file runs as written.
+WANDB_FORMS = {"constant": "value", "categorical": "values"}
+WANDB_EXPONENT_DISTRIBUTIONS = {"log_uniform": "log_uniform_values", "q_log_uniform": "q_log_uniform_values"}
+QUANTIZED = ("q_uniform", "q_log_uniform_values")
+LOG_SCALED = ("log_uniform_values", "q_log_uniform_values")
+
+
 class ParameterSpec(StrictModel):
     """W&B-style: exactly one of `value`, `values` or `distribution` (with `min`/`max`/`q`)."""
 
     value: Scalar | list[Scalar] | dict[str, Any] = None
     values: list[Scalar | list[Scalar] | dict[str, Any]] | None = None
-    distribution: Literal["uniform", "log_uniform_values", "int_uniform", "q_uniform"] | None = None
+    distribution: Literal["uniform", "log_uniform_values", "int_uniform", "q_uniform", "q_log_uniform_values"] | None = None
     min: float | None = None
     max: float | None = None
-    q: float | None = None
+    q: float | None = None  # the step of a q_ distribution; 1 when not given, as in W&B
     # Only in trials where each named parameter has one of these values, e.g. {loss: TripletLoss}.
     when: dict[str, Scalar | list[Scalar]] | None = None
 
@@ -37,6 +46,7 @@ class ParameterSpec(StrictModel):
     def _remember_which_form(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             raise ValueError(f"must be a mapping with `value`, `values` or `distribution`, but got {data!r}")
+        data = _as_our_forms(data)
         forms = [form for form in ("value", "values", "distribution") if form in data]
         if len(forms) != 1:
             unknown = sorted(set(data) - set(cls.model_fields))
@@ -60,12 +70,14 @@ class ParameterSpec(StrictModel):
             )
         if not self.min <= self.max:
             raise ValueError(f"`min <= max` must hold, but got (min={self.min}, max={self.max})")
-        if self.distribution == "log_uniform_values" and self.min <= 0:
-            raise ValueError(f"`min > 0` must hold for log_uniform_values, but got (min={self.min})")
-        if self.distribution == "q_uniform" and (self.q is None or self.q <= 0):
-            raise ValueError(f"`q > 0` must hold for q_uniform, but got (q={self.q})")
-        if self.distribution != "q_uniform" and self.q is not None:
-            raise ValueError(f"`q` only applies to q_uniform, but got distribution={self.distribution}")
+        if self.distribution in LOG_SCALED and self.min <= 0:
+            raise ValueError(f"`min > 0` must hold for {self.distribution}, but got (min={self.min})")
+        if self.distribution in QUANTIZED and self.q is not None and self.q <= 0:
+            raise ValueError(f"`q > 0` must hold for {self.distribution}, but got (q={self.q})")
+        if self.distribution in QUANTIZED and math.ceil(self.min / (self.q or 1) - 1e-9) > math.floor(self.max / (self.q or 1) + 1e-9):
+            raise ValueError(f"a multiple of `q` must lie between `min` and `max`, but got (min={self.min}, max={self.max}, q={self.q or 1})")
+        if self.distribution not in QUANTIZED and self.q is not None:
+            raise ValueError(f"`q` only applies to {' and '.join(QUANTIZED)}, but got distribution={self.distribution}")
         return self
 
     @property
@@ -78,7 +90,24 @@ class ParameterSpec(StrictModel):
             return list(self.values)
         if self.distribution is None:
             return [self.value]
-        return [self.min, self.max]
+        return [int(self.min), int(self.max)] if draws_integers(self.model_dump()) else [self.min, self.max]
+
+
+def _as_our_forms(data: dict) -> dict:
+    """W&B's `constant` and `categorical` are our `value` and `values`; its log_uniform takes exponents (e^min to e^max);
+    `min` and `max` alone are int_uniform when both are whole numbers, else uniform."""
+    distribution = data.get("distribution")
+    if "distribution" not in data and {"min", "max"} <= set(data) and not {"value", "values"} & set(data):
+        whole = all(isinstance(data[end], int) and not isinstance(data[end], bool) for end in ("min", "max"))
+        return {**data, "distribution": "int_uniform" if whole else "uniform"}  # W&B's default for min and max
+    if distribution in WANDB_FORMS and WANDB_FORMS[distribution] in data:
+        return {key: value for key, value in data.items() if key != "distribution"}
+    if distribution in WANDB_EXPONENT_DISTRIBUTIONS:
+        data = {**data, "distribution": WANDB_EXPONENT_DISTRIBUTIONS[distribution]}
+        for end in ("min", "max"):
+            if isinstance(data.get(end), int | float) and not isinstance(data.get(end), bool):
+                data[end] = math.exp(data[end])
+    return data
 
 
 class MetricConfig(StrictModel):
@@ -86,6 +115,8 @@ class MetricConfig(StrictModel):
     goal: Literal["maximize", "minimize"] = "maximize"
     # More metrics to log at every evaluation, such as a retrieval sweep's other cutoffs (ndcg@1, recall@5)
     also: list[str] = Field(default_factory=list)
+    # W&B's: once a trial's eval metric reaches it, no new trial starts; the running ones finish.
+    target: float | None = None
 
     @property
     def key(self) -> str:
@@ -266,6 +297,35 @@ class EarlyTerminateConfig(StrictModel):
     reduction_factor: float | None = Field(default=None, gt=1)
     min_samples_required: int | None = Field(default=None, ge=1)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _wandb_hyperband(cls, data: Any) -> Any:
+        """W&B's hyperband keys, in evaluations (W&B's iterations are the metric's reports): `min_iter` is the first
+        band, `eta` the reduction factor (3 unless given, as in W&B), and `max_iter` with `s` puts the first band at
+        max_iter / eta^s. `max_iter` itself is the trial's last evaluation, checked at the sweep's level."""
+        if not isinstance(data, dict) or not WANDB_HYPERBAND_KEYS & set(data):
+            return data
+        data = dict(data)
+        for wandb_key, ours in (("min_iter", "grace_period"), ("eta", "reduction_factor")):
+            if wandb_key in data and ours in data:
+                raise ValueError(f"give one of `{wandb_key}` (W&B's) and `{ours}`, but got both ({wandb_key}={data[wandb_key]}, {ours}={data[ours]})")
+        eta = data.pop("eta", data.get("reduction_factor", 3))
+        data["reduction_factor"] = eta
+        max_iter, brackets = data.pop("max_iter", None), data.pop("s", None)
+        if "min_iter" in data:
+            if brackets is not None:
+                raise ValueError(f"`s` goes with `max_iter` (the first band at max_iter / eta^s), but got min_iter={data['min_iter']}; "
+                                 "with `min_iter` the bands run up to the trial's last evaluation")
+            data["grace_period"] = data.pop("min_iter")
+        elif max_iter is not None:
+            if brackets is None:
+                raise ValueError(f"`max_iter` needs `s` (the first band at max_iter / eta^s), as in W&B, but got max_iter={max_iter} alone")
+            if all(isinstance(number, int | float) for number in (max_iter, brackets, eta)) and eta > 1:
+                data["grace_period"] = max(1, round(max_iter / eta**brackets))
+        elif brackets is not None:
+            raise ValueError(f"`s` goes with `max_iter`, but got s={brackets} alone")
+        return data
+
     @model_validator(mode="after")
     def _options_fit_the_type(self) -> EarlyTerminateConfig:
         if self.type == "median" and self.reduction_factor is not None:
@@ -275,8 +335,13 @@ class EarlyTerminateConfig(StrictModel):
         return self
 
 
+WANDB_HYPERBAND_KEYS = {"min_iter", "max_iter", "eta", "s"}
+MAX_TRIALS = 10_000  # about a week of one-minute trials on 16 GPUs
+
+
 class SweepConfig(StrictModel):
-    name: str
+    name: str  # the file's name when it has none (loading)
+    description: str | None = None  # the parent run's description in MLflow
     # None: the task whose roles `data.columns` maps (retrieval when it maps none); the file loads with it filled in
     task: Literal[tuple(TASKS)] | None = None
     method: Literal["grid", "random", "optuna"] = "grid"
@@ -310,10 +375,27 @@ class SweepConfig(StrictModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _wandb_method(cls, data: Any) -> Any:
-        """W&B's `method: bayes` is Bayesian optimisation by a model of the scores so far: Optuna's TPE sampler here."""
-        if isinstance(data, dict) and data.get("method") == "bayes":
-            return {**data, "method": "optuna", "sampler": data.get("sampler") or "tpe"}
+    def _wandb_keys(cls, data: Any) -> Any:
+        """W&B's top-level words for ours. `method: bayes` is Bayesian optimisation by a model of the scores so far:
+        Optuna's TPE sampler here. `project` is the MLflow experiment. Hyperband's `max_iter` is the trial's last
+        evaluation."""
+        if not isinstance(data, dict):
+            return data
+        if data.get("method") == "bayes":
+            data = {**data, "method": "optuna", "sampler": data.get("sampler") or "tpe"}
+        if "project" in data:
+            mlflow = data.get("mlflow") if isinstance(data.get("mlflow"), dict) else {}
+            if "experiment" in mlflow:
+                raise ValueError(f"give one of `project` (W&B's) and `mlflow.experiment`, but got both (project={data['project']!r}, "
+                                 f"mlflow.experiment={mlflow['experiment']!r})")
+            data = {key: value for key, value in data.items() if key != "project"} | {"mlflow": {**mlflow, "experiment": data["project"]}}
+        stopping = data.get("early_terminate")
+        if isinstance(stopping, dict) and "max_iter" in stopping:
+            evaluations = data.get("evaluations_per_trial", stopping["max_iter"])
+            if evaluations != stopping["max_iter"]:
+                raise ValueError("`early_terminate.max_iter` is the trial's last evaluation, so it must equal `evaluations_per_trial`, "
+                                 f"but got (max_iter={stopping['max_iter']}, evaluations_per_trial={evaluations})")
+            data = {**data, "evaluations_per_trial": evaluations}
         return data
 
     @model_validator(mode="before")
@@ -361,6 +443,9 @@ class SweepConfig(StrictModel):
             )
         if self.method != "grid" and self.run_cap is None and self.sampler != "grid":
             raise ValueError(f"`run_cap` is required with method={self.method!r}, but got none")
+        if self.run_cap is not None and self.run_cap > MAX_TRIALS:
+            raise ValueError(f"`run_cap <= {MAX_TRIALS}` must hold (Tune keeps every planned trial in memory and in its state), "
+                             f"but got run_cap={self.run_cap}")
         if "base_model" not in self.parameters:
             raise ValueError("`parameters.base_model` is required, but got none")
         if self.callbacks and not self.allow_custom_code:

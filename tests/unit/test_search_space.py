@@ -152,3 +152,47 @@ def test_the_grid_sampler_counts_every_combination(tmp_path):
     config = write(tmp_path, "method: optuna\nsampler: grid\nparameters:\n  base_model: {value: m}\n"
                    "  learning_rate: {values: [1e-5, 1e-4, 1e-3]}\n  per_device_train_batch_size: {values: [16, 32]}\n")
     assert plan_trials(config).num_samples == 6
+
+
+def test_wandb_step_distributions_draw_multiples_of_q_within_the_ends():
+    import random
+
+    from search_spaces.space import sample
+
+    batch = {"distribution": "q_log_uniform_values", "min": 8, "max": 64, "q": 8}
+    warmup = {"distribution": "q_uniform", "min": 0.0, "max": 0.2, "q": 0.05}
+    rng = random.Random(0)
+    batches = {sample(batch, rng) for _ in range(400)}
+    assert batches <= {8, 16, 24, 32, 40, 48, 56, 64} and len(batches) >= 6 and all(isinstance(b, int) for b in batches)
+    warmups = {sample(warmup, rng) for _ in range(400)}
+    assert warmups == {0.0, 0.05, 0.1, 0.15, 0.2}
+    # The same grids through Optuna (TPE, random): its draws are decoded onto them
+    space = OptunaSpace({"base_model": {"value": "m"}, "per_device_train_batch_size": batch, "warmup_ratio": warmup})
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    drawn = [space(study.ask()) for _ in range(60)]
+    assert {config["per_device_train_batch_size"] for config in drawn} <= {8, 16, 24, 32, 40, 48, 56, 64}
+    assert {round(config["warmup_ratio"], 9) for config in drawn} <= {0.0, 0.05, 0.1, 0.15, 0.2}
+
+
+def test_no_trial_starts_once_the_target_is_reached_and_that_survives_a_restore(tmp_path):
+    from ray.tune.search import Searcher
+
+    from search_spaces.planned_search import PlannedSearcher
+    from search_spaces.target_search import StopAtTarget
+
+    def limiter():
+        return StopAtTarget(PlannedSearcher([{"a": 1}, {"a": 2}, {"a": 3}, {"a": 4}], "ndcg_at_10", "max"), 2, target=0.8)
+
+    searcher = limiter()
+    assert searcher.suggest("t1") == {"a": 1} and searcher.suggest("t2") == {"a": 2}
+    searcher.on_trial_result("t1", {"ndcg_at_10": 0.5})
+    searcher.on_trial_complete("t1", {"ndcg_at_10": 0.6})
+    assert searcher.suggest("t3") == {"a": 3}
+    searcher.on_trial_result("t2", {"ndcg_at_10": float("nan")})
+    searcher.on_trial_result("t2", {"ndcg_at_10": 0.81})
+    assert searcher.reached_by == "t2" and searcher.suggest("t4") == Searcher.FINISHED
+    searcher.save(str(tmp_path / "state.pkl"))
+    restored = limiter()
+    restored.restore(str(tmp_path / "state.pkl"))
+    assert restored.reached_by == "t2" and restored.suggest("t4") == Searcher.FINISHED
+    assert restored.searcher.handed_out == 3  # the inner searcher's own state came back too

@@ -70,7 +70,7 @@ def test_every_example_yaml_in_the_repo_is_valid():
 
 BAD_CASES = [
     ("unknown top-level key with suggestion", GOOD + "metrc: {name: ndcg@10}\n",
-     "F: `metrc` is not a known key (did you mean `metric`?); expected one of ['allow_custom_code', 'baselines', 'callbacks', 'data', 'early_terminate', 'evaluations_per_trial', 'guard', 'keep_models', 'max_concurrent', 'max_failures', 'method', 'metric', 'mlflow', 'name', 'parameters', 'promote', 'resources', 'run_cap', 'sampler', 'seed', 'storage_path', 'task'], but got {'name': 'ndcg@10'}"),
+     "F: `metrc` is not a known key (did you mean `metric`?); expected one of ['allow_custom_code', 'baselines', 'callbacks', 'data', 'description', 'early_terminate', 'evaluations_per_trial', 'guard', 'keep_models', 'max_concurrent', 'max_failures', 'method', 'metric', 'mlflow', 'name', 'parameters', 'project', 'promote', 'resources', 'run_cap', 'sampler', 'seed', 'storage_path', 'task'], but got {'name': 'ndcg@10'}"),
     ("unknown data key", GOOD.replace("{source: data.jsonl}", "{source: data.jsonl, eval_fracton: 0.2}"),
      "F: `data.eval_fracton` is not a known key (did you mean `eval_fraction`?); expected one of ['columns', 'delimiter', 'eval_corpus_size', 'eval_fraction', 'group_pairs', 'hard_negatives', 'hub_split', 'max_eval_queries', 'max_train_rows', 'score_range', 'source', 'test_fraction'], but got 0.2"),
     ("empty values", GOOD.replace("{values: [1e-5, 2.0e-5]}", "{values: []}"),
@@ -82,7 +82,7 @@ BAD_CASES = [
     ("two forms at once", GOOD.replace("{values: [1e-5, 2.0e-5]}", "{value: 1e-5, values: [1e-5]}"),
      "F: `parameters.learning_rate`: exactly one of `value`, `values`, `distribution` must be given, but got ['value', 'values']"),
     ("unknown distribution", GOOD.replace("{values: [1e-5, 2.0e-5]}", "{distribution: normal, min: 0, max: 1}"),
-     "F: `parameters.learning_rate.distribution` must be 'uniform', 'log_uniform_values', 'int_uniform' or 'q_uniform' (none of the normal family here: sample between `min` and `max` with uniform or log_uniform_values), but got 'normal'"),
+     "F: `parameters.learning_rate.distribution` must be 'uniform', 'log_uniform_values', 'int_uniform', 'q_uniform' or 'q_log_uniform_values' (none of the normal family here: sample between `min` and `max` with uniform or log_uniform_values), but got 'normal'"),
     ("run_cap below one", GOOD + "run_cap: 0\n", "F: `run_cap` must be greater than or equal to 1, but got 0"),
     ("random without budget", GOOD.replace("method: grid", "method: random"),
      "F: `run_cap` is required with method='random', but got none"),
@@ -125,3 +125,48 @@ def test_missing_file_is_named(tmp_path):
     with pytest.raises(SweepInputError) as caught:
         load_sweep_file(tmp_path / "nope.yaml")
     assert caught.value.problems == [f"{tmp_path / 'nope.yaml'}: the sweep file must exist, but got '{tmp_path / 'nope.yaml'}'"]
+
+
+WANDB = """
+description: a W&B sweep file, as written for wandb agent apart from its program
+project: shop-search
+method: bayes
+metric: {name: ndcg@10, goal: maximize, target: 0.99}
+run_cap: 6
+early_terminate: {type: hyperband, max_iter: 9, s: 2}
+data: {source: data.jsonl}
+parameters:
+  base_model: {distribution: constant, value: all-MiniLM-L6-v2}
+  loss: {distribution: categorical, values: [MultipleNegativesRankingLoss, CachedMultipleNegativesRankingLoss]}
+  learning_rate: {distribution: log_uniform, min: -11.5, max: -6.9}
+  per_device_train_batch_size: {distribution: q_log_uniform_values, min: 8, max: 64, q: 8}
+  warmup_ratio: {min: 0.0, max: 0.2}
+  num_train_epochs: {min: 1, max: 3}
+"""
+
+
+def test_a_wandb_sweep_file_reads_as_ours(tmp_path):
+    path = tmp_path / "shop_sweep.yaml"
+    path.write_text(WANDB)
+    config = load_sweep_file(path)
+    assert config.name == "shop_sweep"  # no name: the file's
+    assert (config.method, config.sampler, config.experiment_name) == ("optuna", "tpe", "shop-search")
+    assert config.description.startswith("a W&B sweep file") and config.metric.target == 0.99
+    # max_iter is the trial's last evaluation; the first band is max_iter / eta^s with W&B's eta of 3
+    assert config.evaluations_per_trial == 9
+    assert (config.early_terminate.grace_period, config.early_terminate.reduction_factor) == (1, 3)
+    parameters = config.parameters
+    assert parameters["base_model"].value == "all-MiniLM-L6-v2" and parameters["base_model"].is_fixed
+    assert parameters["loss"].values == ["MultipleNegativesRankingLoss", "CachedMultipleNegativesRankingLoss"]
+    learning_rate = parameters["learning_rate"]  # W&B's log_uniform takes exponents
+    assert learning_rate.distribution == "log_uniform_values"
+    assert learning_rate.min == pytest.approx(1.01e-5, rel=0.01) and learning_rate.max == pytest.approx(1.008e-3, rel=0.01)
+    assert parameters["warmup_ratio"].distribution == "uniform" and parameters["num_train_epochs"].distribution == "int_uniform"
+    assert parameters["per_device_train_batch_size"].candidate_values() == [8, 64]
+
+
+def test_wandb_hyperband_with_min_iter_and_eta(tmp_path):
+    config, _ = load_text(tmp_path, GOOD + "evaluations_per_trial: 8\nearly_terminate: {type: hyperband, min_iter: 2, eta: 2}\n")
+    assert (config.early_terminate.grace_period, config.early_terminate.reduction_factor) == (2, 2)
+    config, _ = load_text(tmp_path, GOOD + "evaluations_per_trial: 8\nearly_terminate: {type: hyperband, min_iter: 2}\n")
+    assert config.early_terminate.reduction_factor == 3  # W&B's default eta

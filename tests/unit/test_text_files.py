@@ -33,7 +33,11 @@ def test_a_byte_order_mark_is_not_part_of_the_first_column(tmp_path):
     assert read_table(bom_jsonl) == [{"query": "a", "passage": "b"}]
 
 
-def test_blank_lines_in_jsonl_are_skipped(tmp_path):
+def test_blank_lines_in_jsonl_are_skipped_and_counted_beside_the_origin(tmp_path):
     path = tmp_path / "pairs.jsonl"
     path.write_text('\n{"query": "a", "passage": "b"}\n   \n\n{"query": "c", "passage": "d"}\n\n')
     assert [row["query"] for row in read_table(path)] == ["a", "c"]
+    data = read_source(str(path), tmp_path, {"anchor": "query", "positive": "passage"}, "F")
+    assert data.origin == f"{path} (4 blank lines skipped)" and list(data.queries.values()) == ["a", "c"]
+    path.write_text('{"query": "a", "passage": "b"}\n')
+    assert read_source(str(path), tmp_path, {"anchor": "query", "positive": "passage"}, "F").origin == str(path)
