@@ -23,7 +23,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--resume", action="store_true",
                         help="carry on with the latest unfinished sweep of this name: same parent run, finished trials kept, "
                              "interrupted ones restarted from their last evaluation")
-    parser.add_argument("--verbose", action="store_true", help="show Ray's and the workers' own logs")
+    parser.add_argument("--verbose", action="store_true", help="show the libraries' logs (Ray's, MLflow's, Optuna's, transformers') and the "
+                        "workers' output here, instead of in the log file the sweep names")
     return parser.parse_args(argv)
 
 
@@ -52,6 +53,12 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         resume_run_id = resumable(sweep.config, sweep.source) if args.resume else None
+        if not args.verbose:
+            from sweeps.running.library_logs import library_log_file, send_library_logs_to
+
+            log_file = library_log_file(sweep.config.storage_folder, sweep.config.name)
+            send_library_logs_to(log_file)
+            console.print(f"logs of Ray, MLflow, Optuna and transformers: {log_file} (--verbose shows them here)", highlight=False, soft_wrap=True)
         resources = connect_cluster(sweep, args.address, args.verbose)
         sweep = sweep.with_hard_negatives(lambda line: console.print(line, highlight=False, markup=False, soft_wrap=True))
     except SweepInputError as error:

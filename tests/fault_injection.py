@@ -3,7 +3,8 @@ product's extension point, `callbacks: [fault_injection.InjectedFaults]` with `a
 tests put this folder on the Python path of the driver and of Ray's workers (FAULTS_PYTHONPATH).
 
 SWEEPS_TEST_FAULTS='{"0.003": "raise_once", "0.001": "nan_loss"}' maps a trial's learning rate to a fault:
-raise_once / raise_always (an exception after the first checkpoint), kill_once (SIGKILL of the trial's
+raise_once / raise_always (an exception after the first checkpoint), raise_at_start (an exception before the first
+step, so no scheduler can stop the trial first), kill_once (SIGKILL of the trial's
 process after the first checkpoint), nan_loss (the weights turn NaN after the first step, so the loss is NaN
 from the second), and sleep:<seconds> (a pause after each checkpoint, so a test can interrupt a trial mid-way).
 """
@@ -44,6 +45,8 @@ class InjectedFaults(TrainerCallback):
 
     def on_train_begin(self, args, state, control, **kwargs):
         self.fault = json.loads(os.environ.get(ENV) or "{}").get(str(args.learning_rate))
+        if self.fault == "raise_at_start":
+            raise InjectedFault("injected fault before the first step")
 
     def on_step_end(self, args, state, control, model=None, **kwargs):
         if self.fault == "nan_loss" and state.global_step == 1:

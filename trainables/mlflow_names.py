@@ -31,6 +31,10 @@ ERROR = "sweeps.error"
 PREVIOUS_ERROR = "sweeps.previous_error"
 OUTCOME = "sweeps.outcome"  # why a trial ended without a result: NONFINITE_LOSS, STOPPED_EARLY
 STOPPED_BY = "sweeps.stopped_by"
+# How the trial ended, in words, for the runs table, where MLflow draws the same red mark for KILLED and FAILED:
+# finished, stopped early (by whom), failed (why), interrupted
+ENDED = "sweeps.ended"
+INTERRUPTED = "interrupted"  # the start of ENDED for a trial running at Ctrl-C: --resume carries it on
 BEST_STEP = "sweeps.best_step"
 LAST_STEP = "sweeps.last_step"
 CHECKPOINT_DIR = "sweeps.checkpoint_dir"

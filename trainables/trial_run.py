@@ -68,6 +68,7 @@ class TrialRun:
     def finish(self) -> None:
         # Rank 0 of a distributed trial may get here just after the driver recorded a scheduler's stop: the stop stands.
         if self.client.get_run(self.run_id).info.status == "RUNNING":
+            self.client.set_tag(self.run_id, names.ENDED, "finished")
             self.client.set_terminated(self.run_id, "FINISHED")
         self.finished = True
 
@@ -78,13 +79,15 @@ class TrialRun:
     def fail(self, error: BaseException) -> None:
         lines = traceback.format_exception(error)
         self.client.log_text(self.run_id, "".join(lines), names.ERROR_ARTIFACT)
-        self.client.set_tag(self.run_id, names.ERROR, f"{type(error).__name__}: {error}"[:500])
+        reason = f"{type(error).__name__}: {error}"
+        self.client.log_batch(self.run_id, tags=[RunTag(names.ERROR, reason[:500]), RunTag(names.ENDED, f"failed: {reason}"[:200])])
         self.client.set_terminated(self.run_id, "FAILED")
 
     def fail_with_reason(self, reason: str, outcome: str) -> None:
         """FAILED for a cause that is not an exception (a NaN loss): the reason is the artifact and the tag."""
         self.client.log_text(self.run_id, reason + "\n", names.ERROR_ARTIFACT)
-        self.client.log_batch(self.run_id, tags=[RunTag(names.ERROR, reason[:500]), RunTag(names.OUTCOME, outcome)])
+        self.client.log_batch(self.run_id, tags=[RunTag(names.ERROR, reason[:500]), RunTag(names.OUTCOME, outcome),
+                                                 RunTag(names.ENDED, f"failed: {reason}"[:200])])
         self.client.set_terminated(self.run_id, "FAILED")
         self.finished = True
 
@@ -106,7 +109,8 @@ def record_stopped_early(tracking: SweepTracking, trial_id: str, stopped_by: str
     run = find_trial_run(client, tracking, trial_id)
     if run is None:
         return
-    client.log_batch(run.info.run_id, tags=[RunTag(names.OUTCOME, names.STOPPED_EARLY), RunTag(names.STOPPED_BY, stopped_by)])
+    client.log_batch(run.info.run_id, tags=[RunTag(names.OUTCOME, names.STOPPED_EARLY), RunTag(names.STOPPED_BY, stopped_by),
+                                            RunTag(names.ENDED, f"stopped early by {stopped_by}")])
     client.set_terminated(run.info.run_id, "KILLED")
 
 

@@ -18,6 +18,9 @@ from sweeps.reports.leaderboard import leaderboard_columns, leaderboard_rows, ma
 from trainables.mlflow_names import SEARCH_ARTIFACTS
 
 PLOTS = ("optimization_history", "intermediate_values", "param_importances", "parallel_coordinate")
+# fANOVA on fewer finished trials ranks parameters by noise; below this, the plot is replaced by a line saying so.
+MIN_TRIALS_FOR_IMPORTANCES = 8
+STOPPED_LABEL = "stopped early (pruned): last evaluation"
 
 
 def study_from_results(results, plan, metric_key: str, mode: str):
@@ -57,8 +60,15 @@ def render_plots(study, folder: Path) -> tuple[list[Path], list[str]]:
     import optuna.visualization as interactive
     import optuna.visualization.matplotlib as static
 
+    from optuna.trial import TrialState
+
+    finished = len(study.get_trials(states=(TrialState.COMPLETE,)))
     files, skipped, sections = [], [], []
     for index, name in enumerate(PLOTS):
+        if name == "param_importances" and finished < MIN_TRIALS_FOR_IMPORTANCES:
+            skipped.append(f"{name} (needs {MIN_TRIALS_FOR_IMPORTANCES} finished trials to tell a parameter's effect from noise, "
+                           f"got {finished})")
+            continue
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -67,6 +77,8 @@ def render_plots(study, folder: Path) -> tuple[list[Path], list[str]]:
         except Exception as error:  # too few finished trials, nothing varied: say so, keep the rest
             skipped.append(f"{name} ({str(error).splitlines()[0] if str(error) else type(error).__name__})")
             continue
+        if name == "optimization_history":
+            _add_stopped_trials(study, figure, axes)
         image = axes if hasattr(axes, "savefig") else (axes.flat[0] if hasattr(axes, "flat") else axes).figure
         png = folder / f"{name}.png"
         image.savefig(png, dpi=110, bbox_inches="tight")
@@ -79,6 +91,20 @@ def render_plots(study, folder: Path) -> tuple[list[Path], list[str]]:
                         + "\n".join(sections) + "</body></html>", encoding="utf-8")
         files.append(page)
     return files, skipped
+
+
+def _add_stopped_trials(study, figure, axes) -> None:
+    """Optuna's history draws finished trials only; a stopped trial is drawn too, at its last evaluation's value."""
+    from optuna.trial import TrialState
+
+    stopped = [(trial.number, trial.intermediate_values[max(trial.intermediate_values)])
+               for trial in study.get_trials(states=(TrialState.PRUNED,)) if trial.intermediate_values]
+    if not stopped:
+        return
+    numbers, values = zip(*stopped)
+    figure.add_scatter(x=list(numbers), y=list(values), mode="markers", name=STOPPED_LABEL, marker={"symbol": "x", "color": "grey"})
+    axes.scatter(numbers, values, marker="x", color="grey", label=STOPPED_LABEL)
+    axes.legend()
 
 
 def log_search_report(sweep_run, results, config, plan, say) -> None:

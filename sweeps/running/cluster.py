@@ -18,7 +18,9 @@ def connect_cluster(sweep: PreparedSweep, address: str | None = None, verbose: b
     quiet_ray_logs(verbose)
     if not ray.is_initialized():
         # No address means a fresh local cluster; "auto" joins one that `ray start` left on this machine.
-        ray.init(address=address or "local", include_dashboard=False, log_to_driver=verbose, logging_level=logging.WARNING)
+        # Without --verbose, Ray's logger keeps the handler that sends its lines to the sweep's log file.
+        ray.init(address=address or "local", include_dashboard=False, log_to_driver=verbose, logging_level=logging.WARNING,
+                 configure_logging=verbose)
     nodes = [node for node in ray.nodes() if node.get("Alive")]
     check_tracking_reaches_every_node(config.mlflow.tracking_uri, len(nodes), sweep.source)
     resources = plan_resources(config.resources, config.max_concurrent, [NodeShape.from_ray(node) for node in nodes], sweep.source)

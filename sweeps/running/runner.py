@@ -23,9 +23,13 @@ from sweeps.secrets import credentials_kept_from_tune
 from sweeps.tracking.baselines import log_baselines
 from sweeps.tracking.parent_run import SweepRun
 from sweeps.tracking.store import absolute_tracking_uri, redact_uri
+from sweeps.tracking.ui_view import runs_page, runs_view, show_sweep_in_ui, view_key
 from trainables import mlflow_names as names
 from trainables.context import TrialContext
 from trainables.metrics import GUARD_PREFIX, ranking_key
+
+
+LOCAL_UI = "http://127.0.0.1:5000"  # where `mlflow ui` serves by default
 
 
 def run_sweep(sweep: PreparedSweep, console: Console, resources: TrialResources, resume_run_id: str | None = None) -> list[dict]:
@@ -34,20 +38,26 @@ def run_sweep(sweep: PreparedSweep, console: Console, resources: TrialResources,
     say = lambda text: console.print(text, highlight=False, soft_wrap=True)  # noqa: E731
     sweep_run = SweepRun(config.mlflow.tracking_uri, config.experiment_name, config.name, resume_run_id)
     status = "FAILED"
+    swept = [name for name, spec in config.parameters.items() if not spec.is_fixed]
+    progress = SweepProgress(console, sweep.plan.num_samples, config.metric.key, config.metric.mode, config.evaluations_per_trial, tuple(swept))
     try:
         if resume_run_id is None:
             _describe_parent_run(sweep_run, sweep, resources)
+        show_sweep_in_ui(sweep_run.client, sweep_run.experiment_id, view_key(config.name, sweep_run.run_id),
+                         runs_view(config.name, config.metric.key, config.metric.mode == "max", swept))
         if config.baselines and not any(child.data.tags.get(names.ROLE) == names.BASELINE_ROLE for child in sweep_run.children()):
             log_baselines(sweep_run.tracking(), sweep.data, config.parameters, sweep.models, config.allow_custom_code, say, sweep.guards)
         context = trial_context(sweep, sweep_run, resources)
         keeper = ModelKeeper(config.keep_models, ranking_key(config.metric.key), config.metric.mode, context.checkpoint_root,
                              config.allow_custom_code)
-        callbacks = register(*_callbacks(sweep, console, context, resources, keeper))
+        callbacks = register(*_callbacks(sweep, progress, context, resources, keeper))
         experiment_dir = config.state_folder(sweep_run.run_id)
         if resume_run_id is None:
             tuner = new_tuner(sweep, resources, sweep.trial_data(), context, experiment_dir, callbacks)
         else:
             keeper.remember(sweep_run.children(), context.checkpoint_root)
+            progress.carried_over = sum(1 for run in sweep_run.children() if run.data.tags.get(names.ROLE) == names.TRIAL_ROLE
+                                        and run.info.status != "RUNNING" and not run.data.tags.get(names.ENDED, "").startswith(names.INTERRUPTED))
             tuner = restored_tuner(resources, sweep.trial_data(), context, experiment_dir)
         # Tune's own Ctrl-C handler ends fit() as if the sweep were done: the kept models would be logged
         # and the resume checkpoints deleted. Let KeyboardInterrupt through instead: runs KILLED, state kept.
@@ -56,6 +66,7 @@ def run_sweep(sweep: PreparedSweep, console: Console, resources: TrialResources,
             say(warning)
         say(f"{'resuming' if resume_run_id else 'sweep'} {config.name!r}: {sweep.plan.num_samples} trials, {resources.describe()}, "
             f"up to {config.max_failures} retries each; MLflow parent run {sweep_run.run_id}")
+        progress.start()
         with credentials_kept_from_tune():
             results = tuner.fit()
         if line := target_line(results, config, sweep.plan.num_samples):
@@ -64,6 +75,7 @@ def run_sweep(sweep: PreparedSweep, console: Console, resources: TrialResources,
         status = "FINISHED"
     except KeyboardInterrupt:
         status = "KILLED"
+        progress.stop()  # else the table's last redraw would land over the resume hint
         raise
     finally:
         sweep_run.close(status)
@@ -116,11 +128,11 @@ def _describe_parent_run(sweep_run: SweepRun, sweep: PreparedSweep, resources: T
                         names.ALPHA: config.promote.alpha, **({names.NOTE: config.description} if config.description else {})})
 
 
-def _callbacks(sweep: PreparedSweep, console: Console, context: TrialContext, resources: TrialResources, keeper: ModelKeeper) -> list:
+def _callbacks(sweep: PreparedSweep, progress: SweepProgress, context: TrialContext, resources: TrialResources, keeper: ModelKeeper) -> list:
     """In this order when a trial ends: a stop is recorded first (so a stopped trial's own failure handler leaves its run
     alone), then a distributed trial's Train run is ended, then checkpoints nothing writes any more are pruned."""
     config = sweep.config
-    callbacks = [SweepProgress(console, sweep.plan.num_samples, config.metric.key)]
+    callbacks = [progress]
     if config.early_terminate is not None:
         callbacks.append(StoppedTrialRecorder(context.tracking, config.early_terminate.type))
     if resources.distributed:
@@ -143,7 +155,10 @@ def _wrap_up(sweep: PreparedSweep, sweep_run: SweepRun, results, keeper: ModelKe
 
 
 def _where_to_look(uri: str, sweep_run: SweepRun) -> str:
-    """A server's page for the parent run, else the `mlflow ui` command (absolute, so it works from any folder); secrets masked."""
+    """The sweep's runs table on a server, else the `mlflow ui` command (absolute, so it works from any folder) and the
+    page to open once it runs; secrets masked."""
+    key = view_key(sweep_run.name, sweep_run.run_id)
     if uri.startswith(("http://", "https://")):
-        return f"{redact_uri(uri).rstrip('/')}/#/experiments/{sweep_run.experiment_id}/runs/{sweep_run.run_id}"
-    return f"mlflow ui --backend-store-uri {redact_uri(absolute_tracking_uri(uri))}"
+        return runs_page(redact_uri(uri), sweep_run.experiment_id, key)
+    return (f"mlflow ui --backend-store-uri {redact_uri(absolute_tracking_uri(uri))}, then open "
+            f"{runs_page(LOCAL_UI, sweep_run.experiment_id, key)}")

@@ -56,9 +56,11 @@ class SweepRun:
     def close(self, status: str) -> None:
         """End the sweep; a child still RUNNING lost its worker, so it ends FAILED (KILLED on Ctrl-C)."""
         leftover = "KILLED" if status == "KILLED" else "FAILED"
+        ended = f"{names.INTERRUPTED}: carry on with --resume" if status == "KILLED" else "failed: the trial's worker ended without closing its run"
         for child in self.children():
             if child.info.status == "RUNNING":
-                self.client.set_tag(child.info.run_id, names.ERROR, "the trial's worker ended without closing its run")
+                self.client.log_batch(child.info.run_id, tags=[RunTag(names.ERROR, "the trial's worker ended without closing its run"),
+                                                               RunTag(names.ENDED, ended)])
                 self.client.set_terminated(child.info.run_id, leftover)
         self.client.set_terminated(self.run_id, status)
 

@@ -2,17 +2,11 @@
 all in the MLflow UI in a real (headless) browser."""
 
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 import yaml
 from mlflow.tracking import MlflowClient
+from browser import browser_or_skip, chromium_browser, mlflow_server, page_text, screenshot
 from subprocess_cli import REPO, run_module
 
 MODEL = "pydocs-minilm"
@@ -139,30 +133,9 @@ def test_a_sweep_that_only_hurts_the_model_says_so_and_is_not_promoted(promoted)
     assert "does not beat its untrained baseline (baseline-all-MiniLM-L6-v2)" in lines[0] and lines[0].endswith("--force to promote anyway")
 
 
-def _browser_or_skip():
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        chromium = None
-    if not (chromium and driver):
-        if os.environ.get("SWEEPS_REQUIRE_BROWSER"):
-            pytest.fail("SWEEPS_REQUIRE_BROWSER is set but chromium, chromedriver or selenium is missing")
-        pytest.skip("needs Debian's chromium and chromium-driver, and selenium")
-    return chromium, driver
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_the_mlflow_ui_shows_the_sweep_and_the_champion_in_a_browser(promoted, tmp_path):
-    chromium, driver_path = _browser_or_skip()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+    browser_or_skip()
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -170,52 +143,24 @@ def test_the_mlflow_ui_shows_the_sweep_and_the_champion_in_a_browser(promoted, t
     client = MlflowClient(f"sqlite:///{workdir}/mlflow.db")
     experiment = client.get_experiment_by_name("demo")
     champion = client.get_model_version_by_alias(MODEL, "champion")
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", f"sqlite:///{workdir}/mlflow.db",
-         "--host", "127.0.0.1", "--port", str(port)],
-        cwd=workdir, env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1500,950"):
-        options.add_argument(argument)
-    browser = None
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/health", timeout=2)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "mlflow server did not come up"
-                time.sleep(1)
-        browser = webdriver.Chrome(service=Service(driver_path), options=options)
-        page_text = lambda: browser.find_element(By.TAG_NAME, "body").text  # noqa: E731
-
+    with mlflow_server(workdir / "mlflow.db", workdir) as base, chromium_browser() as browser:
         browser.get(f"{base}/#/experiments/{experiment.experiment_id}/runs")
-        WebDriverWait(browser, 60).until(lambda _: "demo" in page_text() and "matching runs" in page_text())
+        WebDriverWait(browser, 60).until(lambda _: "demo" in page_text(browser) and "matching runs" in page_text(browser))
         expander = ("//div[contains(concat(' ', normalize-space(@class), ' '), ' ag-row ')][.//*[normalize-space(text())='demo']]"
                     "//button[contains(@data-component-id, 'runnamecellrenderer')]")
         browser.find_element(By.XPATH, expander).click()  # the parent run's row unfolds its children
         trial_names = [run.info.run_name for run in client.search_runs([experiment.experiment_id], filter_string="tags.`sweeps.role` = 'trial' and tags.`sweeps.sweep` = 'demo'")]
-        WebDriverWait(browser, 60).until(lambda _: all(name in page_text() for name in trial_names))
-        assert "baseline-all-MiniLM-L6-v2" in page_text()
-        browser.save_screenshot(str(tmp_path / "runs.png"))
+        WebDriverWait(browser, 60).until(lambda _: all(name in page_text(browser) for name in trial_names))
+        assert "baseline-all-MiniLM-L6-v2" in page_text(browser)
+        runs = screenshot(browser, tmp_path, "runs.png")
 
         trial = client.get_run(champion.run_id)
         browser.get(f"{base}/#/experiments/{experiment.experiment_id}/runs/{trial.info.run_id}")
-        WebDriverWait(browser, 60).until(lambda _: "ndcg_at_10" in page_text())
-        assert trial.info.run_name in page_text() and str(trial.data.metrics["ndcg_at_10"])[:6] in page_text()
+        WebDriverWait(browser, 60).until(lambda _: "ndcg_at_10" in page_text(browser))
+        assert trial.info.run_name in page_text(browser) and str(trial.data.metrics["ndcg_at_10"])[:6] in page_text(browser)
 
         browser.get(f"{base}/#/models/{MODEL}")
-        WebDriverWait(browser, 60).until(lambda _: "champion" in page_text())
-        assert f"Version {champion.version}" in page_text() and trial.info.run_name in page_text()
-        browser.save_screenshot(str(tmp_path / "model.png"))
-        assert (tmp_path / "runs.png").stat().st_size > 10_000
-    finally:
-        if browser is not None:
-            browser.quit()
-        server.terminate()
-        server.wait(timeout=30)
+        WebDriverWait(browser, 60).until(lambda _: "champion" in page_text(browser))
+        assert f"Version {champion.version}" in page_text(browser) and trial.info.run_name in page_text(browser)
+        screenshot(browser, tmp_path, "model.png")
+        assert runs.stat().st_size > 10_000
