@@ -38,6 +38,24 @@ PEAK_RSS_KEY, PEAK_GPU_MEMORY_KEY = "peak_rss_mb", "peak_gpu_mem_mb"
 THROUGHPUT_KEY = "train_samples_per_second"  # HF Trainer's, over its whole train() call
 
 
+# Each evaluation's figures in MLflow (Tune hears them bare): the run page draws a section per prefix, the prefixed
+# ones first, so the learning curves lead and the single-point best_/test_/time_ figures come after them.
+CURVE_PREFIX = "curves/"
+
+
+def curve_key(key: str) -> str:
+    return CURVE_PREFIX + key
+
+
+def as_curves(metrics: dict[str, float]) -> dict[str, float]:
+    return {curve_key(key): value for key, value in metrics.items()}
+
+
+def without_curve_prefix(metrics: dict[str, float]) -> dict[str, float]:
+    """MLflow's keys of a run as Tune hears them: the last evaluation's figures under their bare names."""
+    return {key.removeprefix(CURVE_PREFIX): value for key, value in metrics.items()}
+
+
 def time_key(phase: str) -> str:
     return f"time_{phase}_s"
 

@@ -20,7 +20,7 @@ from trainables.evaluation import task_of
 from trainables.final_save_skip import FinalSaveSkip
 from trainables.guard_drops import guard_drops
 from trainables.loss_guard import NonFiniteLossGuard, out_of_memory_message
-from trainables.metrics import BEST_PREFIX, THROUGHPUT_KEY, rename_evaluator_metrics
+from trainables.metrics import BEST_PREFIX, THROUGHPUT_KEY, as_curves, rename_evaluator_metrics
 from trainables.phase_timer import PhaseTimer
 from trainables.precision import trial_precision
 from trainables.prompts import Prompts
@@ -167,7 +167,7 @@ def _publisher(run: TrialRun | None, model, checkpoint: BestCheckpoint, report, 
         if run is not None:
             checkpoint.consider(model, metrics, step, items.last_items)
             # The time so far goes with every evaluation: a trial a scheduler stops never reaches its end.
-            run.log_metrics({**metrics, **clock.metrics()}, step)
+            run.log_metrics({**as_curves(metrics), **clock.metrics()}, step)
         if not last:  # the last evaluation goes to Tune with the test metrics, in the final report
             with clock.section(LOGGING):
                 report({**metrics, report_keys.STEP: step, report_keys.EVALUATION: evaluation, report_keys.CHECKPOINT_DIR: checkpoint.folder})
@@ -187,7 +187,7 @@ def test_kept_checkpoint(model, trainer, reporter, checkpoint: BestCheckpoint, d
             last = rename_evaluator_metrics(trainer.evaluator(model))
         if reporter.last_train_loss is not None:
             last["train_loss"] = reporter.last_train_loss
-        run.log_metrics(last, step)
+        run.log_metrics(as_curves(last), step)
         checkpoint.consider(model, last, step, items.last_items)
     if checkpoint.step in (None, step):
         kept = model

@@ -11,6 +11,7 @@ from mlflow.utils.time import get_current_time_millis
 from search_spaces import report_keys
 from trainables import mlflow_names as names
 from trainables.context import SweepTracking
+from trainables.metrics import without_curve_prefix
 from trainables.trial_clock import LOGGING, TrialClock
 
 MAX_PARAM_LENGTH = 6000
@@ -123,5 +124,5 @@ def finished_result(tracking: SweepTracking, trial_id: str, evaluations: int) ->
     run = find_trial_run(MlflowClient(tracking.tracking_uri), tracking, trial_id)
     if run is None or run.info.status != "FINISHED":
         return None
-    return {**run.data.metrics, report_keys.FINAL: True, report_keys.STEP: int(run.data.tags.get(names.LAST_STEP, 0)),
+    return {**without_curve_prefix(run.data.metrics), report_keys.FINAL: True, report_keys.STEP: int(run.data.tags.get(names.LAST_STEP, 0)),
             report_keys.EVALUATION: evaluations, report_keys.CHECKPOINT_DIR: run.data.tags.get(names.CHECKPOINT_DIR)}

@@ -43,7 +43,8 @@ class TrialPlan:
             if spec.values is not None:
                 shown = f"one of {spec.values}"
             elif spec.distribution is not None:
-                shown = f"{spec.distribution}({spec.min}, {spec.max}{', q=' + str(spec.q) if spec.q else ''})"
+                low, high = spec.candidate_values()
+                shown = f"{spec.distribution}({low:g}, {high:g}{f', q={spec.q:g}' if spec.q else ''})"
             else:
                 shown = repr(spec.value)
             when = f"  when {spec.when}" if spec.when else ""

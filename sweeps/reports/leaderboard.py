@@ -8,7 +8,7 @@ from rich.table import Table
 from sweeps.ranking import beats, ranked
 from sweeps.significance import paired_p_value, per_query_scores
 from trainables import mlflow_names as names
-from trainables.metrics import DROP, TEST_PREFIX, guard_key, ranking_key
+from trainables.metrics import DROP, TEST_PREFIX, curve_key, guard_key, ranking_key
 from trainables.tasks import RETRIEVAL, TASKS, Task
 
 
@@ -31,8 +31,8 @@ def leaderboard_rows(children: list, metric_key: str, mode: str, columns: tuple[
             "status": "STOPPED" if run.data.tags.get(names.OUTCOME) == names.STOPPED_EARLY else run.info.status,
             "params": dict(run.data.params),
             "encoding": run.data.tags.get(names.ENCODING),
-            metric_key: metrics.get(ranking_key(metric_key), metrics.get(metric_key)),
-            **{key: metrics.get(ranking_key(key), metrics.get(key)) if not key.startswith(TEST_PREFIX) else metrics.get(key)
+            metric_key: metrics.get(ranking_key(metric_key), metrics.get(curve_key(metric_key))),
+            **{key: metrics.get(ranking_key(key), metrics.get(curve_key(key))) if not key.startswith(TEST_PREFIX) else metrics.get(key)
                for key in columns if key != metric_key},
         })
     return ranked(rows, lambda row: row[metric_key], lambda row: row["trial_id"], mode)

@@ -10,7 +10,7 @@ from trainables import mlflow_names as names
 from trainables.context import SweepTracking
 from trainables.detailed_evaluation import judge
 from trainables.encoding import apply_encoding
-from trainables.metrics import BEST_PREFIX, DROP, guard_key
+from trainables.metrics import BEST_PREFIX, DROP, as_curves, guard_key
 from trainables.prompts import PROMPTS_PARAMETER
 from trainables.trial_run import TrialRun
 
@@ -48,7 +48,7 @@ def log_baselines(tracking: SweepTracking, data: PreparedData, parameters: dict,
             guarded = judge_guards(model, guards, encoding.prompts) if guards else {}
             guarded.update({guard_key(guard.name, DROP): 0.0 for guard in guards})  # measured against itself
             # An untrained model is its own best checkpoint: ranked on the same key as the trials.
-            run.log_metrics({**evaluation, **{BEST_PREFIX + k: v for k, v in evaluation.items()}, **test, **guarded}, step=0)
+            run.log_metrics({**as_curves(evaluation), **{BEST_PREFIX + k: v for k, v in evaluation.items()}, **test, **guarded}, step=0)
         except Exception as error:
             run.fail(error)
             raise

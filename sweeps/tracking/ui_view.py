@@ -14,7 +14,7 @@ import json
 import re
 
 from trainables import mlflow_names as names
-from trainables.metrics import TEST_PREFIX, ranking_key
+from trainables.metrics import TEST_PREFIX, curve_key, ranking_key
 
 EXPERIMENT_KIND = "mlflow.experimentKind"
 MODEL_TRAINING = "custom_model_development"
@@ -28,7 +28,7 @@ def view_key(sweep_name: str, parent_run_id: str) -> str:
 def runs_view(sweep_name: str, metric_key: str, goal_is_max: bool, parameters: list[str]) -> dict:
     """The runs table's state as MLflow's Share button writes it: this sweep's trials and baselines, best first, with
     the metric (last evaluation, the kept checkpoint's, test), how each ended, and the swept parameters."""
-    columns = [f"metrics.`{key}`" for key in (ranking_key(metric_key), metric_key, TEST_PREFIX + metric_key)]
+    columns = [f"metrics.`{key}`" for key in (ranking_key(metric_key), curve_key(metric_key), TEST_PREFIX + metric_key)]
     columns += [f"tags.`{names.ENDED}`"] + [f"params.`{name}`" for name in parameters]
     return {"orderByKey": f"metrics.`{ranking_key(metric_key)}`", "orderByAsc": not goal_is_max,
             "searchFilter": f"tags.`{names.SWEEP}` = '{sweep_name}'", "selectedColumns": columns}

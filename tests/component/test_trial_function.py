@@ -73,13 +73,16 @@ def test_one_trial_trains_reports_and_logs(tmp_path, tiny_model_dir):
     assert logged.info.status == "FINISHED"
     assert logged.data.tags["mlflow.parentRunId"] == sweep_run.run_id
     assert logged.data.params["learning_rate"] == "0.0005" and logged.data.params["loss"] == "MultipleNegativesRankingLoss"
-    history = client.get_metric_history(run.info.run_id, "ndcg_at_10")
+    history = client.get_metric_history(run.info.run_id, "curves/ndcg_at_10")
     assert [m.step for m in history] == [3, 6]
     # Tune hears each evaluation as it happens, and at the end the kept (best) checkpoint's figures.
     assert history[0].value == reports[0]["ndcg_at_10"]
     assert final["best_ndcg_at_10"] == final["ndcg_at_10"] == max(m.value for m in history)
-    for key in ("triplet_accuracy", "mrr_at_10", "recall_at_10", "map_at_100", "train_loss", "test_ndcg_at_10", "test_triplet_accuracy"):
+    # Each evaluation's figures are learning curves, the kept checkpoint's and the test's single figures
+    for key in ("curves/triplet_accuracy", "curves/mrr_at_10", "curves/recall_at_10", "curves/map_at_100", "curves/train_loss",
+                "best_triplet_accuracy", "test_ndcg_at_10", "test_triplet_accuracy"):
         assert key in logged.data.metrics, key
+    assert "ndcg_at_10" not in logged.data.metrics
     assert final["train_loss"] > 0
 
     # Where the trial's time went: logged at each evaluation (a stopped trial keeps its figures) and at the end.
@@ -108,7 +111,7 @@ def test_gradient_accumulation_keeps_the_number_of_evaluations(tmp_path, tiny_mo
     """96 rows in batches of 8 are 12 micro-batches but 6 optimizer steps: evaluated at 3 and 6, not once at 6."""
     _, context, run, reports = train_one(tmp_path, tiny_model_dir, "00002", {"per_device_train_batch_size": 8, "gradient_accumulation_steps": 2})
     assert [(r["step"], r["evaluation"]) for r in reports] == [(3, 1), (6, 2)]
-    assert [m.step for m in MlflowClient(context.tracking.tracking_uri).get_metric_history(run.info.run_id, "ndcg_at_10")] == [3, 6]
+    assert [m.step for m in MlflowClient(context.tracking.tracking_uri).get_metric_history(run.info.run_id, "curves/ndcg_at_10")] == [3, 6]
 
 
 @pytest.mark.slow
@@ -279,7 +282,7 @@ def test_sts_and_classification_trials_train_on_their_rows_and_log_their_metrics
     assert SEEN_COLUMNS == [["sentence1", "sentence2", "score"] if task == "sts" else ["sentence", "label"]]
     run = trial_run(sweep_run, f"trial_{task}")
     assert run.info.status == "FINISHED"
-    history = MlflowClient(sweep_run.tracking_uri).get_metric_history(run.info.run_id, metrics[0])
+    history = MlflowClient(sweep_run.tracking_uri).get_metric_history(run.info.run_id, f"curves/{metrics[0]}")
     assert [point.step for point in history] == [2, 4]
     for key in metrics:
         assert -1 <= run.data.metrics[f"best_{key}"] <= 1 and math.isfinite(run.data.metrics[f"test_{key}"])
@@ -326,8 +329,11 @@ def test_a_guard_set_is_judged_at_every_evaluation_and_its_drop_is_measured_agai
     run_trial({"base_model": "tiny", "learning_rate": 5e-4, "max_steps": 4, "per_device_train_batch_size": 8}, data, context,
               "trial_guarded", "guarded", reports.append)
     run = trial_run(sweep_run, "trial_guarded")
-    history = MlflowClient(sweep_run.tracking_uri).get_metric_history(run.info.run_id, "guard_sts_spearman_cosine")
-    assert sorted({point.step for point in history}) == [2, 4]  # every evaluation, and the kept checkpoint at the end
+    client = MlflowClient(sweep_run.tracking_uri)
+    every = client.get_metric_history(run.info.run_id, "curves/guard_sts_spearman_cosine")
+    assert sorted({point.step for point in every}) == [2, 4]  # every evaluation's, on the learning curves
+    kept = client.get_metric_history(run.info.run_id, "guard_sts_spearman_cosine")
+    assert [point.step for point in kept] == [4]  # and the kept checkpoint's, at the end
     final = reports[-1]
     assert final["guard_sts_drop"] == pytest.approx(0.99 - final["guard_sts_spearman_cosine"]) and final[report_keys.GUARD_EXCEEDED]
     assert run.data.metrics["guard_sts_drop"] == pytest.approx(final["guard_sts_drop"])

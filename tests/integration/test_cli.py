@@ -91,7 +91,7 @@ def test_optuna_with_asha_records_stopped_trials_conditions_and_the_search_repor
         assert trial.data.tags["sweeps.stopped_by"].startswith("asha after evaluation")
         assert "test_ndcg_at_10" not in trial.data.metrics
     for trial in finished:
-        assert len(client.get_metric_history(trial.info.run_id, "ndcg_at_10")) == 3 and "test_ndcg_at_10" in trial.data.metrics
+        assert len(client.get_metric_history(trial.info.run_id, "curves/ndcg_at_10")) == 3 and "test_ndcg_at_10" in trial.data.metrics
     for trial in trials:  # conditional parameters only where they apply
         loss = trial.data.params["loss"]
         assert ("margin" in trial.data.params) == (loss == "BatchSemiHardTripletLoss")
@@ -171,11 +171,11 @@ def test_default_sweep_from_the_readme(demo_sweep):
     assert sorted((t.data.params["learning_rate"], t.data.params["per_device_train_batch_size"]) for t in trials) == [
         ("0.0002", "16"), ("0.0002", "64"), ("2e-05", "16"), ("2e-05", "64")]
     # Same data and seed, different hyperparameters: the models really differ.
-    assert len({t.data.metrics["ndcg_at_10"] for t in trials}) >= 2
+    assert len({t.data.metrics["curves/ndcg_at_10"] for t in trials}) >= 2
     assert "test_ndcg_at_10" in baselines[0].data.metrics
     for trial in trials:
         assert trial.info.status == "FINISHED"
-        assert len(client.get_metric_history(trial.info.run_id, "ndcg_at_10")) >= 2
+        assert len(client.get_metric_history(trial.info.run_id, "curves/ndcg_at_10")) >= 2
         assert {"triplet_accuracy", "train_loss", "test_ndcg_at_10", "test_triplet_accuracy", "best_ndcg_at_10"} <= set(trial.data.metrics)
     # keep_models: 1 -> exactly the best trial's model is logged, and no checkpoint is left on disk
     logged = [t for t in trials if t.data.tags.get("sweeps.model_logged") == "true"]

@@ -93,7 +93,7 @@ def test_a_multi_worker_sweep_stops_retries_and_resumes_ddp_trials_and_leaves_no
     assert stopped.info.status == "KILLED", stopped.data.tags.get("sweeps.error")
     assert stopped.data.tags["sweeps.outcome"] == "stopped_early" and stopped.data.tags["sweeps.stopped_by"] == "asha after evaluation 1"
     # Its workers were ended with it: at most the evaluation already under way when ASHA decided landed, never its end.
-    stopped_steps = [point.step for point in client.get_metric_history(stopped.info.run_id, "ndcg_at_10")]
+    stopped_steps = [point.step for point in client.get_metric_history(stopped.info.run_id, "curves/ndcg_at_10")]
     assert 1 <= len(stopped_steps) <= 2 and not any(key.startswith("test_") for key in stopped.data.metrics), stopped_steps
     first_evaluation = stopped_steps[0]
     for rate in ("0.001", "0.0005"):
@@ -104,7 +104,7 @@ def test_a_multi_worker_sweep_stops_retries_and_resumes_ddp_trials_and_leaves_no
         processes = trial.data.tags["sweeps.worker_processes"].split(", ")
         assert len(processes) == 2 and len(set(processes)) == 2, processes  # two ranks, two processes
         # Three evaluations at the trainer's own steps, the last at its last step, each logged once.
-        steps = [point.step for point in client.get_metric_history(trial.info.run_id, "ndcg_at_10")]
+        steps = [point.step for point in client.get_metric_history(trial.info.run_id, "curves/ndcg_at_10")]
         last = int(trial.data.tags["sweeps.last_step"])
         assert len(steps) == 3 and steps == sorted(set(steps)) and steps[-1] == last and steps[0] == first_evaluation, steps
 

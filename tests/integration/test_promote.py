@@ -157,7 +157,7 @@ def test_the_mlflow_ui_shows_the_sweep_and_the_champion_in_a_browser(promoted, t
         trial = client.get_run(champion.run_id)
         browser.get(f"{base}/#/experiments/{experiment.experiment_id}/runs/{trial.info.run_id}")
         WebDriverWait(browser, 60).until(lambda _: "ndcg_at_10" in page_text(browser))
-        assert trial.info.run_name in page_text(browser) and str(trial.data.metrics["ndcg_at_10"])[:6] in page_text(browser)
+        assert trial.info.run_name in page_text(browser) and str(trial.data.metrics["curves/ndcg_at_10"])[:6] in page_text(browser)
 
         browser.get(f"{base}/#/models/{MODEL}")
         WebDriverWait(browser, 60).until(lambda _: "champion" in page_text(browser))

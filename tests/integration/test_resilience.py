@@ -94,13 +94,13 @@ def test_faults_and_a_killed_driver_lose_nothing(tmp_path, tiny_model_dir):
 
     # The killed driver's trial carried on from its checkpoint, in its own child run.
     assert trials["0.006"].data.tags["sweeps.resumed_from"].startswith("checkpoint-")
-    assert [m.step for m in client.get_metric_history(trials["0.006"].info.run_id, "ndcg_at_10")][-1] == 6
+    assert [m.step for m in client.get_metric_history(trials["0.006"].info.run_id, "curves/ndcg_at_10")][-1] == 6
 
     # Raised once, or its process killed once: retried in the same child run, from its checkpoint.
     for rate in ("0.002", "0.005"):
         tags = trials[rate].data.tags
         assert tags["sweeps.attempts"] == "2" and tags["sweeps.resumed_from"] == "checkpoint-2" and "sweeps.error" not in tags
-        assert [m.step for m in client.get_metric_history(trials[rate].info.run_id, "ndcg_at_10")][-1] == 6
+        assert [m.step for m in client.get_metric_history(trials[rate].info.run_id, "curves/ndcg_at_10")][-1] == 6
     assert "injected fault at step 2" in trials["0.002"].data.tags["sweeps.previous_error"]
 
     # Raised every time: FAILED after max_failures retries, the error as a tag and as an artifact.

@@ -60,11 +60,11 @@ def run(name, status="FINISHED", role="trial", metrics=None, tags=None, params=N
 
 def test_the_leaderboard_ranks_by_the_kept_checkpoint_and_puts_runs_without_a_score_last():
     children = [
-        run("late-peak", metrics={"ndcg_at_10": 0.9, "best_ndcg_at_10": 0.6}),  # its last evaluation is not what it kept
-        run("kept-best", metrics={"ndcg_at_10": 0.5, "best_ndcg_at_10": 0.8}),
-        run("stopped", status="KILLED", metrics={"ndcg_at_10": 0.7}, tags={"sweeps.outcome": "stopped_early"}),
+        run("late-peak", metrics={"curves/ndcg_at_10": 0.9, "best_ndcg_at_10": 0.6}),  # its last evaluation is not what it kept
+        run("kept-best", metrics={"curves/ndcg_at_10": 0.5, "best_ndcg_at_10": 0.8}),
+        run("stopped", status="KILLED", metrics={"curves/ndcg_at_10": 0.7}, tags={"sweeps.outcome": "stopped_early"}),
         run("failed", status="FAILED"),
-        run("baseline-m", role="baseline", metrics={"ndcg_at_10": 0.65, "best_ndcg_at_10": 0.65}),
+        run("baseline-m", role="baseline", metrics={"curves/ndcg_at_10": 0.65, "best_ndcg_at_10": 0.65}),
     ]
     rows = leaderboard_rows(children, "ndcg_at_10", "max")
     assert [(row["run"], row["status"]) for row in rows] == [
