@@ -75,9 +75,9 @@ def run_sweep(sweep: PreparedSweep, console: Console, resources: TrialResources,
         status = "FINISHED"
     except KeyboardInterrupt:
         status = "KILLED"
-        progress.stop()  # else the table's last redraw would land over the resume hint
         raise
     finally:
+        progress.stop()  # else the table's last redraw would land over what follows: the resume hint, an error
         sweep_run.close(status)
     columns = leaderboard_columns(config.metric.key, config.task_spec, config.guard)
     rows = mark_the_noise(leaderboard_rows(sweep_run.children(), config.metric.key, config.metric.mode, columns), sweep_run.client,

@@ -336,7 +336,7 @@ class EarlyTerminateConfig(StrictModel):
 
 
 WANDB_HYPERBAND_KEYS = {"min_iter", "max_iter", "eta", "s"}
-MAX_TRIALS = 10_000  # about a week of one-minute trials on 16 GPUs
+MAX_TRIALS = 10_000  # about a week of one-minute trials, one at a time
 
 
 class SweepConfig(StrictModel):

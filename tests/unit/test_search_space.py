@@ -196,3 +196,19 @@ def test_no_trial_starts_once_the_target_is_reached_and_that_survives_a_restore(
     restored.restore(str(tmp_path / "state.pkl"))
     assert restored.reached_by == "t2" and restored.suggest("t4") == Searcher.FINISHED
     assert restored.searcher.handed_out == 3  # the inner searcher's own state came back too
+
+
+def test_the_target_line_names_the_first_trial_to_reach_it(tmp_path):
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from sweeps.reports.target import target_line
+
+    config = write(tmp_path, "method: random\nrun_cap: 5\nmetric: {name: ndcg@10, target: 0.8}\nparameters:\n  base_model: {value: m}\n"
+                   "  learning_rate: {distribution: log_uniform_values, min: 1e-5, max: 1e-3}\n")
+    results = [SimpleNamespace(metrics={"trial_id": trial}, metrics_dataframe=pd.DataFrame({"ndcg_at_10": values, "timestamp": times}))
+               for trial, values, times in (("a", [0.5, 0.85], [10, 20]), ("b", [0.81, 0.9], [15, 25]), ("c", [0.4], [30]))]
+    assert target_line(results, config, 5) == ("target: eval ndcg_at_10 0.8 reached by trial b (0.81); no trial started after it, "
+                                               "3 of 5 planned trials ran")
+    assert target_line(results[2:], config, 5) == "target: eval ndcg_at_10 0.8 not reached in 1 trials"
