@@ -10,7 +10,7 @@ from pathlib import Path
 from sweeps.data.guard_sets import guard_sets
 from sweeps.data.hard_negatives import describe as describe_mining
 from sweeps.data.hard_negatives import mine
-from sweeps.data.prepare import PreparedData, prepare_data
+from sweeps.data.prepare import PreparedData, data_problems, prepare_data
 from sweeps.data.training_sets import training_sets
 from sweeps.errors import SweepInputError, problem
 from sweeps.planning.trial_plan import TrialPlan, plan_trials
@@ -116,7 +116,11 @@ def metric_problems(config: SweepConfig, data: PreparedData, source: str) -> lis
 def prepare_sweep(config: SweepConfig, sweep_file: str | Path) -> PreparedSweep:
     """Check everything and read the data once; every problem found is raised together."""
     source = str(sweep_file)
-    models, guides = check_sweep(config, sweep_file)
+    try:
+        models, guides = check_sweep(config, sweep_file)
+    except SweepInputError as error:  # the data's own problems too, in the same pass
+        raise SweepInputError(error.problems + data_problems(config.data.model_dump(), config.seed, source, Path(sweep_file).resolve().parent,
+                                                             config.task)) from None
     data = prepare_data(config.data.model_dump(), config.seed, source, Path(sweep_file).resolve().parent, config.task,
                         (config.metric.key, *config.metric.also_keys))
     problems = metric_problems(config, data, source)

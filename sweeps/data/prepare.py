@@ -103,6 +103,17 @@ def prepare_data(data_config: dict, seed: int, sweep_file: str, base_dir: Path, 
                         mining=mining)
 
 
+def data_problems(data_config: dict, seed: int, sweep_file: str, base_dir: Path, task: str | None) -> list[str]:
+    """What reading the data would refuse, for a file whose other checks failed: every problem in one pass."""
+    if task is None:
+        return []
+    try:
+        prepare_data(data_config, seed, sweep_file, base_dir, task)
+    except SweepInputError as error:
+        return list(error.problems)
+    return []
+
+
 def prepare_evaluation(data_config: dict, split: str, seed: int, sweep_file: str, base_dir: Path) -> tuple[dict, str, str]:
     """One evaluation set of a source that may hold nothing to train on (a BEIR folder with test qrels only):
     (the set, the source's origin, its fingerprint). A source without the split gets it carved as a sweep would."""

@@ -81,16 +81,38 @@ def load_sweep_file(path: str | Path) -> SweepConfig:
         return SweepConfig.model_validate(raw)
     except ValidationError as error:
         problems = [_describe(str(path), detail, raw) for detail in error.errors()]
-        raise SweepInputError(problems + _parameter_name_problems(raw, str(path))) from None
+        raise SweepInputError(problems + _parameter_name_problems(raw, str(path)) + _data_problems(raw, path)) from None
 
 
 def _parameter_name_problems(raw: dict, source: str) -> list[str]:
-    """The parameters' names, checked beside a schema that failed: the file's other checks need a valid file."""
-    from sweeps.sweep_file.validation import parameter_name_problem
+    """The parameters' names and the base models, checked beside a schema that failed: the file's other checks need a
+    valid file."""
+    from sweeps.sweep_file.schema import ParameterSpec
+    from sweeps.sweep_file.validation import parameter_name_problem, resolve_references
 
     parameters = raw.get("parameters")
     names = parameters if isinstance(parameters, dict) else {}
-    return [found for found in (parameter_name_problem(str(name), source) for name in names) if found]
+    problems = [found for found in (parameter_name_problem(str(name), source) for name in names) if found]
+    try:
+        base_model = ParameterSpec.model_validate(names.get("base_model"))
+    except ValidationError:
+        return problems  # its own lines are among the schema's
+    return problems + resolve_references(base_model, source, Path(source).resolve().parent)[1]
+
+
+def _data_problems(raw: dict, path: Path) -> list[str]:
+    """The data's problems beside a schema that failed elsewhere, when the `data` section itself is valid."""
+    from sweeps.data.prepare import data_problems
+    from sweeps.sweep_file.schema import DataConfig
+    from trainables.tasks import TASKS, infer_task
+
+    try:
+        data = DataConfig.model_validate(raw.get("data"))
+    except ValidationError:
+        return []  # its own lines are among the schema's
+    task = raw.get("task") if raw.get("task") in TASKS else infer_task(data.columns)[0]
+    seed = raw.get("seed") if isinstance(raw.get("seed"), int) else SweepConfig.model_fields["seed"].default
+    return data_problems(data.model_dump(), seed, str(path), path.resolve().parent, task)
 
 
 def _describe(source: str, detail: dict, raw: dict) -> str:

@@ -111,8 +111,12 @@ def check_sampler(config: SweepConfig, source: str) -> list[str]:
 
 
 def resolve_base_models(config: SweepConfig, source: str, base_dir: Path, parameter: str = "base_model") -> tuple[dict[str, str], list[str]]:
+    return resolve_references(config.parameters.get(parameter), source, base_dir, parameter)
+
+
+def resolve_references(spec, source: str, base_dir: Path, parameter: str = "base_model") -> tuple[dict[str, str], list[str]]:
+    """The model each of a parameter's values names (a ParameterSpec, or None), and a line for each that names none."""
     resolved, problems = {}, []
-    spec = config.parameters.get(parameter)
     for reference in spec.candidate_values() if spec is not None else []:
         try:
             resolved[reference] = resolve_model(str(reference), base_dir)

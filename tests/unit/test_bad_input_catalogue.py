@@ -230,6 +230,14 @@ CASES = [
          "sweep.yaml: `metric.goal` must be 'maximize' or 'minimize' (did you mean `minimize`?), but got 'minimise'",
          "sweep.yaml: `parameters.batch_size` must be base_model, loss, max_seq_length, a loss parameter or a SentenceTransformerTrainingArguments field (did you mean `per_device_train_batch_size`?), but got 'batch_size'",
          "sweep.yaml: `parameters.epochs` must be base_model, loss, max_seq_length, a loss parameter or a SentenceTransformerTrainingArguments field (did you mean `num_train_epochs`?), but got 'epochs'"]),
+    ('mistakes of every stage in one pass: schema, parameter names, base model, data columns',
+        "program: train.py\n" + rep("{value: all-MiniLM-L6-v2}", "{value: no-such-model}").replace(
+            "  per_device_train_batch_size: {value: 16}", "  batch_size: {value: 16}").replace("anchor: query", "anchor: question"),
+        ["sweep.yaml: `program` is W&B's way to start a training script; here the trial is built in (SentenceTransformerTrainer on the "
+         "sweep's `data` and `parameters`): remove it, but got 'train.py'",
+         "sweep.yaml: `parameters.batch_size` must be base_model, loss, max_seq_length, a loss parameter or a SentenceTransformerTrainingArguments field (did you mean `per_device_train_batch_size`?), but got 'batch_size'",
+         "sweep.yaml: `parameters.base_model` must be a local model folder, a shipped model ['all-MiniLM-L6-v2', 'sentence-transformers/all-MiniLM-L6-v2'], or a hub id in the local cache while HF_HUB_OFFLINE=1, but got 'no-such-model'",
+         "sweep.yaml: `data.columns.anchor` must name a column of DIR/pairs.jsonl (the anchor text; columns there: ['module', 'passage', 'query', 'symbol']), but got 'question'"]),
     ('a guard set that is not there', BASE + "guard:\n  - {name: general, source: nowhere.jsonl}\n  - {name: sts, source: scored.csv, task: sts, columns: {score: similarity}}\n",
         ["sweep.yaml: `guard[0].source` must be an existing file or folder, but got 'DIR/nowhere.jsonl'", "sweep.yaml: `guard[1].columns.sentence1` must name a column of DIR/scored.csv (the sentence1; columns there: ['first', 'second', 'similarity']), but got 'sentence1'", "sweep.yaml: `guard[1].columns.sentence2` must name a column of DIR/scored.csv (the sentence2; columns there: ['first', 'second', 'similarity']), but got 'sentence2'"]),
 ]

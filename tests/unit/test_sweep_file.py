@@ -26,8 +26,11 @@ def load_text(tmp_path, text):
 
 
 def problems_of(tmp_path, text):
+    """The lines a file gets, beside a real data file: what the data itself would add is not this file's mistake."""
     path = tmp_path / "sweep.yaml"
     path.write_text(text)
+    if not (tmp_path / "data.jsonl").exists():
+        (tmp_path / "data.jsonl").write_text("".join(f'{{"anchor": "query {i}", "positive": "passage {i}"}}\n' for i in range(40)))
     with pytest.raises(SweepInputError) as caught:
         load_sweep_file(path)
     return [line.replace(str(path), "F") for line in caught.value.problems]

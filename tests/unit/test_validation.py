@@ -66,7 +66,7 @@ def test_parameter_problems_are_named(tmp_path, case, parameters, expected):
 
 def test_missing_model_folder(tmp_path):
     path = tmp_path / "sweep.yaml"
-    (tmp_path / "pairs.jsonl").write_text('{"anchor": "a", "positive": "b"}\n')
+    (tmp_path / "pairs.jsonl").write_text("".join(f'{{"anchor": "a{i}", "positive": "b{i}"}}\n' for i in range(40)))
     path.write_text("name: t\ndata: {source: pairs.jsonl}\nparameters:\n  base_model: {value: ./models/nowhere}\n")
     with pytest.raises(SweepInputError) as caught:
         prepare_sweep(load_sweep_file(path), path)
@@ -160,7 +160,7 @@ def test_groups_let_triplet_and_scored_losses_train_and_the_reshape_is_said(tmp_
 
 def test_the_grid_sampler_needs_values_everywhere(tmp_path):
     path = tmp_path / "sweep.yaml"
-    (tmp_path / "pairs.jsonl").write_text('{"anchor": "a", "positive": "b"}\n')
+    (tmp_path / "pairs.jsonl").write_text("".join(f'{{"anchor": "a{i}", "positive": "b{i}"}}\n' for i in range(40)))
     path.write_text("name: t\nmethod: optuna\nsampler: grid\ndata: {source: pairs.jsonl}\nparameters:\n"
                     "  base_model: {value: all-MiniLM-L6-v2}\n  learning_rate: {distribution: uniform, min: 1e-5, max: 1e-4}\n")
     with pytest.raises(SweepInputError) as caught:
