@@ -176,7 +176,7 @@ def test_default_sweep_from_the_readme(demo_sweep):
     for trial in trials:
         assert trial.info.status == "FINISHED"
         assert len(client.get_metric_history(trial.info.run_id, "curves/ndcg_at_10")) >= 2
-        assert {"triplet_accuracy", "train_loss", "test_ndcg_at_10", "test_triplet_accuracy", "best_ndcg_at_10"} <= set(trial.data.metrics)
+        assert {"curves/triplet_accuracy", "curves/train_loss", "test_ndcg_at_10", "test_triplet_accuracy", "best_ndcg_at_10"} <= set(trial.data.metrics)
     # keep_models: 1 -> exactly the best trial's model is logged, and no checkpoint is left on disk
     logged = [t for t in trials if t.data.tags.get("sweeps.model_logged") == "true"]
     assert len(logged) == 1
