@@ -57,7 +57,7 @@ def last_trial_is_mid_way(tmp_path) -> bool:
         _, _, trials = trial_runs(tmp_path)
     except Exception:  # the store is still being created
         return False
-    if "0.006" not in trials or "ndcg_at_10" not in trials["0.006"].data.metrics:
+    if "0.006" not in trials or "curves/ndcg_at_10" not in trials["0.006"].data.metrics:
         return False
     trial_id = trials["0.006"].data.tags["sweeps.trial_id"]
     return any((tmp_path / "ray_results").glob(f"*/checkpoints/{trial_id}-resume/checkpoint-*/trainer_state.json"))
