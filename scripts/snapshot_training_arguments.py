@@ -30,6 +30,9 @@ def main() -> None:
         *(f"    {name!r}: {types!r}," for name, types in fields.items()),
         "}",
         "",
+        "# With these installed, the snapshot is the library's own list: no import is needed to check a name.",
+        f"SNAPSHOT_OF = {{'sentence-transformers': {sentence_transformers.__version__!r}, 'transformers': {transformers.__version__!r}}}",
+        "",
     ]
     TARGET.write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {len(fields)} fields to {TARGET}")

@@ -8,7 +8,7 @@ import types
 import typing
 
 from search_spaces.losses import loss_parameter, loss_parameter_names
-from search_spaces.training_argument_fields import TRAINING_ARGUMENT_TYPES
+from search_spaces.training_argument_fields import SNAPSHOT_OF, TRAINING_ARGUMENT_TYPES
 
 PLAIN_TYPES = {plain.__name__: plain for plain in (int, float, bool, str)}
 
@@ -39,6 +39,17 @@ def _installed_names() -> frozenset[str]:
     return frozenset(installed_training_argument_types())
 
 
+@functools.cache
+def _snapshot_is_current() -> bool:
+    """Whether the installed libraries are the snapshot's: read from their metadata, without importing them (seconds)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return all(version(package) == snapshot for package, snapshot in SNAPSHOT_OF.items())
+    except PackageNotFoundError:
+        return False
+
+
 def plain_type_names(declared) -> tuple[str, ...] | None:
     """Names of the plain types a value of `declared` may have, or None when it accepts something richer (enums, dicts)."""
     options = typing.get_args(declared) if isinstance(declared, types.UnionType) or typing.get_origin(declared) is typing.Union else (declared,)
@@ -52,7 +63,9 @@ def is_settable(name: str) -> bool:
     """A name the sweep file may set. A field newer than the snapshot is looked up in the installed library."""
     if name in RUNNER_OWNED:
         return False
-    return name in MODEL_PARAMETERS or name in loss_parameter_names() or name in TRAINING_ARGUMENT_TYPES or name in _installed_names()
+    if name in MODEL_PARAMETERS or name in loss_parameter_names() or name in TRAINING_ARGUMENT_TYPES:
+        return True
+    return not _snapshot_is_current() and name in _installed_names()
 
 
 def settable_parameter_names() -> set[str]:

@@ -125,3 +125,6 @@ TRAINING_ARGUMENT_TYPES: dict[str, tuple[str, ...] | None] = {
     'warmup_steps': ('float',),
     'weight_decay': ('float',),
 }
+
+# With these installed, the snapshot is the library's own list: no import is needed to check a name.
+SNAPSHOT_OF = {'sentence-transformers': '6.2.0', 'transformers': '5.24.0'}
