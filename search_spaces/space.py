@@ -67,14 +67,14 @@ def sample(spec: dict, rng: random.Random) -> Any:
 def quantize(spec: dict, drawn: float) -> int | float:
     """A q_ distribution's draw on its grid of steps, kept within `min` and `max`; whole numbers stay ints."""
     step = spec.get("q") or 1.0
-    lowest, highest = _step_range(spec)
+    lowest, highest = step_range(spec)
     steps = min(max(round(drawn / step), lowest), highest)
     if draws_integers(spec):
         return int(steps * step)
     return round(steps * step, 12)
 
 
-def _step_range(spec: dict) -> tuple[int, int]:
+def step_range(spec: dict) -> tuple[int, int]:
     """The first and last multiple of q (in steps) within `min` and `max`."""
     step = spec.get("q") or 1.0
     return math.ceil(spec["min"] / step - 1e-9), math.floor(spec["max"] / step + 1e-9)
@@ -114,7 +114,7 @@ def _optuna_distribution(spec: dict):
     if distribution == "int_uniform" or (distribution == "q_log_uniform_values" and draws_integers(spec) and step == 1):
         return od.IntDistribution(int(low), int(high), log=distribution != "int_uniform")
     if distribution == "q_uniform":  # W&B's grid: the multiples of q between min and max
-        lowest, highest = _step_range(spec)
+        lowest, highest = step_range(spec)
         if draws_integers(spec):
             return od.IntDistribution(int(lowest * step), int(highest * step), step=int(step))
         return od.FloatDistribution(round(lowest * step, 12), round(highest * step, 12), step=step)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from sweeps.data.retrieval_set import RetrievalSet
-from sweeps.data.text_files import blank_lines, read_delimited, read_jsonl, read_text
+from sweeps.data.text_files import read_delimited, read_jsonl, read_jsonl_counting, read_text
 from sweeps.errors import SweepInputError, problem
 
 TABLE_SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".parquet")
@@ -47,8 +47,9 @@ def read_tables(source: str, base_dir: Path, sweep_file: str, hub_split: str | N
     if path.is_dir():
         split_files = _split_files(path)
         if "train" in split_files:
-            blank = sum(blank_lines(file) for file in split_files.values())
-            return _with_blank_lines(str(path), blank), {split: (read_table(file, delimiter), str(file)) for split, file in split_files.items()}
+            tables = {split: table_rows(file, delimiter) for split, file in split_files.items()}
+            blank = sum(skipped for _, skipped in tables.values())
+            return _with_blank_lines(str(path), blank), {split: (rows, str(split_files[split])) for split, (rows, _) in tables.items()}
         raise SweepInputError([problem(
             sweep_file, "data.source",
             "must be a BEIR folder (corpus.jsonl[.gz], queries.jsonl, qrels/) or hold train.{jsonl,csv,parquet}",
@@ -57,7 +58,8 @@ def read_tables(source: str, base_dir: Path, sweep_file: str, hub_split: str | N
     if path.suffix in TABLE_SUFFIXES or path.name.endswith(".jsonl.gz"):
         if not path.exists():
             raise SweepInputError([problem(sweep_file, "data.source", "must be an existing file or folder", str(path))])
-        return _with_blank_lines(str(path), blank_lines(path)), {None: (read_table(path, delimiter), str(path))}
+        rows, blank = table_rows(path, delimiter)
+        return _with_blank_lines(str(path), blank), {None: (rows, str(path))}
     if _looks_like_hub_id(source):
         return read_hub_dataset(source, sweep_file, hub_split)
     raise SweepInputError([problem(
@@ -104,9 +106,18 @@ def _read_qrels(path: Path, data: RetrievalSet, sweep_file: str) -> dict[str, se
 
 def read_table(path: Path, delimiter: str | None = None) -> list[dict]:
     """A table file's rows. `delimiter`: a csv/tsv file's, else sniffed."""
+    return table_rows(path, delimiter)[0]
+
+
+def table_rows(path: Path, delimiter: str | None = None) -> tuple[list[dict], int]:
+    """A table file's rows, and the blank lines a jsonl file had (read once)."""
+    if path.name.endswith(".jsonl") or path.name.endswith(".jsonl.gz"):
+        return read_jsonl_counting(path)
+    return _other_table_rows(path, delimiter), 0
+
+
+def _other_table_rows(path: Path, delimiter: str | None) -> list[dict]:
     name = path.name
-    if name.endswith(".jsonl") or name.endswith(".jsonl.gz"):
-        return read_jsonl(path)
     if name.endswith(".json"):
         try:
             loaded = json.loads(read_text(path))

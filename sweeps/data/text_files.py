@@ -54,9 +54,15 @@ def read_delimited(path: Path, delimiter: str | None = None) -> list[dict]:
 
 def read_jsonl(path: Path) -> list[dict]:
     """One JSON object per line; blank lines are skipped."""
-    rows = []
+    return read_jsonl_counting(path)[0]
+
+
+def read_jsonl_counting(path: Path) -> tuple[list[dict], int]:
+    """The rows, and how many blank lines were skipped: said beside the data's origin, not silently."""
+    rows, blank = [], 0
     for number, line in enumerate(read_text(path).splitlines(), start=1):
         if not line.strip():
+            blank += 1
             continue
         try:
             row = json.loads(line)
@@ -66,11 +72,4 @@ def read_jsonl(path: Path) -> list[dict]:
         if not isinstance(row, dict):
             raise SweepInputError([problem(str(path), f"line {number}", "must be one JSON object per line", type(row).__name__)])
         rows.append(row)
-    return rows
-
-
-def blank_lines(path: Path) -> int:
-    """How many lines a jsonl file's reader skipped as blank: said beside the data's origin, not silently."""
-    if not (path.name.endswith(".jsonl") or path.name.endswith(".jsonl.gz")):
-        return 0
-    return sum(1 for line in read_text(path).splitlines() if not line.strip())
+    return rows, blank

@@ -56,8 +56,8 @@ def run_sweep(sweep: PreparedSweep, console: Console, resources: TrialResources,
             tuner = new_tuner(sweep, resources, sweep.trial_data(), context, experiment_dir, callbacks)
         else:
             keeper.remember(sweep_run.children(), context.checkpoint_root)
-            progress.carried_over = sum(1 for run in sweep_run.children() if run.data.tags.get(names.ROLE) == names.TRIAL_ROLE
-                                        and run.info.status != "RUNNING" and not run.data.tags.get(names.ENDED, "").startswith(names.INTERRUPTED))
+            progress.carried_over = sum(1 for run in trial_runs(sweep_run.children())
+                                        if run.info.status != "RUNNING" and not run.data.tags.get(names.ENDED, "").startswith(names.INTERRUPTED))
             tuner = restored_tuner(resources, sweep.trial_data(), context, experiment_dir)
         # Tune's own Ctrl-C handler ends fit() as if the sweep were done: the kept models would be logged
         # and the resume checkpoints deleted. Let KeyboardInterrupt through instead: runs KILLED, state kept.

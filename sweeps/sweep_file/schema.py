@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from search_spaces.samplers import SAMPLER_CLASSES
 from search_spaces.schedulers import SCHEDULERS
-from search_spaces.space import draws_integers
+from search_spaces.space import draws_integers, step_range
 from trainables.metrics import metric_key
 from trainables.tasks import TASKS, Task, infer_task
 
@@ -74,7 +74,7 @@ class ParameterSpec(StrictModel):
             raise ValueError(f"`min > 0` must hold for {self.distribution}, but got (min={self.min})")
         if self.distribution in QUANTIZED and self.q is not None and self.q <= 0:
             raise ValueError(f"`q > 0` must hold for {self.distribution}, but got (q={self.q})")
-        if self.distribution in QUANTIZED and math.ceil(self.min / (self.q or 1) - 1e-9) > math.floor(self.max / (self.q or 1) + 1e-9):
+        if self.distribution in QUANTIZED and _no_step_between_the_ends(self):
             raise ValueError(f"a multiple of `q` must lie between `min` and `max`, but got (min={self.min}, max={self.max}, q={self.q or 1})")
         if self.distribution not in QUANTIZED and self.q is not None:
             raise ValueError(f"`q` only applies to {' and '.join(QUANTIZED)}, but got distribution={self.distribution}")
@@ -91,6 +91,11 @@ class ParameterSpec(StrictModel):
         if self.distribution is None:
             return [self.value]
         return [int(self.min), int(self.max)] if draws_integers(self.model_dump()) else [self.min, self.max]
+
+
+def _no_step_between_the_ends(spec: ParameterSpec) -> bool:
+    lowest, highest = step_range(spec.model_dump())
+    return lowest > highest
 
 
 def _as_our_forms(data: dict) -> dict:
