@@ -92,7 +92,7 @@ class PreparedSweep:
         reference, path = self.mining_model()
         say("hard negatives: " + describe_mining(options, reference, self.data))
         mined = mine(self.data, options, path, Prompts.from_model_config(prompts_in_model_folder(path)),
-                     self.config.storage_folder / "hard_negatives")
+                     self.config.local_folder / "hard_negatives")
         stats = mined.stats
         say(f"hard negatives: {'reused the cached mining' if mined.cached else 'mined'}: {stats['training_rows']} of "
             f"{stats['training_rows_before']} training rows got {options['num_negatives']} ({stats['pairs_with_too_few']} relevant pairs "

@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.verbose:
             from sweeps.running.library_logs import library_log_file, send_library_logs_to
 
-            log_file = library_log_file(sweep.config.storage_folder, sweep.config.name)
+            log_file = library_log_file(sweep.config.local_folder, sweep.config.name)
             send_library_logs_to(log_file)
             console.print(f"logs of Ray, MLflow, Optuna and transformers: {log_file} (--verbose shows them here)", highlight=False, soft_wrap=True)
         resources = connect_cluster(sweep, args.address, args.verbose)
@@ -105,12 +105,19 @@ def resumable(config, source: str) -> str:
     """The parent run id of the interrupted sweep to carry on with; one line when there is none, or its state is gone."""
     from sweeps.errors import SweepInputError, problem
     from sweeps.tracking.parent_run import resumable_sweep
+    from trainables.storage import Storage
 
     run_id = resumable_sweep(config.mlflow.tracking_uri, config.experiment_name, config.name, source)
-    state = config.state_folder(run_id)
-    if not state.is_dir():
-        raise SweepInputError([problem(source, "storage_path", f"must hold the interrupted sweep's state ({state.name}) for --resume, "
-                                       "run from the same folder as before", str(state.parent))])
+    state = config.state_location(run_id)
+    try:
+        found = Storage.at(state).exists()
+    except (OSError, ValueError) as error:  # pyarrow's: no such bucket, no credentials, no endpoint
+        raise SweepInputError([problem(source, "storage_path", f"must be storage the driver can read for --resume (reading it failed: {error})",
+                                       config.storage_location)]) from None
+    if not found:
+        name = state.rsplit("/", 1)[-1]
+        raise SweepInputError([problem(source, "storage_path", f"must hold the interrupted sweep's state ({name}) for --resume, "
+                                       "run from the same folder as before", config.storage_location)])
     return run_id
 
 

@@ -58,7 +58,10 @@ class InjectedFaults(TrainerCallback):
 
     def on_save(self, args, state, control, **kwargs):
         fault = self.fault or ""
-        marker = os.path.join(args.output_dir, "fault-fired")  # exists once a once-only fault has fired: the retry runs clean
+        # Exists once a once-only fault has fired, so the retry runs clean. Beside the trial's scratch folder (which a
+        # restart replaces with its checkpoint), in the sweep's scratch on this node, which the sweep clears at its end.
+        scratch = os.path.dirname(args.output_dir)
+        marker = scratch + ".fault-fired"
         if fault.startswith("sleep:"):
             time.sleep(float(fault.split(":", 1)[1]))
         elif fault in ("raise_once", "kill_once") and not os.path.exists(marker):

@@ -8,6 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from trainables.storage import join
+
+TRAIN_RUNS = "train"  # under the sweep's storage: Ray Train's runs of distributed trials
+
 
 @dataclass(frozen=True)
 class SweepTracking:
@@ -47,9 +51,19 @@ class TrialContext:
     mode: str  # max | min
     evaluations_per_trial: int
     workers: WorkerShape
-    checkpoint_root: str  # every trial's resume state and best model, on storage every node sees
-    train_storage: str  # Ray Train's own run folders, for distributed trials
+    # This sweep's state: a folder every node sees, or an object-store URI. Trials reach it only through Ray's
+    # checkpoints (storage.py); each works in a scratch folder on its own node (scratch.py).
+    storage: str
     callbacks: tuple[str, ...]  # dotted names of TrainerCallback classes the sweep file adds (allow_custom_code)
     trust_remote_code: bool  # allow_custom_code: models may bring their own modelling code
     # Each untrained baseline's guard metrics, by its encoding key: what a trial's guard drops are measured against.
     guard_baselines: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+
+    @property
+    def train_storage(self) -> str:
+        """Ray Train's own runs, for distributed trials: their checkpoints and restore snapshots."""
+        return join(self.storage, TRAIN_RUNS)
+
+    @property
+    def state_name(self) -> str:
+        return self.storage.rstrip("/").rsplit("/", 1)[-1]

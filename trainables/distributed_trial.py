@@ -2,29 +2,30 @@
 
 HF Trainer/accelerate does the data-parallel part over the process group Ray Train sets up (NCCL on GPU,
 gloo on CPU). Hyperparameters were sampled once, by Tune, for the whole trial. Every rank trains and calls
-`ray.train.report` (a barrier), but only rank 0 logs to MLflow, keeps the checkpoint, and its metrics
-reach Tune through TuneReportCallback.
+`ray.train.report` (a barrier), but only rank 0 logs to MLflow, keeps the best model and sends the checkpoint,
+which Train stores under the sweep's storage; its metrics and that checkpoint's path reach Tune through
+TuneReportCallback. A retry's new Train run has the same name and storage, so Train restores it and every rank
+starts from the latest checkpoint (`ray.train.get_checkpoint`), on whichever node it lands.
 """
 
 from __future__ import annotations
 
-import os
-
 from search_spaces import report_keys
 from trainables.context import TrialContext
+from trainables.storage import join
 from trainables.trial_data import TrialData
 
-ENDED_SUFFIX = ".train-run-ended"
+ENDED_MARKERS = "train-runs-ended"
 
 
-def train_run_ended_marker(checkpoint_root: str, trial_id: str) -> str:
-    """Written by the trial once its Train run is over, however it ended; the driver waits for it. The checkpoint
-    root is storage every node sees (checked before the sweep starts), so it works across machines."""
-    return os.path.join(checkpoint_root, trial_id + ENDED_SUFFIX)
+def train_run_ended_marker(trial_id: str) -> tuple[str, str]:
+    """Written by the trial once its Train run is over, however it ended; the driver waits for it. Under the sweep's
+    storage, which the driver and every node reach, so it works across machines."""
+    return ENDED_MARKERS, trial_id
 
 
 def fit_distributed_trial(config: dict, data: TrialData, context: TrialContext, trial_id: str, run_id: str) -> None:
-    from ray.train import RunConfig, ScalingConfig, WorkerGroupError
+    from ray.train import CheckpointConfig, RunConfig, ScalingConfig, WorkerGroupError
     from ray.train.torch import TorchConfig, TorchTrainer
     from ray.tune.integration.ray_train import TuneReportCallback
 
@@ -35,7 +36,9 @@ def fit_distributed_trial(config: dict, data: TrialData, context: TrialContext, 
         train_loop_config={"config": config, "data": data, "context": context, "trial_id": trial_id, "run_id": run_id},
         scaling_config=ScalingConfig(num_workers=shape.workers, use_gpu=bool(shape.gpus_per_worker), resources_per_worker=per_worker),
         torch_config=TorchConfig(backend="nccl" if shape.gpus_per_worker else "gloo"),
-        run_config=RunConfig(name=trial_id, storage_path=context.train_storage, callbacks=[TuneReportCallback()]),
+        # The latest checkpoint holds the best model too (trainables/scratch.py): one is all a trial needs.
+        run_config=RunConfig(name=trial_id, storage_path=context.train_storage, callbacks=[TuneReportCallback()],
+                             checkpoint_config=CheckpointConfig(num_to_keep=1)),
     )
     try:
         trainer.fit()
@@ -44,8 +47,9 @@ def fit_distributed_trial(config: dict, data: TrialData, context: TrialContext, 
         rank, failure = min(error.worker_failures.items())
         raise WorkerFailure(f"rank {rank} of {shape.workers}: {type(failure).__name__}: {failure}") from error
     finally:
-        os.makedirs(context.checkpoint_root, exist_ok=True)
-        open(train_run_ended_marker(context.checkpoint_root, trial_id), "w").close()
+        from trainables.storage import Storage
+
+        Storage.at(join(context.storage, *train_run_ended_marker(trial_id))).touch()
 
 
 class WorkerFailure(RuntimeError):
@@ -67,7 +71,7 @@ def train_worker(loop_config: dict) -> None:
     group = ray.util.get_current_placement_group()
     if rank == 0 and group is not None:
         # The driver ends the Train run by this placement group once Tune is done with the trial (sweeps/running/train_runs.py).
-        def report(metrics: dict) -> None:
-            ray.train.report({**metrics, report_keys.PLACEMENT_GROUP: group.id.hex()})
+        def report(metrics: dict, checkpoint=None) -> None:
+            ray.train.report({**metrics, report_keys.PLACEMENT_GROUP: group.id.hex()}, checkpoint=checkpoint)
     train_on_this_process(loop_config["config"], loop_config["data"], context, run, report, loop_config["trial_id"],
-                          rank=rank, world_size=world_size)
+                          rank=rank, world_size=world_size, restored=ray.train.get_checkpoint())

@@ -37,7 +37,6 @@ ENDED = "sweeps.ended"
 INTERRUPTED = "interrupted"  # the start of ENDED for a trial running at Ctrl-C: --resume carries it on
 BEST_STEP = "sweeps.best_step"
 LAST_STEP = "sweeps.last_step"
-CHECKPOINT_DIR = "sweeps.checkpoint_dir"
 MODEL_LOGGED = "sweeps.model_logged"
 GUARD_EXCEEDED = "sweeps.guard_exceeded"  # on a trial over a guard's max_drop: which guard, the drop, the limit
 NONFINITE_LOSS = "nonfinite_loss"

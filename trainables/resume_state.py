@@ -1,16 +1,18 @@
 """Where a trial keeps what it needs to pick up after a crash: HF Trainer's latest checkpoint (weights,
-optimizer, scheduler, RNG), one per trial (save_total_limit=1), next to its best model."""
+optimizer, scheduler, RNG), one per trial (save_total_limit=1), next to its best model in its scratch folder."""
 
 from __future__ import annotations
 
 import os
 import shutil
 
+from trainables.scratch import RESUME
+
 TRAINER_STATE = "trainer_state.json"  # HF Trainer writes it last into a checkpoint folder
 
 
-def resume_folder(checkpoint_root: str, trial_id: str) -> str:
-    return os.path.join(checkpoint_root, f"{trial_id}-resume")
+def resume_folder(scratch: str) -> str:
+    return os.path.join(scratch, RESUME)
 
 
 def resume_checkpoint(folder: str) -> str | None:

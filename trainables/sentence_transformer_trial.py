@@ -16,13 +16,15 @@ def train_sentence_transformer(config: dict, data: TrialData, context: TrialCont
     from ray import tune
 
     trial = tune.get_context()
+    # A retry, or a trial of a resumed sweep, starts from its latest checkpoint, wherever Ray stored it.
     run_trial(config, data, context, trial.get_trial_id(), trial.get_trial_name(), tune.report,
-              node_id=ray.get_runtime_context().get_node_id())
+              node_id=ray.get_runtime_context().get_node_id(), restored=tune.get_checkpoint())
 
 
 def run_trial(config: dict, data: TrialData, context: TrialContext, trial_id: str, trial_name: str, report,
-              node_id: str = "") -> None:
-    """One trial in its own child run, which ends FAILED with the error if the trial raises, whatever raised."""
+              node_id: str = "", restored=None) -> None:
+    """One trial in its own child run, which ends FAILED with the error if the trial raises, whatever raised.
+    `report(metrics, checkpoint=None)` is Tune's; `restored` is the trial's latest ray Checkpoint, if any."""
     from trainables.process_memory import release_freed_memory
     from trainables.trial_run import TrialRun, finished_result
 
@@ -41,7 +43,7 @@ def run_trial(config: dict, data: TrialData, context: TrialContext, trial_id: st
         else:
             from trainables.training import train_on_this_process
 
-            train_on_this_process(config, data, context, run, report, trial_id)
+            train_on_this_process(config, data, context, run, report, trial_id, restored=restored)
     except SystemExit as exit_request:
         # tune.report raises SystemExit(0) when a scheduler stops this trial; the driver records that.
         if exit_request.code not in (0, None) and not run.closed():

@@ -25,8 +25,10 @@ from trainables.phase_timer import PhaseTimer
 from trainables.precision import trial_precision
 from trainables.prompts import Prompts
 from trainables.ranks import gather_from_ranks
+from trainables.report_at_save import ReportAtSave
 from trainables.reporting import EvaluationReporter, evaluation_number
 from trainables.resume_state import resume_checkpoint, resume_folder
+from trainables.scratch import best_folder, trial_scratch
 from trainables.tasks import TASKS
 from trainables.training_arguments import effective_batch_size, training_arguments
 from trainables.trial_clock import EVAL, LOGGING, TEST, TRAIN, TrialClock
@@ -43,15 +45,28 @@ class TrialSettings:
     arguments: dict  # SentenceTransformerTrainingArguments
     precision: str
     device: str
-    output_dir: str  # the resume state, HF Trainer's checkpoints
-    best_folder: str  # the kept checkpoint, outside the trial's working folder (which Ray copies): one copy, the driver's
+    scratch: str  # this process's working folder on its node, reported to Ray as the trial's checkpoint
+    output_dir: str  # the resume state, HF Trainer's checkpoints, in the scratch folder
+    best_folder: str  # the kept model, in the scratch folder
     encoding_key: str  # pairs the trial with its untrained baseline
 
 
 def train_on_this_process(config: dict, data: TrialData, context: TrialContext, run: TrialRun | None, report,
-                          trial_id: str, rank: int = 0, world_size: int = 1) -> None:
-    """Train one trial here. With several ranks, every rank trains and reports; rank 0 alone (the one holding
-    `run`) logs, keeps the best checkpoint and tests it."""
+                          trial_id: str, rank: int = 0, world_size: int = 1, restored=None) -> None:
+    """Train one trial here, from `restored` (the trial's latest ray Checkpoint) when it restarts. With several
+    ranks, every rank trains and reports; rank 0 alone (the one holding `run`) logs, keeps the best model, tests
+    it, and reports the checkpoint. `report(metrics, checkpoint=None)` is Tune's or Train's."""
+    import shutil
+
+    scratch = trial_scratch(context.state_name, trial_id, restored, rank)
+    try:
+        _train(config, data, context, run, report, trial_id, rank, world_size, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)  # reported already: Ray holds the copy that counts
+
+
+def _train(config: dict, data: TrialData, context: TrialContext, run: TrialRun | None, report, trial_id: str, rank: int,
+           world_size: int, scratch: str) -> None:
     import torch
 
     clock = run.clock if run is not None else TrialClock()
@@ -61,7 +76,7 @@ def train_on_this_process(config: dict, data: TrialData, context: TrialContext, 
     use_gpu = context.workers.gpus_per_worker > 0 and _cuda_available()
     model = load_model(context, config["base_model"], "cuda" if use_gpu else "cpu")
     encoding = apply_encoding(model, config)
-    settings = trial_settings(config, context, data, trial_id, world_size, encoding, use_gpu)
+    settings = trial_settings(config, context, data, scratch, world_size, encoding, use_gpu)
     if run is not None:
         run.log_params({**settings.hyperparameters, **encoding.params(), "world_size": world_size, "precision": settings.precision,
                         "effective_batch_size": effective_batch_size(settings.arguments, world_size)})
@@ -69,8 +84,9 @@ def train_on_this_process(config: dict, data: TrialData, context: TrialContext, 
                       names.WORKER_PROCESSES: ", ".join(workers), names.ENCODING: encoding.key()})
     checkpoint = BestCheckpoint(settings.best_folder, context.metric_key, context.mode, clock)
     evaluator, items = trial_evaluator(data, settings.prompts)
+    at_save = ReportAtSave(lambda metrics: _report_with_checkpoint(report, metrics, settings.scratch, run is not None, clock))
     trainer, reporter, guard = build_trainer(model, settings, data, context, evaluator,
-                                             _publisher(run, model, checkpoint, report, clock, items), clock)
+                                             _publisher(run, model, checkpoint, at_save, items), clock, at_save)
     resume_from = resume_checkpoint(settings.output_dir)
     if run is not None and resume_from:
         run.set_tags({names.RESUMED_FROM: os.path.basename(resume_from)})
@@ -94,29 +110,30 @@ def train_on_this_process(config: dict, data: TrialData, context: TrialContext, 
         return
     with clock.section(TEST):
         final = test_kept_checkpoint(model, trainer, reporter, checkpoint, data, context, run, settings, items)
-    run.set_tags({names.BEST_STEP: checkpoint.step, names.LAST_STEP: ended_at[report_keys.STEP], names.CHECKPOINT_DIR: checkpoint.folder})
+    run.set_tags({names.BEST_STEP: checkpoint.step, names.LAST_STEP: ended_at[report_keys.STEP]})
     accounting = {**clock.metrics(), **({THROUGHPUT_KEY: throughput} if throughput else {})}
     run.log_metrics(accounting, ended_at[report_keys.STEP])
     final.update(accounting)
     # Closed before the final report: a scheduler may end the process as soon as it sees it.
     run.finish()
     shutil.rmtree(settings.output_dir, ignore_errors=True)  # finished: nothing to resume, and a full optimizer state per trial adds up
-    report({**final, **ended_at, report_keys.BEST_STEP: checkpoint.step, report_keys.CHECKPOINT_DIR: checkpoint.folder,
-            report_keys.FINAL: True})
+    # The trial's last checkpoint: its best model alone, which the driver logs if the trial is among the kept.
+    _report_with_checkpoint(report, {**final, **ended_at, report_keys.BEST_STEP: checkpoint.step, report_keys.FINAL: True},
+                            settings.scratch, True, clock)
 
 
-def trial_settings(config: dict, context: TrialContext, data: TrialData, trial_id: str, world_size: int, encoding: Encoding,
+def trial_settings(config: dict, context: TrialContext, data: TrialData, scratch: str, world_size: int, encoding: Encoding,
                    use_gpu: bool) -> TrialSettings:
     hyperparameters = {**config, "loss": config.get("loss", DEFAULT_LOSS)}
     precision = trial_precision(context.workers.precision, use_gpu, world_size)
-    output_dir = resume_folder(context.checkpoint_root, trial_id)
+    output_dir = resume_folder(scratch)
     loss_name = training_loss(hyperparameters)
     arguments = training_arguments(hyperparameters, loss_name, output_dir, context.seed, context.evaluations_per_trial, precision, use_gpu)
     symmetric = TASKS[task_of(data.eval)].symmetric
     prompts = encoding.prompts
     arguments["prompts"] = prompts.for_columns(data.training_rows(LOSSES[loss_name].data_format), symmetric)
-    return TrialSettings(hyperparameters, prompts, arguments, precision, "cuda" if use_gpu else "cpu", output_dir,
-                         os.path.join(context.checkpoint_root, trial_id), encoding.key())
+    return TrialSettings(hyperparameters, prompts, arguments, precision, "cuda" if use_gpu else "cpu", scratch, output_dir,
+                         best_folder(scratch), encoding.key())
 
 
 def load_model(context: TrialContext, reference: str, device: str):
@@ -125,7 +142,8 @@ def load_model(context: TrialContext, reference: str, device: str):
     return SentenceTransformer(context.model_paths[reference], device=device, trust_remote_code=context.trust_remote_code)
 
 
-def build_trainer(model, settings: TrialSettings, data: TrialData, context: TrialContext, evaluator, publish, clock: TrialClock):
+def build_trainer(model, settings: TrialSettings, data: TrialData, context: TrialContext, evaluator, publish, clock: TrialClock,
+                  at_save: ReportAtSave):
     """The trainer, and the two callbacks the trial reads back: the evaluation reporter and the NaN guard."""
     from datasets import Dataset
     from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
@@ -141,7 +159,7 @@ def build_trainer(model, settings: TrialSettings, data: TrialData, context: Tria
         loss=build_loss(hyperparameters, model, lambda reference: load_model(context, reference, settings.device)),
         evaluator=evaluator,
         # HF's own flow callback has set this step's controls before any of these runs.
-        callbacks=[FinalSaveSkip(), PhaseTimer(clock), reporter, guard, *build_callbacks(context.callbacks)],
+        callbacks=[FinalSaveSkip(), PhaseTimer(clock), reporter, guard, at_save, *build_callbacks(context.callbacks)],
     )
     trainer.remove_callback(PrinterCallback)
     return trainer, reporter, guard
@@ -162,17 +180,27 @@ def trial_evaluator(data: TrialData, prompts: Prompts) -> tuple:
     return guarded, items
 
 
-def _publisher(run: TrialRun | None, model, checkpoint: BestCheckpoint, report, clock: TrialClock, items: ItemKeepingEvaluator):
+def _publisher(run: TrialRun | None, model, checkpoint: BestCheckpoint, at_save: ReportAtSave, items: ItemKeepingEvaluator):
     def publish(metrics: dict, step: int, evaluation: int, last: bool) -> None:
         if run is not None:
             checkpoint.consider(model, metrics, step, items.last_items)
             # The time so far goes with every evaluation: a trial a scheduler stops never reaches its end.
-            run.log_metrics({**as_curves(metrics), **clock.metrics()}, step)
+            run.log_metrics({**as_curves(metrics), **run.clock.metrics()}, step)
         if not last:  # the last evaluation goes to Tune with the test metrics, in the final report
-            with clock.section(LOGGING):
-                report({**metrics, report_keys.STEP: step, report_keys.EVALUATION: evaluation, report_keys.CHECKPOINT_DIR: checkpoint.folder})
+            at_save.hold({**metrics, report_keys.STEP: step, report_keys.EVALUATION: evaluation})
 
     return publish
+
+
+def _report_with_checkpoint(report, metrics: dict, scratch: str, holds_the_checkpoint: bool, clock: TrialClock) -> None:
+    """Ray copies the scratch folder to the sweep's storage before `report` returns; only rank 0's counts."""
+    if not holds_the_checkpoint:
+        report(metrics)
+        return
+    from ray.tune import Checkpoint
+
+    with clock.section(LOGGING):
+        report(metrics, checkpoint=Checkpoint.from_directory(scratch))
 
 
 def test_kept_checkpoint(model, trainer, reporter, checkpoint: BestCheckpoint, data: TrialData, context: TrialContext,

@@ -125,4 +125,4 @@ def finished_result(tracking: SweepTracking, trial_id: str, evaluations: int) ->
     if run is None or run.info.status != "FINISHED":
         return None
     return {**without_curve_prefix(run.data.metrics), report_keys.FINAL: True, report_keys.STEP: int(run.data.tags.get(names.LAST_STEP, 0)),
-            report_keys.EVALUATION: evaluations, report_keys.CHECKPOINT_DIR: run.data.tags.get(names.CHECKPOINT_DIR)}
+            report_keys.EVALUATION: evaluations}

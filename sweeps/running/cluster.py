@@ -24,9 +24,8 @@ def connect_cluster(sweep: PreparedSweep, address: str | None = None, verbose: b
     nodes = [node for node in ray.nodes() if node.get("Alive")]
     check_tracking_reaches_every_node(config.mlflow.tracking_uri, len(nodes), sweep.source)
     resources = plan_resources(config.resources, config.max_concurrent, [NodeShape.from_ray(node) for node in nodes], sweep.source)
-    if len(nodes) > 1:  # on one node the driver's view is every worker's
-        labels, probe = ray_probe(nodes)
-        check_every_node_sees(config.storage_folder, local_model_folders(sweep.model_paths), labels, probe, sweep.source)
+    labels, probe = ray_probe(nodes) if len(nodes) > 1 else ([], None)  # on one node the driver's view is every worker's
+    check_every_node_sees(config.storage_location, local_model_folders(sweep.model_paths), labels, probe, sweep.source)
     return resources
 
 

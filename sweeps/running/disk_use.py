@@ -1,19 +1,7 @@
-"""How much disk a sweep holds: measured, printed at the end, so a long sweep's footprint is never a surprise."""
+"""How much storage a sweep holds, in words: measured (trainables/storage.py), printed at the end, so a long
+sweep's footprint is never a surprise."""
 
 from __future__ import annotations
-
-import os
-
-
-def folder_size(path: str) -> int:
-    total = 0
-    for root, _, files in os.walk(path):
-        for name in files:
-            try:
-                total += os.lstat(os.path.join(root, name)).st_size
-            except OSError:  # a checkpoint replaced while we walk
-                pass
-    return total
 
 
 def human(size: int) -> str:

@@ -13,8 +13,8 @@ LIBRARY_LOGGERS = ("ray", "mlflow", "alembic", "optuna", "transformers", "senten
                    "urllib3", "filelock", "py.warnings")
 
 
-def library_log_file(storage_folder: Path, sweep_name: str) -> Path:
-    return storage_folder / "logs" / f"{sweep_name}-{time.strftime('%Y%m%d-%H%M%S')}.log"
+def library_log_file(folder: Path, sweep_name: str) -> Path:
+    return folder / "logs" / f"{sweep_name}-{time.strftime('%Y%m%d-%H%M%S')}.log"
 
 
 def send_library_logs_to(path: Path) -> None:

@@ -1,37 +1,40 @@
-"""Bounded disk per sweep: keep the best checkpoints of the top `keep_models` trials, log those to
-MLflow with the sentence_transformers flavour at the end, and delete every other checkpoint.
+"""Bounded storage per sweep: keep the latest checkpoint of the top `keep_models` trials, log their best models
+to MLflow with the sentence_transformers flavour at the end, and delete every other checkpoint.
 
-Runs on the driver as a Tune callback; checkpoints of trials that are still running are left alone.
+Runs on the driver as a Tune callback; checkpoints of trials that are still running are left alone. A trial's
+latest checkpoint (trainables/scratch.py) holds its best model: Tune keeps one per trial (num_to_keep=1), and so
+does Ray Train for a distributed trial, whose checkpoint Tune never sees but whose path the trial reports.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import shutil
+import tempfile
 
-from ray.tune import Callback
+from ray.tune import Callback, Checkpoint
 
 from search_spaces import report_keys
 from sweeps.ranking import ranked
-from sweeps.running.disk_use import folder_size
 from sweeps.running.live_callbacks import LiveCallback
 from sweeps.tracking.models import log_trial_model
 from sweeps.tracking.parent_run import SweepRun
 from trainables import mlflow_names as names
+from trainables.scratch import best_folder
+from trainables.storage import Storage
 
 
 class ModelKeeper(LiveCallback, Callback):
     live_name = "model_keeper"
 
-    def __init__(self, keep: int, metric_key: str, mode: str, checkpoint_root: str | None = None, trust_remote_code: bool = False):
+    def __init__(self, keep: int, metric_key: str, mode: str, storage: Storage | None = None, trust_remote_code: bool = False):
         self.keep = keep
         self.trust_remote_code = trust_remote_code
-        self.checkpoint_root = checkpoint_root
-        self.peak_bytes = 0  # the most the checkpoints held on disk, sampled at every report
+        self.storage = storage  # the sweep's state: what is measured, and where Ray Train's checkpoint paths are
+        self.peak_bytes = 0  # the most the sweep's storage held, sampled at every report
         self.metric_key = metric_key
         self.mode = mode
-        self.folders: dict[str, str] = {}  # trial id -> its checkpoint folder
+        self.checkpoints: dict[str, Checkpoint] = {}  # trial id -> its latest checkpoint
         self.finished: dict[str, float] = {}  # trial id -> its kept checkpoint's metric
         self.running: set[str] = set()
         self.over_a_guard: set[str] = set()  # finished trials that dropped more than a guard's max_drop
@@ -39,10 +42,13 @@ class ModelKeeper(LiveCallback, Callback):
     def on_trial_start(self, iteration, trials, trial, **info):
         self.running.add(trial.trial_id)
 
+    def on_checkpoint(self, iteration, trials, trial, checkpoint, **info):
+        self.checkpoints[trial.trial_id] = checkpoint
+
     def on_trial_result(self, iteration, trials, trial, result, **info):
-        if result.get(report_keys.CHECKPOINT_DIR):
-            self.folders[trial.trial_id] = result[report_keys.CHECKPOINT_DIR]
-        self._measure()  # at each evaluation: when a trial's resume checkpoint and best model both exist
+        if self.storage is not None and result.get(report_keys.TRAIN_CHECKPOINT_PATH):
+            self.checkpoints[trial.trial_id] = Checkpoint(result[report_keys.TRAIN_CHECKPOINT_PATH], filesystem=self.storage.filesystem)
+        self._measure()  # at each evaluation: when a trial's resume state and best model are both stored
 
     def on_trial_complete(self, iteration, trials, trial, **info):
         self.running.discard(trial.trial_id)
@@ -55,8 +61,9 @@ class ModelKeeper(LiveCallback, Callback):
         self._measure()
         self._prune()
 
-    def remember(self, children: list, checkpoint_root: str) -> None:
-        """On a resumed sweep: the trials that finished before the interruption, from MLflow."""
+    def remember(self, children: list) -> None:
+        """On a resumed sweep: the trials that finished before the interruption, from MLflow. Their checkpoints
+        come from Tune's results at the end."""
         for run in children:
             trial_id = run.data.tags.get(names.TRIAL_ID)
             value = run.data.metrics.get(self.metric_key)
@@ -64,16 +71,14 @@ class ModelKeeper(LiveCallback, Callback):
                 self.finished[trial_id] = value
                 if run.data.tags.get(names.GUARD_EXCEEDED):
                     self.over_a_guard.add(trial_id)
-                if os.path.isdir(os.path.join(checkpoint_root, trial_id)):
-                    self.folders[trial_id] = os.path.join(checkpoint_root, trial_id)
 
     def on_trial_error(self, iteration, trials, trial, **info):
         self.running.discard(trial.trial_id)
         self._prune()
 
     def _measure(self) -> None:
-        if self.checkpoint_root:
-            self.peak_bytes = max(self.peak_bytes, folder_size(self.checkpoint_root))
+        if self.storage is not None:
+            self.peak_bytes = max(self.peak_bytes, self.storage.size())
 
     def kept(self) -> list[str]:
         """Trial ids whose models are kept, best first; trials over a guard's max_drop after every trial within the
@@ -83,24 +88,45 @@ class ModelKeeper(LiveCallback, Callback):
 
     def _prune(self) -> None:
         kept = set(self.kept())
-        for trial_id, folder in list(self.folders.items()):
+        for trial_id, checkpoint in list(self.checkpoints.items()):
             if trial_id not in kept and trial_id not in self.running:
-                shutil.rmtree(folder, ignore_errors=True)
-                del self.folders[trial_id]
+                _delete(checkpoint)
+                del self.checkpoints[trial_id]
 
-    def log_kept_models(self, sweep_run: SweepRun, input_example: list[str], say) -> None:
-        """Log each kept checkpoint to its trial's MLflow run, then delete every checkpoint folder."""
+    def log_kept_models(self, sweep_run: SweepRun, results, input_example: list[str], say) -> None:
+        """Log each kept trial's best model to its MLflow run, then delete every checkpoint. `results` is Tune's
+        ResultGrid: it knows the checkpoints of trials that finished before a resume, too."""
+        for result in results:
+            trial_id = (result.metrics or {}).get("trial_id")
+            checkpoint = self._latest(result)
+            if trial_id and checkpoint is not None:
+                self.checkpoints.setdefault(trial_id, checkpoint)
         runs = {run.data.tags.get(names.TRIAL_ID): run for run in sweep_run.children()}
         for trial_id in self.kept():
-            folder, run = self.folders.get(trial_id), runs.get(trial_id)
-            if folder is None or run is None or not os.path.isdir(folder):
+            checkpoint, run = self.checkpoints.get(trial_id), runs.get(trial_id)
+            if checkpoint is None or run is None:
                 continue
-            uri = log_trial_model(sweep_run, run.info.run_id, folder, input_example, self.trust_remote_code)
+            with tempfile.TemporaryDirectory(prefix="sweeps-kept-") as local:
+                checkpoint.to_directory(local)
+                if not os.path.isdir(best_folder(local)):
+                    continue
+                uri = log_trial_model(sweep_run, run.info.run_id, best_folder(local), input_example, self.trust_remote_code)
             say(f"model: logged {run.info.run_name} ({self.metric_key}={self.finished[trial_id]:.4f}) as {uri}")
         self._measure()
         # Best models and resume states alike: the sweep finished, nothing is left to resume.
-        for folder in self.folders.values():
-            shutil.rmtree(folder, ignore_errors=True)
-        self.folders.clear()
-        if self.checkpoint_root:
-            shutil.rmtree(self.checkpoint_root, ignore_errors=True)
+        for checkpoint in self.checkpoints.values():
+            _delete(checkpoint)
+        self.checkpoints.clear()
+
+    def _latest(self, result) -> Checkpoint | None:
+        path = (result.metrics or {}).get(report_keys.TRAIN_CHECKPOINT_PATH)
+        if path and self.storage is not None:
+            return Checkpoint(path, filesystem=self.storage.filesystem)
+        return result.checkpoint
+
+
+def _delete(checkpoint: Checkpoint) -> None:
+    try:
+        Storage(checkpoint.filesystem, checkpoint.path).remove()
+    except OSError:  # already gone: a retry's Train run replaced it
+        pass

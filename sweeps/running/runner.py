@@ -12,9 +12,10 @@ from sweeps.reports.leaderboard import fine_tuning_hurt, leaderboard_columns, le
 from sweeps.reports.search_report import log_search_report
 from sweeps.reports.target import target_line
 from sweeps.reports.time_breakdown import time_summary, trial_runs, trial_time_totals
-from sweeps.running.disk_use import folder_size, human
+from sweeps.running.disk_use import human
 from sweeps.running.live_callbacks import register
 from sweeps.running.model_keeper import ModelKeeper
+from sweeps.running.node_scratch import clear_every_node_scratch
 from sweeps.running.progress import SweepProgress
 from sweeps.running.stopped_trials import StoppedTrialRecorder
 from sweeps.running.train_runs import TrainRunEnder
@@ -25,8 +26,9 @@ from sweeps.tracking.parent_run import SweepRun
 from sweeps.tracking.store import absolute_tracking_uri, redact_uri
 from sweeps.tracking.ui_view import runs_page, runs_view, show_sweep_in_ui, view_key
 from trainables import mlflow_names as names
-from trainables.context import TrialContext
+from trainables.context import TRAIN_RUNS, TrialContext
 from trainables.metrics import GUARD_PREFIX, ranking_key
+from trainables.storage import Storage
 
 
 LOCAL_UI = "http://127.0.0.1:5000"  # where `mlflow ui` serves by default
@@ -47,31 +49,10 @@ def run_sweep(sweep: PreparedSweep, console: Console, resources: TrialResources,
                          runs_view(config.name, config.metric.key, config.metric.mode == "max", swept))
         if config.baselines and not any(child.data.tags.get(names.ROLE) == names.BASELINE_ROLE for child in sweep_run.children()):
             log_baselines(sweep_run.tracking(), sweep.data, config.parameters, sweep.models, config.allow_custom_code, say, sweep.guards)
-        context = trial_context(sweep, sweep_run, resources)
-        keeper = ModelKeeper(config.keep_models, ranking_key(config.metric.key), config.metric.mode, context.checkpoint_root,
-                             config.allow_custom_code)
-        callbacks = register(*_callbacks(sweep, progress, context, resources, keeper))
-        experiment_dir = config.state_folder(sweep_run.run_id)
-        if resume_run_id is None:
-            tuner = new_tuner(sweep, resources, sweep.trial_data(), context, experiment_dir, callbacks)
-        else:
-            keeper.remember(sweep_run.children(), context.checkpoint_root)
-            progress.carried_over = sum(1 for run in trial_runs(sweep_run.children())
-                                        if run.info.status != "RUNNING" and not run.data.tags.get(names.ENDED, "").startswith(names.INTERRUPTED))
-            tuner = restored_tuner(resources, sweep.trial_data(), context, experiment_dir)
-        # Tune's own Ctrl-C handler ends fit() as if the sweep were done: the kept models would be logged
-        # and the resume checkpoints deleted. Let KeyboardInterrupt through instead: runs KILLED, state kept.
-        os.environ.setdefault("TUNE_DISABLE_SIGINT_HANDLER", "1")
-        if warning := resources.concurrency_warning():
-            say(warning)
-        say(f"{'resuming' if resume_run_id else 'sweep'} {config.name!r}: {sweep.plan.num_samples} trials, {resources.describe()}, "
-            f"up to {config.max_failures} retries each; MLflow parent run {sweep_run.run_id}")
-        progress.start()
+        # From here on the driver's cloud credentials are out of its environment, where Tune would copy them
+        # into a runtime env that Ray logs; the storage is opened within, from the file they moved to.
         with credentials_kept_from_tune():
-            results = tuner.fit()
-        if line := target_line(results, config, sweep.plan.num_samples):
-            say(line)
-        _wrap_up(sweep, sweep_run, results, keeper, experiment_dir, say)
+            _tune(sweep, sweep_run, resources, progress, resume_run_id, say)
         status = "FINISHED"
     except KeyboardInterrupt:
         status = "KILLED"
@@ -90,14 +71,41 @@ def run_sweep(sweep: PreparedSweep, console: Console, resources: TrialResources,
     return rows
 
 
+def _tune(sweep: PreparedSweep, sweep_run: SweepRun, resources: TrialResources, progress: SweepProgress, resume_run_id: str | None,
+          say) -> None:
+    """Tune's part: the trials, then the kept models and what the sweep leaves in its storage."""
+    config = sweep.config
+    context = trial_context(sweep, sweep_run, resources)
+    state = Storage.at(context.storage)
+    keeper = ModelKeeper(config.keep_models, ranking_key(config.metric.key), config.metric.mode, state, config.allow_custom_code)
+    callbacks = register(*_callbacks(sweep, progress, context, state, resources, keeper))
+    if resume_run_id is None:
+        tuner = new_tuner(sweep, resources, sweep.trial_data(), context, state, callbacks)
+    else:
+        keeper.remember(sweep_run.children())
+        progress.carried_over = sum(1 for run in trial_runs(sweep_run.children())
+                                    if run.info.status != "RUNNING" and not run.data.tags.get(names.ENDED, "").startswith(names.INTERRUPTED))
+        tuner = restored_tuner(resources, sweep.trial_data(), context, state)
+    # Tune's own Ctrl-C handler ends fit() as if the sweep were done: the kept models would be logged
+    # and the resume checkpoints deleted. Let KeyboardInterrupt through instead: runs KILLED, state kept.
+    os.environ.setdefault("TUNE_DISABLE_SIGINT_HANDLER", "1")
+    if warning := resources.concurrency_warning():
+        say(warning)
+    say(f"{'resuming' if resume_run_id else 'sweep'} {config.name!r}: {sweep.plan.num_samples} trials, {resources.describe()}, "
+        f"up to {config.max_failures} retries each; MLflow parent run {sweep_run.run_id}")
+    progress.start()
+    results = tuner.fit()
+    if line := target_line(results, config, sweep.plan.num_samples):
+        say(line)
+    _wrap_up(sweep, sweep_run, results, keeper, state, say)
+
+
 def trial_context(sweep: PreparedSweep, sweep_run: SweepRun, resources: TrialResources) -> TrialContext:
     config = sweep.config
-    experiment_dir = config.state_folder(sweep_run.run_id)
     return TrialContext(
         tracking=sweep_run.tracking(), model_paths=sweep.model_paths, seed=config.seed, metric_key=config.metric.key,
         mode=config.metric.mode, evaluations_per_trial=config.evaluations_per_trial, workers=resources.worker_shape(),
-        checkpoint_root=str(experiment_dir / "checkpoints"), train_storage=str(experiment_dir / "train"),
-        callbacks=tuple(config.callbacks), trust_remote_code=config.allow_custom_code,
+        storage=config.state_location(sweep_run.run_id), callbacks=tuple(config.callbacks), trust_remote_code=config.allow_custom_code,
         guard_baselines=guard_baselines(sweep_run.children()) if config.guard else {},
     )
 
@@ -128,7 +136,8 @@ def _describe_parent_run(sweep_run: SweepRun, sweep: PreparedSweep, resources: T
                         names.ALPHA: config.promote.alpha, **({names.NOTE: config.description} if config.description else {})})
 
 
-def _callbacks(sweep: PreparedSweep, progress: SweepProgress, context: TrialContext, resources: TrialResources, keeper: ModelKeeper) -> list:
+def _callbacks(sweep: PreparedSweep, progress: SweepProgress, context: TrialContext, state: Storage, resources: TrialResources,
+               keeper: ModelKeeper) -> list:
     """In this order when a trial ends: a stop is recorded first (so a stopped trial's own failure handler leaves its run
     alone), then a distributed trial's Train run is ended, then checkpoints nothing writes any more are pruned."""
     config = sweep.config
@@ -136,13 +145,15 @@ def _callbacks(sweep: PreparedSweep, progress: SweepProgress, context: TrialCont
     if config.early_terminate is not None:
         callbacks.append(StoppedTrialRecorder(context.tracking, config.early_terminate.type))
     if resources.distributed:
-        callbacks.append(TrainRunEnder(context.checkpoint_root))
+        callbacks.append(TrainRunEnder(state))
     return [*callbacks, keeper]
 
 
-def _wrap_up(sweep: PreparedSweep, sweep_run: SweepRun, results, keeper: ModelKeeper, experiment_dir, say) -> None:
-    """The sweep ran to its end: log the kept models and the search report, and say what is left on disk."""
-    keeper.log_kept_models(sweep_run, sweep.data.sample_texts(), say)
+def _wrap_up(sweep: PreparedSweep, sweep_run: SweepRun, results, keeper: ModelKeeper, state: Storage, say) -> None:
+    """The sweep ran to its end: log the kept models and the search report, and say what is left in storage."""
+    keeper.log_kept_models(sweep_run, results, sweep.data.sample_texts(), say)
+    state.child(TRAIN_RUNS).remove()  # Train's restore snapshots of distributed trials: nothing is left to restore
+    clear_every_node_scratch(state.path.rsplit("/", 1)[-1])
     log_search_report(sweep_run, results, sweep.config, sweep.plan, say)
     trials = trial_runs(sweep_run.children())
     totals = trial_time_totals(trials)
@@ -150,8 +161,8 @@ def _wrap_up(sweep: PreparedSweep, sweep_run: SweepRun, results, keeper: ModelKe
     summary = time_summary(totals, len(trials))
     if summary:
         say(summary)
-    say(f"disk: checkpoints peaked at {human(keeper.peak_bytes)} (each trial's best model and resume state; deleted now), "
-        f"{human(folder_size(str(experiment_dir)))} left in {experiment_dir}")
+    say(f"storage: checkpoints peaked at {human(keeper.peak_bytes)} (each trial's best model and resume state; deleted now), "
+        f"{human(state.size())} left in {sweep.config.state_location(sweep_run.run_id)}")
 
 
 def _where_to_look(uri: str, sweep_run: SweepRun) -> str:

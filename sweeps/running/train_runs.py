@@ -14,7 +14,6 @@ marker, and only then does this callback return and Tune end the actor. Run for 
 
 from __future__ import annotations
 
-import os
 import time
 
 from ray.tune import Callback
@@ -22,6 +21,7 @@ from ray.tune import Callback
 from search_spaces.report_keys import PLACEMENT_GROUP
 from sweeps.running.live_callbacks import LiveCallback
 from trainables.distributed_trial import train_run_ended_marker
+from trainables.storage import Storage
 
 REMOVAL_WAIT_S = 30.0
 RUN_END_WAIT_S = 60.0  # Train's controller polls its workers every 2 s, then shuts down
@@ -30,8 +30,8 @@ RUN_END_WAIT_S = 60.0  # Train's controller polls its workers every 2 s, then sh
 class TrainRunEnder(LiveCallback, Callback):
     live_name = "train_runs"
 
-    def __init__(self, checkpoint_root: str):
-        self.checkpoint_root = checkpoint_root
+    def __init__(self, storage: Storage):
+        self.storage = storage  # the driver's own filesystem for the sweep's storage (credentials kept from Tune's copy)
         self.groups: dict[str, str] = {}  # trial id -> its Train run's placement group (hex id)
 
     def on_trial_result(self, iteration, trials, trial, result, **info):
@@ -48,14 +48,13 @@ class TrainRunEnder(LiveCallback, Callback):
         self._end(trial.trial_id)  # the retry starts a Train run of its own
 
     def _end(self, trial_id: str) -> None:
-        marker = train_run_ended_marker(self.checkpoint_root, trial_id)
+        marker = self.storage.child(*train_run_ended_marker(trial_id))
         group_id = self.groups.pop(trial_id, None)
         if group_id is not None:  # a Train run started and reported; one that never did ended on its own
             remove_if_held(group_id)
             # Bounded: a trial process that died with its actor writes no marker, and then nothing is left to wait for.
-            _wait_for(lambda: os.path.exists(marker), RUN_END_WAIT_S)
-        if os.path.exists(marker):
-            os.remove(marker)
+            _wait_for(marker.exists, RUN_END_WAIT_S)
+        marker.remove()
 
 
 def remove_if_held(group_id: str) -> None:

@@ -1,18 +1,22 @@
-"""The Ray Tune Tuner of a sweep: a new one, or the interrupted one restored from its state folder."""
+"""The Ray Tune Tuner of a sweep: a new one, or the interrupted one restored from its storage.
+
+Tune gets the driver's filesystem for the storage, made before the sweep keeps cloud credentials from Tune
+(sweeps/secrets.py): it keeps the credentials it was made with, while Tune's own copy of the environment has none.
+"""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from sweeps.planning.resources import TrialResources
 from sweeps.planning.trial_plan import scheduler_for, search_algorithm
 from sweeps.prepared_sweep import PreparedSweep
 from trainables.context import TrialContext
+from trainables.storage import Storage
 from trainables.trial_data import TrialData
 
 
-def new_tuner(sweep: PreparedSweep, resources: TrialResources, data: TrialData, context: TrialContext, experiment_dir: Path,
+def new_tuner(sweep: PreparedSweep, resources: TrialResources, data: TrialData, context: TrialContext, state: Storage,
               callbacks: list):
     from ray import tune
 
@@ -30,19 +34,22 @@ def new_tuner(sweep: PreparedSweep, resources: TrialResources, data: TrialData, 
             trial_name_creator=lambda trial: f"{config.name}-{trial.trial_id.rsplit('_', 1)[-1]}",
         ),
         run_config=tune.RunConfig(
-            name=experiment_dir.name, storage_path=str(experiment_dir.parent), verbose=0, callbacks=callbacks,
-            # A failed trial restarts in the same child run, from its own resume checkpoint.
+            name=state.path.rsplit("/", 1)[-1], storage_path=state.path.rsplit("/", 1)[0], storage_filesystem=state.filesystem,
+            verbose=0, callbacks=callbacks,
+            # A failed trial restarts in the same child run, from its latest checkpoint.
             failure_config=tune.FailureConfig(max_failures=config.max_failures),
+            # The latest checkpoint holds the best model too (trainables/scratch.py): one per trial is all it takes.
+            checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
         ),
     )
 
 
-def restored_tuner(resources: TrialResources, data: TrialData, context: TrialContext, experiment_dir: Path):
+def restored_tuner(resources: TrialResources, data: TrialData, context: TrialContext, state: Storage):
     """The interrupted sweep's Tuner. Its callbacks come back as this process's registered ones (live_callbacks)."""
     from ray import tune
 
     _save_state_often()
-    return tune.Tuner.restore(str(experiment_dir), trainable=_trainable(resources, data, context),
+    return tune.Tuner.restore(state.path, trainable=_trainable(resources, data, context), storage_filesystem=state.filesystem,
                               resume_unfinished=True, resume_errored=False)  # a FAILED trial already had its retries
 
 

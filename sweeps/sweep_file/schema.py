@@ -13,6 +13,7 @@ from search_spaces.samplers import SAMPLER_CLASSES
 from search_spaces.schedulers import SCHEDULERS
 from search_spaces.space import draws_integers, step_range
 from trainables.metrics import metric_key
+from trainables.storage import OBJECT_STORE_SCHEMES, is_uri, join
 from trainables.tasks import TASKS, Task, infer_task
 
 Scalar = int | float | str | bool | None
@@ -365,7 +366,8 @@ class SweepConfig(StrictModel):
     parameters: dict[str, ParameterSpec]
     mlflow: MlflowConfig = Field(default_factory=MlflowConfig)
     resources: ResourcesConfig = Field(default_factory=ResourcesConfig)
-    # A folder every node sees (NFS on a cluster): Tune's state and each trial's best checkpoint live there.
+    # A folder every node sees (NFS on a cluster), or an object-store URI (s3://bucket/prefix): Tune's state and
+    # each trial's checkpoints (its best model and resume state) live there.
     storage_path: str | None = None
     baselines: bool = True
     # Models of the top K trials are logged to MLflow; every other checkpoint is deleted.
@@ -459,22 +461,32 @@ class SweepConfig(StrictModel):
 
     @field_validator("storage_path")
     @classmethod
-    def _a_folder(cls, path: str | None) -> str | None:
-        if path is not None and "://" in path:
-            raise ValueError(
-                "must be a folder that every node sees (object-store URIs are not supported: the driver reads each "
-                f"trial's best checkpoint from this folder), but got {path!r}"
-            )
+    def _a_folder_or_an_object_store(cls, path: str | None) -> str | None:
+        if path is not None and is_uri(path):
+            scheme = path.split("://", 1)[0]
+            if scheme not in (*OBJECT_STORE_SCHEMES, "file"):
+                known = ", ".join(f"{name}://" for name in OBJECT_STORE_SCHEMES)
+                raise ValueError(f"must be a folder or an object-store URI ({known}), but got {path!r}")
         return path
 
     @property
-    def storage_folder(self) -> Path:
-        """Where trials keep checkpoints and Tune its state: relative paths from where the sweep is started."""
-        return Path(self.storage_path or "ray_results").expanduser().resolve()
+    def storage_location(self) -> str:
+        """Where trials' checkpoints and Tune's state go: a URI as given, a folder made absolute (relative paths are
+        from where the sweep is started)."""
+        path = self.storage_path or "ray_results"
+        path = path.removeprefix("file://")
+        return path if is_uri(path) else str(Path(path).expanduser().resolve())
 
-    def state_folder(self, parent_run_id: str) -> Path:
+    @property
+    def local_folder(self) -> Path:
+        """The driver's own files (library logs, the hard-negative cache): the storage folder, or ./ray_results when
+        storage is an object store."""
+        location = self.storage_location
+        return Path("ray_results").resolve() if is_uri(location) else Path(location)
+
+    def state_location(self, parent_run_id: str) -> str:
         """One sweep's Tune state and checkpoints, named after its parent run so that `--resume` finds them."""
-        return self.storage_folder / f"{self.name}-{parent_run_id[:8]}"
+        return join(self.storage_location, f"{self.name}-{parent_run_id[:8]}")
 
     @property
     def experiment_name(self) -> str:

@@ -12,6 +12,7 @@ from sweeps.data.prepare import prepare_data
 from sweeps.data.training_sets import training_sets
 from sweeps.tracking.parent_run import SweepRun
 from trainables import TrialContext, TrialData, WorkerShape, run_trial
+from trainables.scratch import sweep_scratch
 from trainables.training_arguments import training_arguments
 
 REPO = Path(__file__).resolve().parents[2]
@@ -21,8 +22,22 @@ DATA = {"source": str(REPO / "examples/data/pydocs.jsonl"), "columns": {"anchor"
 
 def trial_context(tmp_path, sweep_run: SweepRun, models: dict) -> TrialContext:
     return TrialContext(tracking=sweep_run.tracking(), model_paths=models, seed=42, metric_key="ndcg_at_10", mode="max",
-                        evaluations_per_trial=2, workers=WorkerShape(1, 2.0, 0.0, "auto"), checkpoint_root=str(tmp_path / "checkpoints"),
-                        train_storage=str(tmp_path / "train"), callbacks=(), trust_remote_code=False)
+                        evaluations_per_trial=2, workers=WorkerShape(1, 2.0, 0.0, "auto"), storage=str(tmp_path / "storage"),
+                        callbacks=(), trust_remote_code=False)
+
+
+class TuneReports(list):
+    """`tune.report` without Ray: each report's metrics, and a copy of its checkpoint where Ray would put it."""
+
+    def __init__(self, storage: Path):
+        super().__init__()
+        self.storage = storage
+        self.checkpoints: list[Path] = []
+
+    def __call__(self, metrics: dict, checkpoint=None) -> None:
+        self.append(metrics)
+        if checkpoint is not None:
+            self.checkpoints.append(Path(checkpoint.to_directory(str(self.storage / f"checkpoint_{len(self.checkpoints):06d}"))))
 
 
 def trial_data(prepared, parameters: dict) -> TrialData:
@@ -47,8 +62,8 @@ def trial_run(sweep_run: SweepRun, trial_id: str):
 def train_one(tmp_path, model_dir, index, config):
     """One trial of the tiny model at lr 5e-4 (plus `config`), in this process: what it reported, and its run."""
     data, sweep_run, context = start_trial(tmp_path, model_dir)
-    reports = []
-    run_trial({"base_model": "tiny", "learning_rate": 5e-4, **config}, data, context, f"trial_{index}", f"component-{index}", reports.append)
+    reports = TuneReports(tmp_path / "storage" / f"trial_{index}")
+    run_trial({"base_model": "tiny", "learning_rate": 5e-4, **config}, data, context, f"trial_{index}", f"component-{index}", reports)
     return sweep_run, context, trial_run(sweep_run, f"trial_{index}"), reports
 
 
@@ -66,6 +81,12 @@ def test_one_trial_trains_reports_and_logs(tmp_path, tiny_model_dir):
     # The last evaluation reaches Tune once, inside the final report with the test metrics.
     assert [(r["step"], r["evaluation"], r.get("final")) for r in reports] == [(3, 1, None), (6, 2, True)]
     final = reports[-1]
+    # Each report carries the trial's checkpoint: at an evaluation, the best model and that step's resume state
+    # (saved before the report went); at the end, the best model alone. The node's working copy is gone.
+    first, last = reports.checkpoints
+    assert (first / "resume" / "checkpoint-3" / "trainer_state.json").exists() and (first / "best" / "sweeps_best.json").exists()
+    assert sorted(path.name for path in last.iterdir()) == ["best"]
+    assert not Path(sweep_scratch(context.state_name)).exists() or not any(Path(sweep_scratch(context.state_name)).iterdir())
     assert final["final"] and 0 <= final["ndcg_at_10"] <= 1 and 0 <= final["test_ndcg_at_10"] <= 1
 
     client = MlflowClient(context.tracking.tracking_uri)
@@ -98,7 +119,7 @@ def test_one_trial_trains_reports_and_logs(tmp_path, tiny_model_dir):
     from trainables.detailed_evaluation import evaluate_in_detail
 
     logged_items = mlflow.artifacts.load_dict(f"{logged.info.artifact_uri}/per_query/eval.json")
-    kept = SentenceTransformer(logged.data.tags["sweeps.checkpoint_dir"], device="cpu")
+    kept = SentenceTransformer(str(reports.checkpoints[-1] / "best"), device="cpu")
     metrics, items = evaluate_in_detail(kept, start_trial(tmp_path / "again", tiny_model_dir)[0].eval)
     assert set(logged_items) == set(items) and len(logged_items["ndcg_at_10"]) == 30
     for key in items:
@@ -119,7 +140,7 @@ def test_a_failing_trial_is_recorded_failed_with_its_error(tmp_path, tiny_model_
     """The trial's own failure handler records the failure: the test only calls the trial."""
     data, sweep_run, context = start_trial(tmp_path, tiny_model_dir)
     with pytest.raises(Exception, match="no-such-schedule"):
-        run_trial({"base_model": "tiny", "lr_scheduler_type": "no-such-schedule"}, data, context, "trial_00001", "component-00001", lambda r: None)
+        run_trial({"base_model": "tiny", "lr_scheduler_type": "no-such-schedule"}, data, context, "trial_00001", "component-00001", TuneReports(tmp_path / "tune"))
     logged = trial_run(sweep_run, "trial_00001")
     assert logged.info.status == "FAILED"
     assert "no-such-schedule" in logged.data.tags["sweeps.error"]
@@ -161,8 +182,8 @@ def test_every_loss_in_the_registry_trains_one_step(tmp_path, tiny_model_dir, ev
     config = {"base_model": str(tiny_model_dir), "loss": loss, "max_steps": 1, "per_device_train_batch_size": 8, "learning_rate": 1e-3}
     if GUIDE_MODEL in LOSSES[loss].parameters:
         config[GUIDE_MODEL] = str(tiny_model_dir)
-    reports = []
-    run_trial(config, data, trial_context(tmp_path, sweep_run, models), "trial_loss", loss, reports.append)
+    reports = TuneReports(tmp_path / "tune")
+    run_trial(config, data, trial_context(tmp_path, sweep_run, models), "trial_loss", loss, reports)
     final = reports[-1]
     assert final["final"] and final["step"] == 1
     assert math.isfinite(final["train_loss"]) and 0 <= final["test_ndcg_at_10"] <= 1
@@ -207,7 +228,7 @@ def test_a_models_own_prompts_reach_the_trainer_the_evaluators_and_the_baseline(
     data, sweep_run, context = start_trial(tmp_path, prompted_model_dir)
     context = dataclasses.replace(context, callbacks=("test_trial_function.RecordTrainingPrompts",))
     SEEN_BY_THE_TRAINER.clear()
-    run_trial({"base_model": "tiny", "learning_rate": 5e-4, "max_steps": 2}, data, context, "trial_prompts", "prompts", lambda report: None)
+    run_trial({"base_model": "tiny", "learning_rate": 5e-4, "max_steps": 2}, data, context, "trial_prompts", "prompts", TuneReports(tmp_path / "tune"))
     assert SEEN_BY_THE_TRAINER == [{"anchor": "query: ", "positive": "passage: "}]
 
     prompts = Prompts.from_model_config(SentenceTransformer(str(prompted_model_dir)).prompts)
@@ -249,9 +270,9 @@ def test_mnrl_trains_on_every_negative_of_a_row(tmp_path, tiny_model_dir):
     context = dataclasses.replace(trial_context(tmp_path, sweep_run, {"tiny": str(tiny_model_dir)}),
                                   callbacks=("test_trial_function.RecordTrainingColumns",))
     SEEN_COLUMNS.clear()
-    reports = []
+    reports = TuneReports(tmp_path / "tune")
     run_trial({"base_model": "tiny", "learning_rate": 5e-4, "max_steps": 2, "per_device_train_batch_size": 8}, data, context,
-              "trial_negatives", "negatives", reports.append)
+              "trial_negatives", "negatives", reports)
     assert SEEN_COLUMNS == [["anchor", "positive", "negative_1", "negative_2", "negative_3"]]
     assert reports[-1]["final"] and trial_run(sweep_run, "trial_negatives").info.status == "FINISHED"
 
@@ -276,9 +297,9 @@ def test_sts_and_classification_trials_train_on_their_rows_and_log_their_metrics
     context = dataclasses.replace(trial_context(tmp_path, sweep_run, {"tiny": str(tiny_model_dir)}), metric_key=metrics[0],
                                   callbacks=("test_trial_function.RecordTrainingColumns",))
     SEEN_COLUMNS.clear()
-    reports = []
+    reports = TuneReports(tmp_path / "tune")
     run_trial({"base_model": "tiny", "loss": loss, "learning_rate": 5e-4, "max_steps": 4, "per_device_train_batch_size": 16}, data,
-              context, f"trial_{task}", task, reports.append)
+              context, f"trial_{task}", task, reports)
     assert SEEN_COLUMNS == [["sentence1", "sentence2", "score"] if task == "sts" else ["sentence", "label"]]
     run = trial_run(sweep_run, f"trial_{task}")
     assert run.info.status == "FINISHED"
@@ -325,9 +346,9 @@ def test_a_guard_set_is_judged_at_every_evaluation_and_its_drop_is_measured_agai
     data = dataclasses.replace(data, guards=(GuardSet("sts", guard_set, "spearman_cosine", max_drop=0.0, every_evaluation=True),))
     encoding = Encoding("tiny", 64, Prompts()).key()
     context = dataclasses.replace(context, guard_baselines={encoding: {"guard_sts_spearman_cosine": 0.99}})
-    reports = []
+    reports = TuneReports(tmp_path / "tune")
     run_trial({"base_model": "tiny", "learning_rate": 5e-4, "max_steps": 4, "per_device_train_batch_size": 8}, data, context,
-              "trial_guarded", "guarded", reports.append)
+              "trial_guarded", "guarded", reports)
     run = trial_run(sweep_run, "trial_guarded")
     client = MlflowClient(sweep_run.tracking_uri)
     every = client.get_metric_history(run.info.run_id, "curves/guard_sts_spearman_cosine")

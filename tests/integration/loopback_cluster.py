@@ -50,13 +50,14 @@ def server_up(url: str) -> bool:
 
 
 @contextmanager
-def mlflow_server(workdir: Path, env: dict | None = None):
-    """`mlflow server` on 127.0.0.1 over a sqlite store, artifacts proxied: yields its URL."""
+def mlflow_server(workdir: Path, env: dict | None = None, artifacts: str | None = None):
+    """`mlflow server` on 127.0.0.1 over a sqlite store, artifacts proxied to `artifacts` (a folder by default, or an
+    object-store URI): yields its URL."""
     url = f"http://127.0.0.1:{free_port()}"
     with open(workdir / "mlflow-server.log", "w") as log:
         process = subprocess.Popen([BIN / "mlflow", "server", "--host", "127.0.0.1", "--port", url.rsplit(":", 1)[1],
                                     "--backend-store-uri", f"sqlite:///{workdir / 'server.db'}",
-                                    "--artifacts-destination", str(workdir / "server-artifacts")],
+                                    "--artifacts-destination", artifacts or str(workdir / "server-artifacts")],
                                    env=env or {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}, stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
         try:
             wait_until(lambda: server_up(url), "the MLflow server")
@@ -67,26 +68,35 @@ def mlflow_server(workdir: Path, env: dict | None = None):
 
 
 @contextmanager
-def loopback_cluster(workdir: Path, ray_temp: Path, cpus_per_node: int = 1):
+def loopback_cluster(workdir: Path, ray_temp: Path, cpus_per_node: int = 1, share_nothing: bool = False, node_env: dict | None = None,
+                     artifacts: str | None = None):
     """Yields (ray address, MLflow server URL, env for drivers); Ray's sessions and logs go under `ray_temp`.
+    `share_nothing`: each node has a folder of its own under `ray_temp` for Ray's sessions and for TMPDIR, as two
+    machines would. `node_env` is added to the nodes' and the MLflow server's environment (credentials, say).
     Every process is stopped on the way out."""
-    env = cluster_env(ray_temp)
+    env = cluster_env(ray_temp / "head" if share_nothing else ray_temp)
+    node_env = {**env, **(node_env or {})}
     address = f"127.0.0.1:{free_port()}"
-    common = ["--node-ip-address=127.0.0.1", f"--num-cpus={cpus_per_node}", f"--temp-dir={ray_temp}", "--block"]
     processes = []
     logs = []
 
     def start(name, command):
+        own = {}
+        if share_nothing:
+            (ray_temp / name / "tmp").mkdir(parents=True, exist_ok=True)
+            own = {"TMPDIR": str(ray_temp / name / "tmp")}
+        common = ["--node-ip-address=127.0.0.1", f"--num-cpus={cpus_per_node}",
+                  f"--temp-dir={ray_temp / name if share_nothing else ray_temp}", "--block"]
         log = open(workdir / f"{name}.log", "w")
         logs.append(log)
-        processes.append(subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir))
+        processes.append(subprocess.Popen([*command, *common], env={**node_env, **own}, stdout=log, stderr=subprocess.STDOUT, cwd=workdir))
 
     try:
-        start("head", [BIN / "ray", "start", "--head", f"--port={address.rsplit(':', 1)[1]}", "--include-dashboard=false", *common])
+        start("head", [BIN / "ray", "start", "--head", f"--port={address.rsplit(':', 1)[1]}", "--include-dashboard=false"])
         wait_until(lambda: alive_nodes(address, env) == 1, "the Ray head")
-        start("node2", [BIN / "ray", "start", f"--address={address}", *common])
+        start("node2", [BIN / "ray", "start", f"--address={address}"])
         wait_until(lambda: alive_nodes(address, env) == 2, "the second Ray node")
-        with mlflow_server(workdir, env) as mlflow_url:
+        with mlflow_server(workdir, node_env, artifacts) as mlflow_url:
             yield address, mlflow_url, env
     finally:
         for process in reversed(processes):

@@ -3,6 +3,7 @@
 import hashlib
 import os
 
+import boto3
 import pytest
 from leak_check import PLANTED, find_leaks, ray_session_logs, ray_temp_dir, wait_for_ray_to_exit
 
@@ -32,10 +33,17 @@ def test_trials_keep_the_drivers_cloud_credentials_and_ray_logs_none(tmp_path, m
     ray.init(num_cpus=1, include_dashboard=False, _temp_dir=str(ray_temp), logging_level="ERROR")
     try:
         with credentials_kept_from_tune():
+            # Meanwhile the driver's own clients (Tune's storage, boto3) find them in a file only this user reads.
+            credentials_file = os.environ["AWS_SHARED_CREDENTIALS_FILE"]
+            assert not any(name in os.environ for name in planted) and os.stat(credentials_file).st_mode & 0o077 == 0
+            found = boto3.Session().get_credentials()
+            assert (found.access_key, found.secret_key, found.token) == (planted["AWS_ACCESS_KEY_ID"], planted["AWS_SECRET_ACCESS_KEY"],
+                                                                         planted["AWS_SESSION_TOKEN"])
             results = tune.Tuner(credentials_in_trial, param_space={"digests": digests}, run_config=tune.RunConfig(storage_path=str(tmp_path), name="credentials", verbose=0)).fit()
     finally:
         ray.shutdown()
     assert all(os.environ[name] == value for name, value in planted.items()), "the driver gets its credentials back"
+    assert not os.path.exists(credentials_file) and "AWS_SHARED_CREDENTIALS_FILE" not in os.environ
     assert results[0].metrics["credentials_seen"] == len(planted), "the trial inherited them from the cluster Ray started"
 
     wait_for_ray_to_exit(ray_temp)

@@ -1,14 +1,13 @@
-"""Several processes per trial, and several Ray nodes per sweep: real DDP (gloo), a real 2-node cluster."""
+"""Several processes per trial: real DDP (gloo) on a local cluster. Several nodes per sweep: test_object_storage.py."""
 
 import psutil
 import pytest
 from fault_injection import SWEEP_FILE_LINES, fault_variables
-from leak_check import PLANTED, assert_nothing_leaked, ray_temp_dir
-from loopback_cluster import loopback_cluster, wait_until
+from leak_check import ray_temp_dir
+from loopback_cluster import wait_until
 from mlflow.tracking import MlflowClient
-from subprocess_cli import REPO, run_module
+from subprocess_cli import REPO
 
-PASSWORD = "PLANTEDpassword7890"
 SWEEP = """
 name: {name}
 method: grid
@@ -121,34 +120,3 @@ def test_a_multi_worker_sweep_stops_retries_and_resumes_ddp_trials_and_leaves_no
     _, demo_trials = trial_runs(MlflowClient(f"sqlite:///{demo_dir / 'mlflow.db'}"), "demo")
     assert set(retried.data.metrics) == set(demo_trials[0].data.metrics)
     assert sum(trial.data.tags.get("sweeps.model_logged") == "true" for trial in trials) == 1
-
-
-@pytest.mark.slow
-def test_a_sweep_on_a_two_node_cluster_logs_each_trial_once_to_an_mlflow_server(tmp_path, tiny_model_dir):
-    ray_temp = ray_temp_dir()
-    with loopback_cluster(tmp_path, ray_temp) as (address, mlflow_url, env):
-        # A sqlite file can't be reached from other machines: refused before anything is logged.
-        local = sweep_file(tmp_path, tiny_model_dir, name="local", learning_rates="[1.0e-3, 1.0e-4]",
-                           resources="{cpus_per_trial: 1}", max_concurrent=2)
-        refused = run_module("sweeps.run", local, "--address", address, cwd=tmp_path, env=env)
-        assert refused.returncode == 2, refused.stdout[-2000:] + refused.stderr[-2000:]
-        assert "`mlflow.tracking_uri` must be an MLflow tracking server (http://HOST:PORT, see `mlflow server`) when the Ray cluster has 2 nodes" in refused.stderr
-        assert not (tmp_path / "mlflow.db").exists()
-
-        # With a password in the URI (the server ignores it): it goes to MLflow's env variables, nowhere else.
-        served = sweep_file(tmp_path, tiny_model_dir, name="twonode", learning_rates="[1.0e-3, 1.0e-4]",
-                            resources="{cpus_per_trial: 1}", max_concurrent=2,
-                            tracking_uri=mlflow_url.replace("http://", f"http://alice:{PASSWORD}@"))
-        result = run_module("sweeps.run", served, "--address", address, cwd=tmp_path, env={**env, **PLANTED})
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-        assert f"MLflow: {mlflow_url}/#/experiments/" in result.stdout
-
-        parent, trials = trial_runs(MlflowClient(mlflow_url), "twonode")
-        assert parent.info.status == "FINISHED"
-        assert sorted(t.data.params["learning_rate"] for t in trials) == ["0.0001", "0.001"]  # each trial exactly once
-        assert len({t.data.tags["sweeps.trial_id"] for t in trials}) == 2
-        assert all(t.info.status == "FINISHED" and "test_ndcg_at_10" in t.data.metrics for t in trials)
-        # One CPU per node and two trials at once: one trial on each node.
-        assert len({t.data.tags["sweeps.node_id"] for t in trials}) == 2
-    assert_nothing_leaked(tmp_path, result, [PASSWORD, *PLANTED.values()], ray_temp)
-    assert "alice" not in result.stdout

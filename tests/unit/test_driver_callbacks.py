@@ -5,10 +5,13 @@ import pickle
 from types import SimpleNamespace
 
 from search_spaces.planned_search import PlannedSearcher
-from search_spaces.report_keys import CHECKPOINT_DIR, FINAL, OUTCOME
+from ray.tune import Checkpoint
+
+from search_spaces.report_keys import FINAL, OUTCOME, TRAIN_CHECKPOINT_PATH
 from sweeps.reports.leaderboard import leaderboard_rows
 from sweeps.running.live_callbacks import register
 from sweeps.running.model_keeper import ModelKeeper
+from trainables.storage import Storage
 
 
 def test_the_planned_searcher_hands_out_each_config_once_in_order_and_resumes_where_it_was(tmp_path):
@@ -29,12 +32,18 @@ def trial(trial_id, last_result=None):
 
 
 def test_the_keeper_keeps_the_top_finished_trials_and_every_running_one(tmp_path):
-    keeper = ModelKeeper(2, "best_ndcg_at_10", "max", str(tmp_path))
+    keeper = ModelKeeper(2, "best_ndcg_at_10", "max", Storage.at(str(tmp_path)))
     scores = {"a": 0.5, "b": 0.9, "c": 0.7, "d": 0.95}
     for trial_id in "abcde":
         (tmp_path / trial_id).mkdir()
+        (tmp_path / trial_id / "model.safetensors").write_bytes(b"0" * 100)
         keeper.on_trial_start(0, [], trial(trial_id))
-        keeper.on_trial_result(0, [], trial(trial_id), {CHECKPOINT_DIR: str(tmp_path / trial_id)})
+        if trial_id == "e":  # a distributed trial: Ray Train stored its checkpoint, and the trial reports the path
+            keeper.on_trial_result(0, [], trial(trial_id), {TRAIN_CHECKPOINT_PATH: str(tmp_path / trial_id)})
+        else:
+            keeper.on_checkpoint(0, [], trial(trial_id), Checkpoint(str(tmp_path / trial_id)))
+            keeper.on_trial_result(0, [], trial(trial_id), {})
+    assert keeper.peak_bytes == 500
     for trial_id in "abc":
         keeper.on_trial_complete(0, [], trial(trial_id, {FINAL: True, "best_ndcg_at_10": scores[trial_id]}))
     assert sorted(path.name for path in tmp_path.iterdir()) == ["b", "c", "d", "e"]  # d and e still run
@@ -43,11 +52,11 @@ def test_the_keeper_keeps_the_top_finished_trials_and_every_running_one(tmp_path
     keeper.on_trial_error(0, [], trial("e"))
     assert keeper.kept() == ["b", "c"]
     assert sorted(path.name for path in tmp_path.iterdir()) == ["b", "c"]
-    assert keeper.peak_bytes >= 0
+    assert keeper.peak_bytes == 500
 
 
 def test_a_minimising_keeper_keeps_the_lowest(tmp_path):
-    keeper = ModelKeeper(1, "best_loss", "min", str(tmp_path))
+    keeper = ModelKeeper(1, "best_loss", "min", Storage.at(str(tmp_path)))
     for trial_id, value in (("a", 0.3), ("b", 0.1)):
         keeper.on_trial_complete(0, [], trial(trial_id, {FINAL: True, "best_loss": value}))
     assert keeper.kept() == ["b"]
@@ -73,10 +82,10 @@ def test_the_leaderboard_ranks_by_the_kept_checkpoint_and_puts_runs_without_a_sc
 
 
 def test_callbacks_unpickle_as_the_ones_this_process_registered(tmp_path):
-    keeper = ModelKeeper(1, "best_ndcg_at_10", "max", str(tmp_path))
+    keeper = ModelKeeper(1, "best_ndcg_at_10", "max", Storage.at(str(tmp_path)))
     keeper.finished["a"] = 0.5
     saved = pickle.dumps([keeper])  # what Tune writes into tuner.pkl
     assert b"finished" not in saved  # only the name travels
-    live = ModelKeeper(1, "best_ndcg_at_10", "max", str(tmp_path))
+    live = ModelKeeper(1, "best_ndcg_at_10", "max", Storage.at(str(tmp_path)))
     register(live)
     assert pickle.loads(saved)[0] is live

@@ -92,12 +92,13 @@ def test_tied_trials_are_ranked_the_same_way_by_the_keeper_the_leaderboard_and_p
 
     from sweeps.reports.leaderboard import leaderboard_rows
     from sweeps.running.model_keeper import ModelKeeper
+    from trainables.storage import Storage
 
     client, trial = store
     # Created second but with the lower trial id: Tune's order, not MLflow's, breaks the tie.
     later = trial("tied-b", 0.80, 0.81, model=False, trial_id="t_00001")
     first = trial("tied-a", 0.80, 0.79, trial_id="t_00000")
-    keeper = ModelKeeper(1, "best_ndcg_at_10", "max", str(tmp_path))
+    keeper = ModelKeeper(1, "best_ndcg_at_10", "max", Storage.at(str(tmp_path)))
     for trial_id in ("t_00001", "t_00000"):
         keeper.on_trial_complete(0, [], SimpleNamespace(trial_id=trial_id, last_result={"final": True, "best_ndcg_at_10": 0.80}))
     children = [client.get_run(run_id) for run_id in (later, first)]

@@ -112,15 +112,16 @@ def test_the_storage_preflight_names_each_node_and_path_it_cannot_see(tmp_path):
         return paths if node == "node-b" else []
 
     with pytest.raises(SweepInputError) as caught:
-        check_every_node_sees(storage, {"my-model": str(model)}, ["node-a", "node-b"], fake_probe, "F")
+        check_every_node_sees(str(storage), {"my-model": str(model)}, ["node-a", "node-b"], fake_probe, "F")
     marker = probed[0][1][0]
     assert caught.value.problems == [
-        f"F: `storage_path` must be a folder that every Ray node sees under the same path (a shared folder such as NFS), but node node-b can't see {marker}, but got {str(storage)!r}",
+        f"F: `storage_path` must be a folder that every Ray node sees under the same path (a shared folder such as NFS), or an object-store URI, "
+        f"but node node-b can't see {marker}, but got {str(storage)!r}",
         f"F: `parameters.base_model` must be a model folder that every Ray node sees under the same path (a shared folder such as NFS), but node node-b can't see {model}, but got 'my-model'",
     ]
     assert [node for node, _ in probed] == ["node-a", "node-b"]
     assert not storage.exists(), "the folder the check made for its marker is gone again"
-    check_every_node_sees(storage, {"my-model": str(model)}, ["node-a"], fake_probe, "F")
+    check_every_node_sees(str(storage), {"my-model": str(model)}, ["node-a"], fake_probe, "F")
 
 
 def test_a_local_store_is_refused_once_the_cluster_has_other_nodes():
@@ -170,7 +171,14 @@ def test_every_rank_takes_one_precision():
     assert agreed_precision("bf16", cuda=True, bf16_by_rank=[False]) == "bf16"  # asked for
 
 
-def test_storage_must_be_a_folder(tmp_path):
-    assert problems_of(tmp_path, GOOD + "storage_path: s3://bucket/sweeps\n") == [
-        "F: `storage_path`: must be a folder that every node sees (object-store URIs are not supported: the driver reads "
-        "each trial's best checkpoint from this folder), but got 's3://bucket/sweeps'"]
+def test_storage_is_a_folder_or_an_object_store(tmp_path):
+    from sweeps.sweep_file.loading import load_sweep_file
+
+    problems_of(tmp_path, GOOD + "storage_path: ftp://host/sweeps\n")  # writes the data file beside it
+    (tmp_path / "sweep.yaml").write_text(GOOD + "storage_path: s3://bucket/sweeps\n")
+    config = load_sweep_file(tmp_path / "sweep.yaml")
+    assert config.state_location("0123456789abcdef") == f"s3://bucket/sweeps/{config.name}-01234567"
+    assert config.local_folder == (Path.cwd() / "ray_results")
+    assert problems_of(tmp_path, GOOD + "storage_path: ftp://host/sweeps\n") == [
+        "F: `storage_path`: must be a folder or an object-store URI (s3://, gs://, gcs://, abfs://, abfss://, hdfs://, viewfs://), "
+        "but got 'ftp://host/sweeps'"]
