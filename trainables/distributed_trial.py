@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from search_spaces import report_keys
 from trainables.context import TrialContext
-from trainables.storage import join
+from trainables.storage import Storage, join
 from trainables.trial_data import TrialData
 
 ENDED_MARKERS = "train-runs-ended"
@@ -47,8 +47,6 @@ def fit_distributed_trial(config: dict, data: TrialData, context: TrialContext, 
         rank, failure = min(error.worker_failures.items())
         raise WorkerFailure(f"rank {rank} of {shape.workers}: {type(failure).__name__}: {failure}") from error
     finally:
-        from trainables.storage import Storage
-
         Storage.at(join(context.storage, *train_run_ended_marker(trial_id))).touch()
 
 

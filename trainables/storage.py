@@ -24,8 +24,8 @@ def join(location: str, *parts: str) -> str:
 
 @dataclass(frozen=True)
 class Storage:
-    """A filesystem and a path in it. Built once per process: an S3 filesystem keeps the credentials it found
-    when it was made, so the driver's keeps working while Tune runs with them out of the environment."""
+    """A filesystem and a path in it. An S3 filesystem looks its credentials up at every request, in this process's
+    environment or credential files (sweeps/secrets.py moves the driver's into a file while Tune runs)."""
 
     filesystem: object  # pyarrow.fs.FileSystem
     path: str
@@ -42,14 +42,21 @@ class Storage:
     def child(self, *parts: str) -> Storage:
         return Storage(self.filesystem, join(self.path, *parts))
 
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+    @property
+    def parent(self) -> str:
+        return self.path.rsplit("/", 1)[0]
+
     def exists(self) -> bool:
         import pyarrow.fs
 
         return self.filesystem.get_file_info(self.path).type != pyarrow.fs.FileType.NotFound
 
     def touch(self, text: str = "") -> None:
-        parent = self.path.rsplit("/", 1)[0]
-        self.filesystem.create_dir(parent, recursive=True)
+        self.filesystem.create_dir(self.parent, recursive=True)
         with self.filesystem.open_output_stream(self.path) as stream:
             stream.write(text.encode())
 

@@ -153,7 +153,7 @@ def _wrap_up(sweep: PreparedSweep, sweep_run: SweepRun, results, keeper: ModelKe
     """The sweep ran to its end: log the kept models and the search report, and say what is left in storage."""
     keeper.log_kept_models(sweep_run, results, sweep.data.sample_texts(), say)
     state.child(TRAIN_RUNS).remove()  # Train's restore snapshots of distributed trials: nothing is left to restore
-    clear_every_node_scratch(state.path.rsplit("/", 1)[-1])
+    clear_every_node_scratch(state.name)
     log_search_report(sweep_run, results, sweep.config, sweep.plan, say)
     trials = trial_runs(sweep_run.children())
     totals = trial_time_totals(trials)

@@ -31,7 +31,7 @@ class TrainRunEnder(LiveCallback, Callback):
     live_name = "train_runs"
 
     def __init__(self, storage: Storage):
-        self.storage = storage  # the driver's own filesystem for the sweep's storage (credentials kept from Tune's copy)
+        self.storage = storage  # the sweep's storage, through the driver's own filesystem
         self.groups: dict[str, str] = {}  # trial id -> its Train run's placement group (hex id)
 
     def on_trial_result(self, iteration, trials, trial, result, **info):

@@ -1,7 +1,7 @@
 """The Ray Tune Tuner of a sweep: a new one, or the interrupted one restored from its storage.
 
-Tune gets the driver's filesystem for the storage, made before the sweep keeps cloud credentials from Tune
-(sweeps/secrets.py): it keeps the credentials it was made with, while Tune's own copy of the environment has none.
+Tune gets the driver's own filesystem for the storage, opened while the driver's cloud credentials are in a file
+rather than in its environment (sweeps/secrets.py), so that Tune copies none into the trials' runtime env.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def new_tuner(sweep: PreparedSweep, resources: TrialResources, data: TrialData, 
             trial_name_creator=lambda trial: f"{config.name}-{trial.trial_id.rsplit('_', 1)[-1]}",
         ),
         run_config=tune.RunConfig(
-            name=state.path.rsplit("/", 1)[-1], storage_path=state.path.rsplit("/", 1)[0], storage_filesystem=state.filesystem,
+            name=state.name, storage_path=state.parent, storage_filesystem=state.filesystem,
             verbose=0, callbacks=callbacks,
             # A failed trial restarts in the same child run, from its latest checkpoint.
             failure_config=tune.FailureConfig(max_failures=config.max_failures),
