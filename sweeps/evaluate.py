@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
-EXIT_BAD_INPUT = 2
+from sweeps.cli import ExitCode, add_tracking_uri_option, open_tracking_uri, print_error, print_errors
+
+REGISTRY_SCHEMES = ("models:/", "runs:/")
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m sweeps.evaluate", description=__doc__.splitlines()[0])
+def parse_args(argv: list[str] | None, prog: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     parser.add_argument("model", help="hub id, folder, shipped model name, or models:/NAME@ALIAS")
     parser.add_argument("data", help="a data source (BEIR folder, table file, ...) or a sweep .yaml")
     parser.add_argument("--split", choices=("test", "eval"), default="test")
@@ -26,8 +27,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=42, help="split seed when DATA is not a sweep file and has no such split of its own")
     parser.add_argument("--max-seq-length", type=int, help="override the model's max_seq_length")
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--tracking-uri", default=os.environ.get("MLFLOW_TRACKING_URI", "sqlite:///mlflow.db"),
-                        help="MLflow store for models:/ references (default: $MLFLOW_TRACKING_URI, else sqlite:///mlflow.db)")
+    add_tracking_uri_option(parser)
     return parser.parse_args(argv)
 
 
@@ -58,7 +58,7 @@ def evaluation_set(data: str, split: str, seed: int, task: str = "retrieval") ->
 
 
 def load_model(reference: str, tracking_uri: str):
-    if reference.startswith(("models:/", "runs:/")):
+    if reference.startswith(REGISTRY_SCHEMES):
         import mlflow
         import mlflow.sentence_transformers
 
@@ -71,8 +71,13 @@ def load_model(reference: str, tracking_uri: str):
     return SentenceTransformer(resolve_model(reference, Path.cwd()), device="cpu")
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "python -m sweeps.evaluate") -> int:
+    args = parse_args(argv, prog)
+    if args.model.startswith(REGISTRY_SCHEMES):  # checked first: MLflow's own retries of a dead server take minutes
+        args.tracking_uri, unusable = open_tracking_uri(args.tracking_uri)
+        if unusable:
+            print_error(unusable)
+            return ExitCode.BAD_INPUT
     from sweeps.errors import SweepInputError
     from sweeps.sweep_file.model_refs import ModelReferenceError
     from trainables.detailed_evaluation import confidence_intervals, evaluate_in_detail
@@ -82,15 +87,14 @@ def main(argv: list[str] | None = None) -> int:
         split, origin, fingerprint = evaluation_set(args.data, args.split, args.seed, args.task)
         model = load_model(args.model, args.tracking_uri)
     except SweepInputError as error:
-        for line in error.problems:
-            print(f"error: {line}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        print_errors(error.problems)
+        return ExitCode.BAD_INPUT
     except (ModelReferenceError, OSError) as error:
-        print(f"error: `MODEL` must be a hub id, a model folder, a shipped model or models:/NAME@ALIAS, but got {args.model!r} ({error})", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        print_error(f"`MODEL` must be a hub id, a model folder, a shipped model or models:/NAME@ALIAS, but got {args.model!r} ({error})")
+        return ExitCode.BAD_INPUT
     except Exception as error:  # an MLflow registry lookup: unknown name or alias
-        print(f"error: `MODEL` could not be loaded from {args.model!r}: {str(error).splitlines()[0]}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        print_error(f"`MODEL` could not be loaded from {args.model!r}: {str(error).splitlines()[0]}")
+        return ExitCode.BAD_INPUT
     if args.max_seq_length:
         model.max_seq_length = args.max_seq_length
     prompts = Prompts.from_model_config(getattr(model, "prompts", None))  # as the model's trials and baseline use them
@@ -100,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         **set_size(split), "max_seq_length": model.max_seq_length, "prompts": prompts.describe(),
         "metrics": metrics, "intervals_95": confidence_intervals(per_item),
     }, indent=2))
-    return 0
+    return ExitCode.OK
 
 
 def set_size(split: dict) -> dict[str, int]:

@@ -8,12 +8,12 @@ import sys
 
 from rich.console import Console
 
-EXIT_BAD_INPUT = 2
+from sweeps.cli import ExitCode, add_tracking_uri_option
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
+def parse_args(argv: list[str] | None, prog: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m sweeps.run",
+        prog=prog,
         description="Run a hyperparameter sweep of sentence-transformers fine-tuning: Ray Tune schedules the trials, "
                     "MLflow records them (one parent run per sweep, one child run per trial).",
     )
@@ -25,11 +25,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "interrupted ones restarted from their last evaluation")
     parser.add_argument("--verbose", action="store_true", help="show the libraries' logs (Ray's, MLflow's, Optuna's, transformers') and the "
                         "workers' output here, instead of in the log file the sweep names")
+    add_tracking_uri_option(parser, from_sweep_file=True)
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "python -m sweeps.run") -> int:
+    args = parse_args(argv, prog)
     # Promotion and the leaderboard read per-query scores back from MLflow: no download bars between the result lines.
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     # Off a terminal (CI, a log file) rich would wrap the leaderboard at 80 columns.
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     from sweeps.errors import SweepInputError
 
     try:
-        sweep = prepare(args.sweep_file, console)
+        sweep = prepare(args.sweep_file, console, args.tracking_uri)
         if args.dry_run:
             lines = [*sweep.plan.describe(sweep.config), *resource_plan(sweep, args.address)]
     except SweepInputError as error:
@@ -66,15 +67,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rows = run_sweep(sweep, console, resources, resume_run_id)
     except KeyboardInterrupt:
-        errors.print(f"interrupted: the sweep's MLflow runs are marked KILLED; carry on with: python -m sweeps.run {args.sweep_file} --resume")
-        return 130
+        errors.print(f"interrupted: the sweep's MLflow runs are marked KILLED; carry on with: {prog} {args.sweep_file} --resume",
+                     soft_wrap=True)
+        return ExitCode.INTERRUPTED
     from trainables.mlflow_names import TRIAL_ROLE
 
     trials = [row for row in rows if row["role"] == TRIAL_ROLE]
-    return 0 if trials and any(row["status"] == "FINISHED" for row in trials) else 1
+    return ExitCode.OK if trials and any(row["status"] == "FINISHED" for row in trials) else ExitCode.REFUSED
 
 
-def prepare(sweep_file: str, console: Console):
+def prepare(sweep_file: str, console: Console, tracking_uri: str | None = None):
     """Every check, before any worker starts: the file, the store, the parameters, the models and the data."""
     from sweeps.prepared_sweep import prepare_sweep
     from sweeps.secrets import move_credentials_to_env
@@ -82,6 +84,8 @@ def prepare(sweep_file: str, console: Console):
     from sweeps.tracking.store import check_tracking_uri
 
     config = load_sweep_file(sweep_file)
+    if tracking_uri:
+        config = config.model_copy(update={"mlflow": config.mlflow.model_copy(update={"tracking_uri": tracking_uri})})
     # From here on the URI carries no password: it is stored, pickled and printed in many places.
     clean_uri = move_credentials_to_env(config.mlflow.tracking_uri)
     config = config.model_copy(update={"mlflow": config.mlflow.model_copy(update={"tracking_uri": clean_uri})})
@@ -132,9 +136,11 @@ def resource_plan(sweep, address: str | None) -> list[str]:
 
 
 def _refuse(errors: Console, error) -> int:
+    from sweeps.cli.output import scrub
+
     for line in error.problems:
-        errors.print(f"error: {line}", highlight=False, markup=False, soft_wrap=True)
-    return EXIT_BAD_INPUT
+        errors.print(f"error: {scrub(line)}", highlight=False, markup=False, soft_wrap=True)
+    return ExitCode.BAD_INPUT
 
 
 if __name__ == "__main__":

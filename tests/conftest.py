@@ -2,10 +2,32 @@ import os
 from pathlib import Path
 
 import pytest
+from tiers import SHARED_DATA, TIERS
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Refuse a test without its tier, or with two: `-m unit` must mean what it says."""
+    wrong = [f"{item.nodeid}: {[tier for tier in TIERS if item.get_closest_marker(tier)] or 'none'}"
+             for item in items if sum(item.get_closest_marker(tier) is not None for tier in TIERS) != 1]
+    if wrong:
+        raise pytest.UsageError("each test must carry exactly one tier marker of " + ", ".join(TIERS) + ", but got:\n  "
+                                + "\n  ".join(wrong))
+
+
+def pytest_runtest_setup(item):
+    """`@pytest.mark.shared("norquad", ...)`: read from ../shared/data, never copied; a fresh clone has none and skips."""
+    marker = item.get_closest_marker("shared")
+    if marker is None:
+        return
+    missing = [folder for folder in marker.args if not (SHARED_DATA / folder).exists()]
+    if missing or not marker.args:
+        pytest.skip(f"needs ../shared/data/{', ../shared/data/'.join(missing or ['<folder>'])}")
+
 
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory) -> Path:

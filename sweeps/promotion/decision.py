@@ -120,7 +120,13 @@ def apply(client: MlflowClient, decision: Decision):
         except MlflowException:
             client.create_registered_model(decision.name, description="Promoted by embedding-sweeps (python -m sweeps.promote).")
         mlflow.set_tracking_uri(client.tracking_uri)
-        version = mlflow.register_model(f"runs:/{decision.candidate.info.run_id}/{names.MODEL_ARTIFACT}", decision.name, tags=decision.tags)
+        run_id = decision.candidate.info.run_id
+        version = mlflow.register_model(f"runs:/{run_id}/{names.MODEL_ARTIFACT}", decision.name, tags=decision.tags)
+        # Check-and-set for promotes on two machines (the file lock holds on one): the run's lowest version stays, ours goes.
+        twins = sorted(client.search_model_versions(f"name = '{decision.name}' and run_id = '{run_id}'"), key=lambda twin: int(twin.version))
+        if twins and twins[0].version != version.version:
+            client.delete_model_version(decision.name, version.version)
+            version = twins[0]
     else:
         for key, value in decision.tags.items():
             client.set_model_version_tag(decision.name, version.version, key, value)

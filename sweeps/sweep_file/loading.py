@@ -37,7 +37,12 @@ def read_yaml(path: Path) -> dict:
         raise SweepInputError([problem(source, "", "the sweep file must exist", str(path))])
     text = read_text(path)
     try:
-        duplicates = duplicate_keys(yaml.compose(text, Loader=_SweepYamlLoader))
+        root = yaml.compose(text, Loader=_SweepYamlLoader)
+        expanded = expanded_size(root)
+        if expanded > MAX_EXPANDED_NODES:  # a "billion laughs" file: aliases of aliases, cheap to write, endless to walk
+            raise SweepInputError([problem(source, "", f"its anchors and aliases must expand to at most {MAX_EXPANDED_NODES:,} "
+                                           "YAML values", f"{expanded:,} values")])
+        duplicates = duplicate_keys(root)
         if duplicates:
             raise SweepInputError([problem(source, key, f"must be given once, but it is on lines {_and(lines)}; YAML would "
                                            "keep the last silently", f"{len(lines)} values") for key, lines in duplicates])
@@ -56,19 +61,52 @@ def _and(numbers: list[int]) -> str:
     return ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
 
 
-def duplicate_keys(node, key: str = "") -> list[tuple[str, list[int]]]:
-    """Each mapping key written more than once, by its dotted name, with the lines it is on."""
+# A sweep file has a few hundred values; a generous cap still refuses a bomb before anything walks it.
+MAX_EXPANDED_NODES = 100_000
+
+
+def _children(node) -> list:
+    if isinstance(node, yaml.MappingNode):
+        return [child for pair in node.value for child in pair]
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
+def expanded_size(root) -> int:
+    """How many values the document holds once every alias is expanded, counted without expanding: an aliased node is
+    one object in the composed graph, so each node's size is computed once (iteratively: no recursion limit)."""
+    sizes: dict[int, int] = {}
+    stack = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children = _children(node)
+        if children_done:
+            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)  # exact: Python's ints don't overflow
+        else:
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in sizes)
+    return sizes[id(root)] if root is not None else 0
+
+
+def duplicate_keys(node, key: str = "", seen: set[int] | None = None) -> list[tuple[str, list[int]]]:
+    """Each mapping key written more than once, by its dotted name, with the lines it is on. An anchored node is walked
+    once, under the first name it is reached by."""
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        return []
+    seen.add(id(node))
     found = []
     if isinstance(node, yaml.MappingNode):
         lines: dict[str, list[int]] = {}
         for key_node, value_node in node.value:
             name = f"{key}.{key_node.value}" if key else str(key_node.value)
             lines.setdefault(name, []).append(key_node.start_mark.line + 1)
-            found += duplicate_keys(value_node, name)
+            found += duplicate_keys(value_node, name, seen)
         found += [(name, where) for name, where in lines.items() if len(where) > 1]
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            found += duplicate_keys(item, f"{key}[{index}]")
+            found += duplicate_keys(item, f"{key}[{index}]", seen)
     return found
 
 

@@ -21,22 +21,30 @@ def redact_uri(uri: str) -> str:
 
 def check_tracking_uri(uri: str, source: str) -> None:
     """Fail before any worker starts when the store can't be reached."""
+    expected = store_problem(uri)
+    if expected:
+        raise SweepInputError([problem(source, "mlflow.tracking_uri", expected, redact_uri(uri))])
+
+
+def store_problem(uri: str) -> str | None:
+    """What a store URI must be, when this one isn't that (a folder that isn't there, a server that doesn't answer)."""
     parsed = urlparse(uri)
     if parsed.scheme == "sqlite":
         database = Path(uri.removeprefix("sqlite:///")) if uri.startswith("sqlite:///") else None
         if database is not None and not database.expanduser().resolve().parent.is_dir():
-            raise SweepInputError([problem(source, "mlflow.tracking_uri", "must point into an existing folder", uri)])
-        return
+            return "must point into an existing folder"
+        return None
     if parsed.scheme in ("http", "https"):
         health = f"{parsed.scheme}://{parsed.hostname}{f':{parsed.port}' if parsed.port else ''}{parsed.path.rstrip('/')}/health"
         try:
             with urllib.request.urlopen(health, timeout=5) as response:
                 response.read()
         except (urllib.error.URLError, OSError) as error:
-            raise SweepInputError([problem(source, "mlflow.tracking_uri", f"must be a reachable MLflow server ({error})", redact_uri(uri))]) from None
-        return
+            return f"must be a reachable MLflow server ({error})"
+        return None
     if parsed.scheme not in ("", "file", "databricks", "postgresql", "mysql", "mssql"):
-        raise SweepInputError([problem(source, "mlflow.tracking_uri", "must be sqlite:///…, http(s)://… or another MLflow store URI", uri)])
+        return "must be sqlite:///…, http(s)://… or another MLflow store URI"
+    return None
 
 
 def absolute_tracking_uri(uri: str) -> str:

@@ -74,7 +74,6 @@ def test_training_arguments_evaluate_at_least_twice_and_own_the_logging():
     assert "base_model" not in arguments and arguments["seed"] == 3
 
 
-@pytest.mark.slow
 def test_one_trial_trains_reports_and_logs(tmp_path, tiny_model_dir):
     sweep_run, context, run, reports = train_one(tmp_path, tiny_model_dir, "00000", {"per_device_train_batch_size": 16, "num_train_epochs": 1})
 
@@ -127,7 +126,6 @@ def test_one_trial_trains_reports_and_logs(tmp_path, tiny_model_dir):
     assert metrics["ndcg_at_10"] == pytest.approx(final["best_ndcg_at_10"], abs=1e-6)
 
 
-@pytest.mark.slow
 def test_gradient_accumulation_keeps_the_number_of_evaluations(tmp_path, tiny_model_dir):
     """96 rows in batches of 8 are 12 micro-batches but 6 optimizer steps: evaluated at 3 and 6, not once at 6."""
     _, context, run, reports = train_one(tmp_path, tiny_model_dir, "00002", {"per_device_train_batch_size": 8, "gradient_accumulation_steps": 2})
@@ -135,7 +133,6 @@ def test_gradient_accumulation_keeps_the_number_of_evaluations(tmp_path, tiny_mo
     assert [m.step for m in MlflowClient(context.tracking.tracking_uri).get_metric_history(run.info.run_id, "curves/ndcg_at_10")] == [3, 6]
 
 
-@pytest.mark.slow
 def test_a_failing_trial_is_recorded_failed_with_its_error(tmp_path, tiny_model_dir):
     """The trial's own failure handler records the failure: the test only calls the trial."""
     data, sweep_run, context = start_trial(tmp_path, tiny_model_dir)
@@ -170,24 +167,29 @@ def every_loss_data(tmp_path_factory, tiny_model_dir):
     return validated.trial_data(), validated.model_paths
 
 
-@pytest.mark.slow
+@pytest.fixture(scope="module")
+def every_loss_sweep(tmp_path_factory) -> SweepRun:
+    """One MLflow store and parent run for the whole loss matrix, as one sweep would have: a store's tables are made once."""
+    return SweepRun(f"sqlite:///{tmp_path_factory.mktemp('every-loss-store')}/mlflow.db", "losses", "losses")
+
+
 @pytest.mark.parametrize("loss", sorted(__import__("search_spaces.losses", fromlist=["LOSSES"]).LOSSES))
-def test_every_loss_in_the_registry_trains_one_step(tmp_path, tiny_model_dir, every_loss_data, loss):
+def test_every_loss_in_the_registry_trains_one_step(tmp_path, tiny_model_dir, every_loss_data, every_loss_sweep, loss):
     import math
 
     from search_spaces.losses import GUIDE_MODEL, LOSSES
 
     data, models = every_loss_data
-    sweep_run = SweepRun(f"sqlite:///{tmp_path}/mlflow.db", "losses", "losses")
     config = {"base_model": str(tiny_model_dir), "loss": loss, "max_steps": 1, "per_device_train_batch_size": 8, "learning_rate": 1e-3}
     if GUIDE_MODEL in LOSSES[loss].parameters:
         config[GUIDE_MODEL] = str(tiny_model_dir)
     reports = TuneReports(tmp_path / "tune")
-    run_trial(config, data, trial_context(tmp_path, sweep_run, models), "trial_loss", loss, reports)
+    trial_id = f"trial_{loss}"
+    run_trial(config, data, trial_context(tmp_path, every_loss_sweep, models), trial_id, loss, reports)
     final = reports[-1]
     assert final["final"] and final["step"] == 1
     assert math.isfinite(final["train_loss"]) and 0 <= final["test_ndcg_at_10"] <= 1
-    assert trial_run(sweep_run, "trial_loss").data.params["loss"] == loss
+    assert trial_run(every_loss_sweep, trial_id).data.params["loss"] == loss
 
 
 SEEN_BY_THE_TRAINER: list = []
@@ -215,7 +217,6 @@ def prompted_model_dir(tmp_path_factory, tiny_model_dir):
     return folder
 
 
-@pytest.mark.slow
 def test_a_models_own_prompts_reach_the_trainer_the_evaluators_and_the_baseline(tmp_path, prompted_model_dir):
     from sentence_transformers import SentenceTransformer
 
@@ -253,7 +254,6 @@ class RecordTrainingColumns(TrainerCallback):
         SEEN_COLUMNS.append(train_dataloader.dataset.column_names)
 
 
-@pytest.mark.slow
 def test_mnrl_trains_on_every_negative_of_a_row(tmp_path, tiny_model_dir):
     """(anchor, positive, negative_1..3) rows: the loss gets n + 2 = 5 columns, one embedding batch each."""
     import json
@@ -277,7 +277,6 @@ def test_mnrl_trains_on_every_negative_of_a_row(tmp_path, tiny_model_dir):
     assert reports[-1]["final"] and trial_run(sweep_run, "trial_negatives").info.status == "FINISHED"
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("task, source, loss, metrics", [
     ("sts", {"source": str(REPO / "examples/data/wordnet_sts"), "max_train_rows": 64, "max_eval_queries": 40},
      "CoSENTLoss", ("spearman_cosine", "pearson_cosine")),
@@ -331,7 +330,6 @@ def test_the_detailed_sts_evaluation_agrees_with_the_evaluator(tiny_model_dir):
     assert len(per_item["spearman_cosine"]) == len(per_item["gold_score"]) == 150
 
 
-@pytest.mark.slow
 def test_a_guard_set_is_judged_at_every_evaluation_and_its_drop_is_measured_against_the_baseline(tmp_path, tiny_model_dir):
     """An STS guard beside a retrieval trial: `guard_sts_*` at every evaluation and for the kept checkpoint, the drop
     against the baseline's figure handed over by the driver, and the trial tagged and reported over the limit."""

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from mlflow.tracking import MlflowClient
 from subprocess_cli import REPO, run_module
+from trial_metrics import finished_trial_metric_keys
 
 SHARED_DATA = REPO.parent / "shared" / "data"
 
@@ -47,62 +48,7 @@ storage_path: ray_results
 """
 
 
-OPTUNA_ASHA_SWEEP = """
-name: search
-method: optuna
-seed: 3
-run_cap: 6
-evaluations_per_trial: 3
-early_terminate: {{type: asha, grace_period: 1, reduction_factor: 2}}
-data:
-  source: {data}
-  columns: {{anchor: query, positive: passage}}
-  max_train_rows: 96
-  eval_corpus_size: 80
-  max_eval_queries: 30
-parameters:
-  base_model: {{value: {model}}}
-  loss: {{values: [MultipleNegativesRankingLoss, BatchSemiHardTripletLoss, MatryoshkaLoss]}}
-  margin: {{values: [1.0, 5.0]}}
-  matryoshka_dims: {{value: [32, 16], when: {{loss: MatryoshkaLoss}}}}
-  learning_rate: {{distribution: log_uniform_values, min: 1.0e-5, max: 1.0e-3}}
-  per_device_train_batch_size: {{value: 16}}
-mlflow: {{tracking_uri: "sqlite:///mlflow.db"}}
-storage_path: ray_results
-"""
-
-
-@pytest.mark.slow
-def test_optuna_with_asha_records_stopped_trials_conditions_and_the_search_report(tmp_path, tiny_model_dir):
-    (tmp_path / "sweep.yaml").write_text(OPTUNA_ASHA_SWEEP.format(data=REPO / "examples/data/pydocs.jsonl", model=tiny_model_dir))
-    result = run_cli("sweep.yaml", cwd=tmp_path)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "reshaped: BatchSemiHardTripletLoss train on (sentence, label) labelled sentences" in result.stdout
-
-    client, parent, children = children_of(tmp_path / "mlflow.db", "search")
-    trials = [c for c in children if c.data.tags["sweeps.role"] == "trial"]
-    assert parent.info.status == "FINISHED" and len(trials) == 6
-    stopped = [t for t in trials if t.data.tags.get("sweeps.outcome") == "stopped_early"]
-    finished = [t for t in trials if t.info.status == "FINISHED"]
-    # Six trials, not four: with four, each better than the last at evaluation 1 (it happened) stops none.
-    assert stopped and finished and len(stopped) + len(finished) == 6
-    for trial in stopped:  # stopped is not failed: no error, the scheduler named, status KILLED
-        assert trial.info.status == "KILLED" and "sweeps.error" not in trial.data.tags
-        assert trial.data.tags["sweeps.stopped_by"].startswith("asha after evaluation")
-        assert "test_ndcg_at_10" not in trial.data.metrics
-    for trial in finished:
-        assert len(client.get_metric_history(trial.info.run_id, "curves/ndcg_at_10")) == 3 and "test_ndcg_at_10" in trial.data.metrics
-    for trial in trials:  # conditional parameters only where they apply
-        loss = trial.data.params["loss"]
-        assert ("margin" in trial.data.params) == (loss == "BatchSemiHardTripletLoss")
-        assert ("matryoshka_dims" in trial.data.params) == (loss == "MatryoshkaLoss")
-    artifacts = {a.path for a in client.list_artifacts(parent.info.run_id, "search")}
-    assert {"search/optimization_history.png", "search/parallel_coordinate.png", "search/search_report.html",
-            "search/leaderboard.json", "search/leaderboard.csv"} <= artifacts
-    assert "STOPPED" in result.stdout
-
-
-@pytest.mark.slow
+@pytest.mark.unit  # refused before Ray or a model loads
 def test_bad_input_exits_2_before_anything_is_written(tmp_path, tiny_model_dir):
     text = SMALL_SWEEP.format(data=REPO / "examples/data/pydocs.jsonl", model=tiny_model_dir).replace("learning_rate", "learnig_rate")
     (tmp_path / "sweep.yaml").write_text(text)
@@ -115,6 +61,7 @@ def test_bad_input_exits_2_before_anything_is_written(tmp_path, tiny_model_dir):
     assert not (tmp_path / "mlflow.db").exists() and not (tmp_path / "ray_results").exists()
 
 
+@pytest.mark.unit
 def test_dry_run_prints_the_plan_and_trains_nothing(tmp_path):
     result = run_cli(REPO / "grid.yaml", "--dry-run", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -129,6 +76,7 @@ def test_dry_run_prints_the_plan_and_trains_nothing(tmp_path):
     assert not (tmp_path / "mlflow.db").exists() and not (tmp_path / "ray_results").exists()
 
 
+@pytest.mark.unit
 def test_dry_run_refuses_a_trial_that_fits_no_node(tmp_path):
     cpus = os.cpu_count()
     grid = (REPO / "grid.yaml").read_text().replace("examples/data/", f"{REPO}/examples/data/")
@@ -142,13 +90,14 @@ def test_dry_run_refuses_a_trial_that_fits_no_node(tmp_path):
     assert lines[0].endswith(f" GiB)), but got {float(cpus + 1)}"), lines
 
 
+@pytest.mark.unit
 def test_help():
     result = run_cli("--help", cwd=REPO)
     assert result.returncode == 0 and "--dry-run" in result.stdout and "--address" in result.stdout
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not (SHARED_DATA / "tatoeba_nob_eng").exists(), reason="needs ../shared/data/tatoeba_nob_eng")
+@pytest.mark.real_model
+@pytest.mark.shared("tatoeba_nob_eng")
 def test_an_evaluation_only_benchmark_reproduces_its_reference_figure():
     """A BEIR folder with test qrels only (nothing to train on) evaluates; ../shared/README.md gives 0.161."""
     result = run_module("sweeps.evaluate", "all-MiniLM-L6-v2", SHARED_DATA / "tatoeba_nob_eng" / "nob-eng", "--split", "test", cwd=REPO)
@@ -158,7 +107,7 @@ def test_an_evaluation_only_benchmark_reproduces_its_reference_figure():
     assert abs(report["metrics"]["ndcg_at_10"] - 0.161) < 0.005
 
 
-@pytest.mark.slow
+@pytest.mark.real_model
 def test_default_sweep_from_the_readme(demo_sweep):
     """README's second command, on the shipped model and data: ≥4 finished trials, curves, test metrics."""
     workdir, result = demo_sweep
@@ -177,6 +126,7 @@ def test_default_sweep_from_the_readme(demo_sweep):
         assert trial.info.status == "FINISHED"
         assert len(client.get_metric_history(trial.info.run_id, "curves/ndcg_at_10")) >= 2
         assert {"curves/triplet_accuracy", "curves/train_loss", "test_ndcg_at_10", "test_triplet_accuracy", "best_ndcg_at_10"} <= set(trial.data.metrics)
+        assert set(trial.data.metrics) == finished_trial_metric_keys("retrieval")  # what DDP trials are held to, too
     # keep_models: 1 -> exactly the best trial's model is logged, and no checkpoint is left on disk
     logged = [t for t in trials if t.data.tags.get("sweeps.model_logged") == "true"]
     assert len(logged) == 1

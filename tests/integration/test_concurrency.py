@@ -34,7 +34,7 @@ storage_path: ray_results
 BOOKKEEPING = {"step", "evaluation", "final", "best_step", "checkpoint_dir", "outcome"}
 
 
-@pytest.mark.slow
+@pytest.mark.sweep
 def test_four_concurrent_trials_lose_no_metric_and_leak_no_secret(tmp_path, tiny_model_dir):
     (tmp_path / "sweep.yaml").write_text(SWEEP.format(data=REPO / "examples/data/pydocs.jsonl", model=tiny_model_dir))
     ray_temp = ray_temp_dir()

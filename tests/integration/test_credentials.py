@@ -10,7 +10,7 @@ from leak_check import PLANTED, find_leaks, ray_session_logs, ray_temp_dir, wait
 from sweeps.secrets import CREDENTIALS_TUNE_PROPAGATES
 
 
-@pytest.mark.slow
+@pytest.mark.sweep  # a local Ray and a Tune trial, no model
 def test_trials_keep_the_drivers_cloud_credentials_and_ray_logs_none(tmp_path, monkeypatch):
     import ray
     from ray import tune
@@ -52,6 +52,7 @@ def test_trials_keep_the_drivers_cloud_credentials_and_ray_logs_none(tmp_path, m
     assert find_leaks(logs + list(tmp_path.rglob("*.*")), list(planted.values())) == []
 
 
+@pytest.mark.unit
 def test_every_credential_tune_copies_into_a_runtime_env_is_kept_from_it():
     """Fails when a Ray upgrade starts copying another credential variable (GCP, Azure, ...) into trial actors."""
     from ray.tune.execution.class_cache import ENV_VARS_TO_PROPAGATE

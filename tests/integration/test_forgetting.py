@@ -33,9 +33,8 @@ storage_path: ray_results
 """
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not ((SHARED_DATA / "norquad").exists() and (SHARED_DATA / "scifact_beir").exists()),
-                    reason="needs ../shared/data/norquad and ../shared/data/scifact_beir")
+@pytest.mark.real_model
+@pytest.mark.shared("norquad", "scifact_beir")
 def test_mined_negatives_train_and_the_guard_keeps_a_forgetful_trial_from_promotion(tmp_path):
     (tmp_path / "guarded.yaml").write_text(SWEEP.format(shared=SHARED_DATA))
     dry = run_module("sweeps.run", "guarded.yaml", "--dry-run", cwd=tmp_path)

@@ -51,7 +51,7 @@ def mid_way(client, s3_env) -> bool:
     return len(evaluated) == 2 and len(stored) == 2
 
 
-@pytest.mark.slow
+@pytest.mark.cluster
 @pytest.mark.timeout(900)
 def test_a_sweep_with_object_storage_resumes_after_a_driver_kill_and_leaves_nothing_on_the_nodes(tmp_path, tiny_model_dir):
     ray_temp = ray_temp_dir()

@@ -6,7 +6,7 @@ import json
 import pytest
 import yaml
 from mlflow.tracking import MlflowClient
-from browser import browser_or_skip, chromium_browser, mlflow_server, page_text, screenshot
+from browser import mlflow_server, page_text, screenshot
 from subprocess_cli import REPO, run_module
 
 MODEL = "pydocs-minilm"
@@ -20,7 +20,7 @@ def promoted(demo_sweep):
     return workdir, first
 
 
-@pytest.mark.slow
+@pytest.mark.real_model
 def test_promote_registers_the_best_trial_and_is_idempotent(promoted):
     workdir, first = promoted
     assert first.returncode == 0, first.stderr
@@ -42,7 +42,7 @@ def test_promote_registers_the_best_trial_and_is_idempotent(promoted):
     assert len(client.search_model_versions(f"name = '{MODEL}'")) == 1
 
 
-@pytest.mark.slow
+@pytest.mark.real_model
 def test_the_champion_loads_by_alias_and_reproduces_its_test_score(promoted):
     import mlflow
     import mlflow.sentence_transformers
@@ -64,7 +64,7 @@ def test_the_champion_loads_by_alias_and_reproduces_its_test_score(promoted):
     assert low < float(champion.tags["metric.test_ndcg_at_10"]) < high and high - low < 0.2
 
 
-@pytest.mark.slow
+@pytest.mark.real_model
 def test_the_baseline_is_measured_at_the_trials_settings(promoted):
     """grid.yaml trains at max_seq_length 64 (MiniLM's own is 256): its untrained baseline is evaluated at 64 too."""
     workdir, _ = promoted
@@ -81,7 +81,7 @@ def test_the_baseline_is_measured_at_the_trials_settings(promoted):
     assert report["intervals_95"]["ndcg_at_10_ci_low"] == pytest.approx(baseline.data.metrics["test_ndcg_at_10_ci_low"], abs=1e-6)
 
 
-@pytest.mark.slow
+@pytest.mark.real_model
 def test_a_sweep_worse_than_the_champion_is_refused(promoted, tiny_model_dir):
     workdir, _ = promoted
     # Same data section and seed as grid.yaml (so the same test split), a tiny untrained-ish model.
@@ -110,7 +110,7 @@ def test_a_sweep_worse_than_the_champion_is_refused(promoted, tiny_model_dir):
     assert len(client.search_model_versions(f"name = '{MODEL}'")) == 1
 
 
-@pytest.mark.slow
+@pytest.mark.real_model
 def test_a_sweep_that_only_hurts_the_model_says_so_and_is_not_promoted(promoted):
     """Six steps at a learning rate that wrecks MiniLM: every trial ends below its untrained baseline."""
     workdir, _ = promoted
@@ -133,9 +133,9 @@ def test_a_sweep_that_only_hurts_the_model_says_so_and_is_not_promoted(promoted)
     assert "does not beat its untrained baseline (baseline-all-MiniLM-L6-v2)" in lines[0] and lines[0].endswith("--force to promote anyway")
 
 
-@pytest.mark.slow
-def test_the_mlflow_ui_shows_the_sweep_and_the_champion_in_a_browser(promoted, tmp_path):
-    browser_or_skip()
+@pytest.mark.browser
+def test_the_mlflow_ui_shows_the_sweep_and_the_champion_in_a_browser(promoted, tmp_path, browser):
+    browser.set_window_size(1500, 950)
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -143,7 +143,7 @@ def test_the_mlflow_ui_shows_the_sweep_and_the_champion_in_a_browser(promoted, t
     client = MlflowClient(f"sqlite:///{workdir}/mlflow.db")
     experiment = client.get_experiment_by_name("demo")
     champion = client.get_model_version_by_alias(MODEL, "champion")
-    with mlflow_server(workdir / "mlflow.db", workdir) as base, chromium_browser() as browser:
+    with mlflow_server(workdir / "mlflow.db", workdir) as base:
         browser.get(f"{base}/#/experiments/{experiment.experiment_id}/runs")
         WebDriverWait(browser, 60).until(lambda _: "demo" in page_text(browser) and "matching runs" in page_text(browser))
         expander = ("//div[contains(concat(' ', normalize-space(@class), ' '), ' ag-row ')][.//*[normalize-space(text())='demo']]"

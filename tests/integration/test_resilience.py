@@ -63,7 +63,7 @@ def last_trial_is_mid_way(tmp_path) -> bool:
     return any((tmp_path / "ray_results").glob(f"*/*{trial_id}*/checkpoint_*/resume/checkpoint-*/trainer_state.json"))
 
 
-@pytest.mark.slow
+@pytest.mark.cluster  # a SIGKILLed trial process and a SIGKILLed driver
 def test_faults_and_a_killed_driver_lose_nothing(tmp_path, tiny_model_dir):
     sweep = tmp_path / "resilience.yaml"
     sweep.write_text(SWEEP.format(data=REPO / "examples/data/pydocs.jsonl", model=tiny_model_dir))

@@ -9,10 +9,10 @@ import sys
 import time
 
 import pytest
-from browser import chromium_browser, mlflow_server, page_text, screenshot
+from browser import mlflow_server, page_text, screenshot
 from fault_injection import SWEEP_FILE_LINES, environment
 from mlflow.tracking import MlflowClient
-from subprocess_cli import REPO, run_module
+from subprocess_cli import REPO
 
 # bayes, hyperband by W&B's min_iter and eta, W&B's distributions, no name (the file's), a project, a description.
 # TPE's seeded first suggestions (--dry-run) take 1e-4 once: that trial fails on purpose.
@@ -39,54 +39,70 @@ baselines: false
 max_failures: 0
 storage_path: ray_results
 """
-OTHER_SWEEP = """
+# The other file of the pair: Optuna with ASHA, losses with their own conditional parameters, and a search report.
+OPTUNA_ASHA_SWEEP = """
+name: search
 project: wandb-files
-method: random
-run_cap: 2
-evaluations_per_trial: 2
+method: optuna
+seed: 3
+run_cap: 6
+evaluations_per_trial: 3
+early_terminate: {{type: asha, grace_period: 1, reduction_factor: 2}}
 data:
   source: {data}
   columns: {{anchor: query, positive: passage}}
-  max_train_rows: 64
-  eval_corpus_size: 60
-  max_eval_queries: 20
+  max_train_rows: 96
+  eval_corpus_size: 80
+  max_eval_queries: 30
 parameters:
   base_model: {{value: {model}}}
-  learning_rate: {{distribution: log_uniform_values, min: 0.0002, max: 0.002}}
+  loss: {{values: [MultipleNegativesRankingLoss, BatchSemiHardTripletLoss, MatryoshkaLoss]}}
+  margin: {{values: [1.0, 5.0]}}
+  matryoshka_dims: {{value: [32, 16], when: {{loss: MatryoshkaLoss}}}}
+  learning_rate: {{distribution: log_uniform_values, min: 1.0e-5, max: 1.0e-3}}
   per_device_train_batch_size: {{value: 16}}
-baselines: false
 storage_path: ray_results
 """
 FAULTS = {"0.0001": "raise_at_start"}
 
 
-@pytest.mark.slow
-def test_two_wandb_sweeps_at_once_on_a_new_store_finish_and_the_ui_shows_them(tmp_path, tiny_model_dir):
+@pytest.fixture(scope="module")
+def two_sweeps(tmp_path_factory, tiny_model_dir):
+    """Both files started at the same moment on one new sqlite store: (the folder, each sweep's stdout by name)."""
+    tmp_path = tmp_path_factory.mktemp("wandb")
     data = REPO / "examples/data/pydocs.jsonl"
     (tmp_path / "shop.yaml").write_text(WANDB_SWEEP.format(data=data, model=tiny_model_dir) + SWEEP_FILE_LINES)
-    (tmp_path / "other.yaml").write_text(OTHER_SWEEP.format(data=data, model=tiny_model_dir))
+    (tmp_path / "search.yaml").write_text(OPTUNA_ASHA_SWEEP.format(data=data, model=tiny_model_dir))
     assert not (tmp_path / "mlflow.db").exists()
     env = environment(FAULTS, {key: value for key, value in os.environ.items() if key != "MLFLOW_TRACKING_URI"})
     env.update({"HF_HUB_OFFLINE": "1", "MLFLOW_DISABLE_TELEMETRY": "true", "RAY_USAGE_STATS_ENABLED": "0"})
     started = [subprocess.Popen([sys.executable, "-m", "sweeps.run", name], cwd=tmp_path, env=env, text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE) for name in ("shop.yaml", "other.yaml")]
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE) for name in ("shop.yaml", "search.yaml")]
     outputs = [process.communicate(timeout=900) for process in started]
     for process, (stdout, stderr) in zip(started, outputs):
         assert process.returncode == 0, stdout[-3000:] + stderr[-3000:]
-    shop_out = outputs[0][0]
+    return tmp_path, {"shop": outputs[0][0], "search": outputs[1][0]}
 
+
+def sweep_runs(tmp_path):
     client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
     experiment = client.get_experiment_by_name("wandb-files")  # W&B's project
     parents = {run.info.run_name: run for run in client.search_runs([experiment.experiment_id], "tags.`sweeps.role` = 'sweep'")}
-    assert set(parents) == {"shop", "other"} and all(run.info.status == "FINISHED" for run in parents.values())
+
+    def trials_of(name):
+        return client.search_runs([experiment.experiment_id], f"tags.`mlflow.parentRunId` = '{parents[name].info.run_id}'")
+
+    return client, experiment, parents, trials_of
+
+
+@pytest.mark.sweep
+def test_two_wandb_files_at_once_on_a_new_store_both_finish_as_written(two_sweeps):
+    tmp_path, _ = two_sweeps
+    client, experiment, parents, trials_of = sweep_runs(tmp_path)
+    assert set(parents) == {"shop", "search"} and all(run.info.status == "FINISHED" for run in parents.values())
     assert parents["shop"].data.tags["mlflow.note.content"] == "a W&B sweep file as written, without its program"
     assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
-
-    def trials_of(parent):
-        return client.search_runs([experiment.experiment_id], f"tags.`mlflow.parentRunId` = '{parent.info.run_id}'")
-
-    assert len(trials_of(parents["other"])) == 2 and all(run.info.status == "FINISHED" for run in trials_of(parents["other"]))
-    shop = trials_of(parents["shop"])
+    shop = trials_of("shop")
     assert len(shop) == 6
     ended = {run.info.run_name: run.data.tags["sweeps.ended"] for run in shop}
     failed = [run for run in shop if run.info.status == "FAILED"]
@@ -101,8 +117,43 @@ def test_two_wandb_sweeps_at_once_on_a_new_store_finish_and_the_ui_shows_them(tm
     assert all(ended[run.info.run_name].startswith("stopped early by hyperband after evaluation") for run in stopped)
     assert all(ended[run.info.run_name] == "finished" for run in finished)
 
-    link = re.search(r"then open (http://127\.0\.0\.1:5000/\S+viewStateShareKey=\S+)", shop_out).group(1)
-    with mlflow_server(tmp_path / "mlflow.db", tmp_path) as base, chromium_browser("1900,1000") as browser:
+
+@pytest.mark.sweep
+def test_optuna_with_asha_records_stopped_trials_conditions_and_the_search_report(two_sweeps):
+    tmp_path, stdout = two_sweeps
+    assert "reshaped: BatchSemiHardTripletLoss train on (sentence, label) labelled sentences" in stdout["search"]
+    client, _, parents, trials_of = sweep_runs(tmp_path)
+    trials = [c for c in trials_of("search") if c.data.tags["sweeps.role"] == "trial"]
+    assert parents["search"].info.status == "FINISHED" and len(trials) == 6
+    stopped = [t for t in trials if t.data.tags.get("sweeps.outcome") == "stopped_early"]
+    finished = [t for t in trials if t.info.status == "FINISHED"]
+    # Six trials, not four: with four, each better than the last at evaluation 1 (it happened) stops none.
+    assert stopped and finished and len(stopped) + len(finished) == 6
+    for trial in stopped:  # stopped is not failed: no error, the scheduler named, status KILLED
+        assert trial.info.status == "KILLED" and "sweeps.error" not in trial.data.tags
+        assert trial.data.tags["sweeps.stopped_by"].startswith("asha after evaluation")
+        assert "test_ndcg_at_10" not in trial.data.metrics
+    for trial in finished:
+        assert len(client.get_metric_history(trial.info.run_id, "curves/ndcg_at_10")) == 3 and "test_ndcg_at_10" in trial.data.metrics
+    for trial in trials:  # conditional parameters only where they apply
+        loss = trial.data.params["loss"]
+        assert ("margin" in trial.data.params) == (loss == "BatchSemiHardTripletLoss")
+        assert ("matryoshka_dims" in trial.data.params) == (loss == "MatryoshkaLoss")
+    artifacts = {a.path for a in client.list_artifacts(parents["search"].info.run_id, "search")}
+    assert {"search/optimization_history.png", "search/parallel_coordinate.png", "search/search_report.html",
+            "search/leaderboard.json", "search/leaderboard.csv"} <= artifacts
+    assert "STOPPED" in stdout["search"]
+
+
+@pytest.mark.browser
+def test_the_printed_link_opens_the_sweeps_runs_in_the_model_training_view(two_sweeps, browser):
+    tmp_path, stdout = two_sweeps
+    client, experiment, _, trials_of = sweep_runs(tmp_path)
+    shop = trials_of("shop")
+    finished = [run for run in shop if run.info.status == "FINISHED"]
+    browser.set_window_size(1900, 1000)
+    link = re.search(r"then open (http://127\.0\.0\.1:5000/\S+viewStateShareKey=\S+)", stdout["shop"]).group(1)
+    with mlflow_server(tmp_path / "mlflow.db", tmp_path) as base:
         browser.get(link.replace("http://127.0.0.1:5000", base))
         wanted = ["ndcg_at_10", "best_ndcg_at_10", "learning_rate", "per_device_train_batch_size", "sweeps.ended",
                   "finished", "stopped early by hyperband", "failed: InjectedFault", *(run.info.run_name for run in shop)]

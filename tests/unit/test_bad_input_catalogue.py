@@ -46,6 +46,9 @@ def rep(old: str, new: str) -> str:
 CASES = [
     ('malformed yaml', "name: cat\nmethod: [grid\n",
         ["sweep.yaml: must be valid YAML (expected ',' or ']', but got '<stream end>' at line 3, column 1), but got 'malformed YAML'"]),
+    ('a YAML bomb: nested anchors with 9**9 leaves', "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]\n" for previous, name in zip("abcdefgh", "bcdefghi")),
+        ["sweep.yaml: its anchors and aliases must expand to at most 100,000 YAML values, but got '490,329,064 values'"]),
     ('not a mapping', "- just\n- a list\n",
         ["sweep.yaml: the sweep file must be a YAML mapping, but got 'list'"]),
     ('empty file', "",

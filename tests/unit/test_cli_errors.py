@@ -28,3 +28,56 @@ def test_promote_refuses_a_significance_level_outside_zero_and_one(tmp_path, cap
     (tmp_path / "mlflow.db").touch()
     assert promote.main(["demo", "--tracking-uri", f"sqlite:///{tmp_path / 'mlflow.db'}", "--alpha", "1.5"]) == 2
     assert capsys.readouterr().err.strip() == "error: `--alpha` must be > 0 and < 1, but got 1.5"
+
+
+DEAD_SERVER = "http://alice:s3cret-pass@127.0.0.1:9"  # the discard port: nothing listens there
+
+
+def _one_clean_line(capsys) -> str:
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in captured.err + captured.out, captured.err
+    assert "s3cret-pass" not in captured.err + captured.out
+    return lines[0]
+
+
+def test_promote_with_a_password_uri_and_a_dead_server_is_one_line_without_the_password(monkeypatch, capsys):
+    monkeypatch.delenv("MLFLOW_TRACKING_PASSWORD", raising=False)
+    for argv, env in ((["demo", "--tracking-uri", DEAD_SERVER], None), (["demo"], DEAD_SERVER)):
+        if env:
+            monkeypatch.setenv("MLFLOW_TRACKING_URI", env)
+        assert promote.main(argv) == 2
+        line = _one_clean_line(capsys)
+        assert line.startswith("error: `--tracking-uri` must be a reachable MLflow server (") and line.endswith(
+            "but got 'http://***@127.0.0.1:9'"), line
+
+
+def test_evaluate_from_the_registry_of_a_dead_server_is_one_line_without_the_password(monkeypatch, capsys):
+    for argv, env in ((["models:/m@champion", "grid.yaml", "--tracking-uri", DEAD_SERVER], None), (["models:/m@champion", "grid.yaml"], DEAD_SERVER)):
+        if env:
+            monkeypatch.setenv("MLFLOW_TRACKING_URI", env)
+        assert evaluate.main(argv) == 2
+        line = _one_clean_line(capsys)
+        assert "must be a reachable MLflow server" in line and "http://***@127.0.0.1:9" in line, line
+
+
+def test_two_promotes_at_once_take_turns(tmp_path):
+    """The lock: the second waits until the first lets go, so it sees the first one's version."""
+    import threading
+    import time
+
+    from sweeps.promotion.store_lock import promotion_lock
+
+    held = []
+
+    def promote_later():
+        with promotion_lock("sqlite:///x.db"):
+            held.append(("second", time.monotonic()))
+
+    with promotion_lock("sqlite:///x.db"):
+        other = threading.Thread(target=promote_later)
+        other.start()
+        time.sleep(0.3)
+        held.append(("first done", time.monotonic()))
+    other.join(timeout=10)
+    assert [who for who, _ in held] == ["first done", "second"]

@@ -33,8 +33,8 @@ def loaded_after(module: str, argv: list[str], cwd: Path) -> tuple[int, list[str
 
 @pytest.mark.parametrize("module, argv", [
     ("sweeps.promote", ["--help"]), ("sweeps.run", ["--help"]), ("sweeps.evaluate", ["--help"]),
-    ("sweeps.run", ["grid.yaml", "--dry-run"]),
-], ids=["promote --help", "run --help", "evaluate --help", "grid --dry-run"])
+    ("sweeps.run", ["grid.yaml", "--dry-run"]), ("sweeps.cli.main", ["--help"]), ("sweeps.cli.main", ["run", "grid.yaml", "--dry-run"]),
+], ids=["promote --help", "run --help", "evaluate --help", "grid --dry-run", "sweeps --help", "sweeps run grid --dry-run"])
 def test_help_and_a_grid_dry_run_import_neither_ray_nor_transformers(module, argv):
     assert loaded_after(module, argv, REPO) == (0, [])
 

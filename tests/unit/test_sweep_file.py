@@ -173,3 +173,22 @@ def test_wandb_hyperband_with_min_iter_and_eta(tmp_path):
     assert (config.early_terminate.grace_period, config.early_terminate.reduction_factor) == (2, 2)
     config, _ = load_text(tmp_path, GOOD + "evaluations_per_trial: 8\nearly_terminate: {type: hyperband, min_iter: 2}\n")
     assert config.early_terminate.reduction_factor == 3  # W&B's default eta
+
+
+def test_a_yaml_bomb_is_refused_in_well_under_a_second(tmp_path):
+    """9 levels of 9 aliases each (9**9 leaves): counted without expanding, never walked."""
+    import time
+
+    text = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]\n" for previous, name in zip("abcdefgh", "bcdefghi"))
+    (tmp_path / "bomb.yaml").write_text(text)
+    started = time.perf_counter()
+    with pytest.raises(SweepInputError, match="must expand to at most 100,000 YAML values"):
+        load_sweep_file(tmp_path / "bomb.yaml")
+    assert time.perf_counter() - started < 1.0
+
+
+def test_an_anchor_used_twice_is_still_a_sweep_file(tmp_path):
+    """Anchors are fine: a setting written once and aliased is read as written."""
+    config, _ = load_text(tmp_path, GOOD.replace("{values: [1e-5, 2.0e-5]}", "&small {values: [1e-5, 2.0e-5]}") + "  weight_decay: *small\n")
+    assert config.parameters["weight_decay"].values == config.parameters["learning_rate"].values == [1e-5, 2e-5]

@@ -1,0 +1,35 @@
+"""`sweeps run | promote | evaluate`: the project's one command. Each subcommand is also `python -m sweeps.<name>`."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from sweeps.cli.exit_codes import ExitCode
+from sweeps.cli.output import print_error
+from sweeps.errors import did_you_mean
+
+COMMANDS = {
+    "run": ("sweeps.run", "validate a sweep file, then search, train, evaluate and log (--dry-run, --resume)"),
+    "promote": ("sweeps.promote", "register a sweep's best trial and point the champion alias at it, behind its guards"),
+    "evaluate": ("sweeps.evaluate", "evaluate any model on a data source or a sweep file's exact split, as JSON"),
+}
+USAGE = "usage: sweeps {run,promote,evaluate} ...\n\n" + "\n".join(
+    f"  {name:<9} {summary}" for name, (_, summary) in COMMANDS.items()) + "\n\n`sweeps COMMAND --help` gives each command's options."
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(USAGE)
+        return ExitCode.OK if argv else ExitCode.BAD_INPUT
+    command, rest = argv[0], argv[1:]
+    if command not in COMMANDS:
+        print_error(f"`COMMAND` must be one of {', '.join(COMMANDS)}{did_you_mean(command, COMMANDS)}, but got {command!r}")
+        return ExitCode.BAD_INPUT
+    module = importlib.import_module(COMMANDS[command][0])  # only the chosen command's imports are paid for
+    return module.main(rest, prog=f"sweeps {command}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
