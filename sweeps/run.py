@@ -49,9 +49,11 @@ def main(argv: list[str] | None = None, prog: str = "python -m sweeps.run") -> i
             console.print(line, highlight=False, markup=False)
         console.print("dry run: nothing mined, trained or logged", highlight=False)
         return 0
+    from sweeps.cli.termination import exit_code, interrupt_on_termination, signal_name
     from sweeps.running.cluster import connect_cluster
     from sweeps.running.runner import run_sweep
 
+    interrupt_on_termination()
     try:
         resume_run_id = resumable(sweep.config, sweep.source) if args.resume else None
         if not args.verbose:
@@ -61,15 +63,19 @@ def main(argv: list[str] | None = None, prog: str = "python -m sweeps.run") -> i
             send_library_logs_to(log_file)
             console.print(f"logs of Ray, MLflow, Optuna and transformers: {log_file} (--verbose shows them here)", highlight=False, soft_wrap=True)
         resources = connect_cluster(sweep, args.address, args.verbose)
+        interrupt_on_termination()
         sweep = sweep.with_hard_negatives(lambda line: console.print(line, highlight=False, markup=False, soft_wrap=True))
     except SweepInputError as error:
         return _refuse(errors, error)
+    except KeyboardInterrupt as interruption:  # before the parent run exists: nothing to mark, nothing to resume
+        errors.print(f"interrupted by {signal_name(interruption)} before the sweep started; nothing was logged", soft_wrap=True)
+        return exit_code(interruption)
     try:
         rows = run_sweep(sweep, console, resources, resume_run_id)
-    except KeyboardInterrupt:
-        errors.print(f"interrupted: the sweep's MLflow runs are marked KILLED; carry on with: {prog} {args.sweep_file} --resume",
+    except KeyboardInterrupt as interruption:
+        errors.print(f"interrupted by {signal_name(interruption)}: the sweep's MLflow runs are marked KILLED; carry on with: {prog} {args.sweep_file} --resume",
                      soft_wrap=True)
-        return ExitCode.INTERRUPTED
+        return exit_code(interruption)
     from trainables.mlflow_names import TRIAL_ROLE
 
     trials = [row for row in rows if row["role"] == TRIAL_ROLE]

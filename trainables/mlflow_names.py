@@ -8,8 +8,9 @@ ROLE = "sweeps.role"  # one of the roles below
 SWEEP = "sweeps.sweep"  # the sweep's name, on each child run
 SWEEP_ROLE, TRIAL_ROLE, BASELINE_ROLE = "sweep", "trial", "baseline"
 
-# MLflow's own: a run's description, shown on its page
+# MLflow's own: a run's description, shown on its page; a child run's parent
 NOTE = "mlflow.note.content"
+PARENT_RUN_ID = "mlflow.parentRunId"
 
 # On the parent run: what promotion reads back
 METRIC = "sweeps.metric"

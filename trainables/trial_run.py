@@ -32,7 +32,7 @@ class TrialRun:
         client = MlflowClient(tracking.tracking_uri)
         existing = find_trial_run(client, tracking, trial_id)
         if existing is None:
-            tags = {"mlflow.parentRunId": tracking.parent_run_id, "mlflow.runName": run_name, names.TRIAL_ID: trial_id,
+            tags = {names.PARENT_RUN_ID: tracking.parent_run_id, "mlflow.runName": run_name, names.TRIAL_ID: trial_id,
                     names.ROLE: role, names.SWEEP: tracking.sweep_name}
             return cls(client, trial_id, client.create_run(tracking.experiment_id, tags=tags, run_name=run_name).info.run_id)
         run_id = existing.info.run_id
@@ -97,7 +97,7 @@ def find_trial_run(client: MlflowClient, tracking: SweepTracking, trial_id: str)
     """The child run of `trial_id` under the sweep's parent run, or None."""
     found = client.search_runs(
         [tracking.experiment_id],
-        filter_string=f"tags.`mlflow.parentRunId` = '{tracking.parent_run_id}' and tags.`{names.TRIAL_ID}` = '{trial_id}'",
+        filter_string=f"tags.`{names.PARENT_RUN_ID}` = '{tracking.parent_run_id}' and tags.`{names.TRIAL_ID}` = '{trial_id}'",
         max_results=1,
     )
     return found[0] if found else None

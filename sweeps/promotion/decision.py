@@ -66,7 +66,7 @@ def decide(client: MlflowClient, sweep: str, name: str | None = None, alias: str
     name = name or tags.get(names.REGISTERED_MODEL) or default_registered_model(parent.info.run_name)
     alias = alias or tags.get(names.ALIAS, PromoteConfig().alias)
     alpha = alpha or float(tags.get(names.ALPHA, PromoteConfig().alpha))
-    children = client.search_runs([parent.info.experiment_id], filter_string=f"tags.`mlflow.parentRunId` = '{parent.info.run_id}'", max_results=5000)
+    children = client.search_runs([parent.info.experiment_id], filter_string=f"tags.`{names.PARENT_RUN_ID}` = '{parent.info.run_id}'", max_results=5000)
     eligible = [run for run in children if run.data.tags.get(names.ROLE) == names.TRIAL_ROLE and run.info.status == "FINISHED"
                 and run.data.tags.get(names.OUTCOME) != names.STOPPED_EARLY and _value(run, ranking_key(metric)) is not None]
     if not eligible:

@@ -46,7 +46,7 @@ def run_sweep(sweep: PreparedSweep, console: Console, resources: TrialResources,
         if resume_run_id is None:
             _describe_parent_run(sweep_run, sweep, resources)
         show_sweep_in_ui(sweep_run.client, sweep_run.experiment_id, view_key(config.name, sweep_run.run_id),
-                         runs_view(config.name, config.metric.key, config.metric.mode == "max", swept))
+                         runs_view(sweep_run.run_id, config.metric.key, config.metric.mode == "max", swept))
         if config.baselines and not any(child.data.tags.get(names.ROLE) == names.BASELINE_ROLE for child in sweep_run.children()):
             log_baselines(sweep_run.tracking(), sweep.data, config.parameters, sweep.models, config.allow_custom_code, say, sweep.guards)
         # From here on the driver's cloud credentials are out of its environment, where Tune would copy them

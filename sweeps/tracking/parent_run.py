@@ -51,7 +51,7 @@ class SweepRun:
         self.client.log_table(self.run_id, data=table, artifact_file=artifact_file)
 
     def children(self) -> list:
-        return self.client.search_runs([self.experiment_id], filter_string=f"tags.`mlflow.parentRunId` = '{self.run_id}'", max_results=5000)
+        return self.client.search_runs([self.experiment_id], filter_string=f"tags.`{names.PARENT_RUN_ID}` = '{self.run_id}'", max_results=5000)
 
     def close(self, status: str) -> None:
         """End the sweep; a child still RUNNING lost its worker, so it ends FAILED (KILLED on Ctrl-C)."""

@@ -25,13 +25,14 @@ def view_key(sweep_name: str, parent_run_id: str) -> str:
     return f"{re.sub(r'[^A-Za-z0-9_-]', '-', sweep_name)}-{parent_run_id[:8]}"
 
 
-def runs_view(sweep_name: str, metric_key: str, goal_is_max: bool, parameters: list[str]) -> dict:
+def runs_view(parent_run_id: str, metric_key: str, goal_is_max: bool, parameters: list[str]) -> dict:
     """The runs table's state as MLflow's Share button writes it: this sweep's trials and baselines, best first, with
-    the metric (last evaluation, the kept checkpoint's, test), how each ended, and the swept parameters."""
+    the metric (last evaluation, the kept checkpoint's, test), how each ended, and the swept parameters. Filtered by
+    the parent run, not the sweep's name: a re-run of the same file is another sweep, with its own link."""
     columns = [f"metrics.`{key}`" for key in (ranking_key(metric_key), curve_key(metric_key), TEST_PREFIX + metric_key)]
     columns += [f"tags.`{names.ENDED}`"] + [f"params.`{name}`" for name in parameters]
     return {"orderByKey": f"metrics.`{ranking_key(metric_key)}`", "orderByAsc": not goal_is_max,
-            "searchFilter": f"tags.`{names.SWEEP}` = '{sweep_name}'", "selectedColumns": columns}
+            "searchFilter": f"tags.`{names.PARENT_RUN_ID}` = '{parent_run_id}'", "selectedColumns": columns}
 
 
 def show_sweep_in_ui(client, experiment_id: str, key: str, view: dict) -> None:

@@ -121,3 +121,40 @@ def test_faults_and_a_killed_driver_lose_nothing(tmp_path, tiny_model_dir):
 
     again = run_module("sweeps.run", sweep, "--resume", cwd=tmp_path, env=environment({}, env))
     assert again.returncode == 2 and "FINISHED; run without --resume to start a new one" in again.stderr
+
+
+@pytest.mark.sweep
+def test_sigterm_ends_the_sweep_as_ctrl_c_does(tmp_path, tiny_model_dir):
+    """What Kubernetes, Slurm and `ray job stop` send: exit 143, the runs KILLED as interrupted, the --resume line."""
+    sweep = tmp_path / "terminated.yaml"
+    sweep.write_text(SWEEP.replace("name: resilience", "name: terminated").replace(
+        "[0.001, 0.002, 0.003, 0.004, 0.005, 0.006]", "[0.006]").format(data=REPO / "examples/data/pydocs.jsonl", model=tiny_model_dir))
+    env = {**{k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"},
+           "HF_HUB_OFFLINE": "1", "MLFLOW_DISABLE_TELEMETRY": "true", "RAY_USAGE_STATS_ENABLED": "0"}
+    driver = subprocess.Popen([sys.executable, "-m", "sweeps.run", str(sweep)], cwd=tmp_path, env=environment({"0.006": "sleep:120"}, env),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def trial_evaluated() -> bool:
+        try:
+            trials = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}").search_runs(
+                [MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}").get_experiment_by_name("terminated").experiment_id],
+                "tags.`sweeps.role` = 'trial'")
+        except Exception:  # the store is still being created
+            return False
+        return bool(trials) and "curves/ndcg_at_10" in trials[0].data.metrics
+
+    deadline = time.monotonic() + 300
+    while not trial_evaluated():
+        assert driver.poll() is None and time.monotonic() < deadline, "the sweep ended before the point to interrupt"
+        time.sleep(0.5)
+    driver.send_signal(signal.SIGTERM)
+    stdout, stderr = driver.communicate(timeout=120)
+    assert driver.returncode == 143, stdout[-2000:] + stderr[-3000:]
+    assert "Traceback" not in stderr and "SIGTERM received" not in stderr, stderr[-3000:]
+    assert stderr.strip().splitlines()[-1] == f"interrupted by SIGTERM: the sweep's MLflow runs are marked KILLED; carry on with: python -m sweeps.run {sweep} --resume"
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    runs = client.search_runs([client.get_experiment_by_name("terminated").experiment_id])
+    parent = next(run for run in runs if run.data.tags["sweeps.role"] == "sweep")
+    trial = next(run for run in runs if run.data.tags["sweeps.role"] == "trial")
+    assert parent.info.status == trial.info.status == "KILLED"
+    assert trial.data.tags["sweeps.ended"].startswith("interrupted"), trial.data.tags["sweeps.ended"]

@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_the_exit_codes_are_the_documented_ones():
-    assert [int(code) for code in ExitCode] == [0, 1, 2, 130]
+    assert sorted(int(code) for code in ExitCode) == [0, 1, 2, 129, 130, 143]
     readme = (REPO / "README.md").read_text()
     assert "0 done, 1\nrefused" in readme or "0 done, 1 refused" in readme.replace("\n", " ")
 
@@ -80,3 +80,21 @@ def test_the_console_script_is_installed_and_dry_runs_the_default_sweep():
     done = subprocess.run([script, "run", "grid.yaml", "--dry-run"], cwd=REPO, capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 0, done.stderr
     assert "grid points: 4" in done.stdout and "dry run: nothing mined, trained or logged" in done.stdout
+
+
+def test_sigterm_and_sighup_are_interruptions_with_their_own_exit_codes():
+    import signal
+
+    from sweeps.cli.termination import Terminated, exit_code, interrupt_on_termination
+
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        interrupt_on_termination()
+        for signum, code in ((signal.SIGTERM, ExitCode.TERMINATED), (signal.SIGHUP, ExitCode.HUNG_UP)):
+            with pytest.raises(KeyboardInterrupt) as caught:  # every `except KeyboardInterrupt` of the driver sees it
+                os.kill(os.getpid(), signum)
+            assert isinstance(caught.value, Terminated) and exit_code(caught.value) == code
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    assert exit_code(KeyboardInterrupt()) == ExitCode.INTERRUPTED
