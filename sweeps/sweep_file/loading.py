@@ -135,7 +135,8 @@ def _parameter_name_problems(raw: dict, source: str) -> list[str]:
         base_model = ParameterSpec.model_validate(names.get("base_model"))
     except ValidationError:
         return problems  # its own lines are among the schema's
-    return problems + resolve_references(base_model, source, Path(source).resolve().parent)[1]
+    return problems + resolve_references(base_model, source, Path(source).resolve().parent,
+                                         allow_custom_code=raw.get("allow_custom_code") is True)[1]
 
 
 def _data_problems(raw: dict, path: Path) -> list[str]:

@@ -111,17 +111,25 @@ def check_sampler(config: SweepConfig, source: str) -> list[str]:
 
 
 def resolve_base_models(config: SweepConfig, source: str, base_dir: Path, parameter: str = "base_model") -> tuple[dict[str, str], list[str]]:
-    return resolve_references(config.parameters.get(parameter), source, base_dir, parameter)
+    return resolve_references(config.parameters.get(parameter), source, base_dir, parameter, config.allow_custom_code)
 
 
-def resolve_references(spec, source: str, base_dir: Path, parameter: str = "base_model") -> tuple[dict[str, str], list[str]]:
-    """The model each of a parameter's values names (a ParameterSpec, or None), and a line for each that names none."""
+def resolve_references(spec, source: str, base_dir: Path, parameter: str = "base_model",
+                       allow_custom_code: bool = False) -> tuple[dict[str, str], list[str]]:
+    """The model each of a parameter's values names (a ParameterSpec, or None), and a line for each that names none or
+    names a folder that would not load (its weights cut short, code of its own without `allow_custom_code`)."""
+    from sweeps.sweep_file.model_check import model_folder_problems
+
     resolved, problems = {}, []
     for reference in spec.candidate_values() if spec is not None else []:
         try:
             resolved[reference] = resolve_model(str(reference), base_dir)
         except ModelReferenceError as error:
             problems.append(f"{source}: `parameters.{parameter}` {error}")
+            continue
+        if Path(resolved[reference]).is_dir():
+            problems += [problem(source, f"parameters.{parameter}", expected, str(reference))
+                         for expected in model_folder_problems(Path(resolved[reference]), allow_custom_code)]
     return resolved, problems
 
 

@@ -49,6 +49,12 @@ CASES = [
     ('a YAML bomb: nested anchors with 9**9 leaves', "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]\n" for previous, name in zip("abcdefgh", "bcdefghi")),
         ["sweep.yaml: its anchors and aliases must expand to at most 100,000 YAML values, but got '490,329,064 values'"]),
+    ('a model folder whose weights were cut short', rep("{value: all-MiniLM-L6-v2}", "{value: truncated_model}"),
+        ["sweep.yaml: `parameters.base_model` must be a model whose weights load (model.safetensors: Error while deserializing header: "
+         "incomplete metadata, file not fully covered; 4,000 bytes, truncated or not safetensors), but got 'truncated_model'"]),
+    ('a model folder that brings its own module code', rep("{value: all-MiniLM-L6-v2}", "{value: custom_model}"),
+        ["sweep.yaml: `parameters.base_model` must be a model of sentence-transformers' own modules unless the sweep file says "
+         "`allow_custom_code: true` (modules.json names ['my_pooling.MyPooling'], code the folder brings), but got 'custom_model'"]),
     ('not a mapping', "- just\n- a list\n",
         ["sweep.yaml: the sweep file must be a YAML mapping, but got 'list'"]),
     ('empty file', "",
@@ -263,6 +269,17 @@ def workdir(tmp_path, monkeypatch):
     (tmp_path / "latin1.csv").write_bytes("query,passage\nwhat is a caf\xe9?,a place\n".encode("latin-1"))
     (tmp_path / "extra_fields.csv").write_text("query,passage\nfirst,one\nsecond,two,three\n")
     (tmp_path / "broken.jsonl").write_text('{"query": "a", "passage": "b"}\n\n{not json}\n')
+    for folder, module_type in (("truncated_model", "sentence_transformers.base.modules.transformer.Transformer"),
+                                ("custom_model", "my_pooling.MyPooling")):
+        import numpy
+        from safetensors.numpy import save_file
+
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "config.json").write_text('{"model_type": "bert"}')
+        (tmp_path / folder / "modules.json").write_text(f'[{{"idx": 0, "name": "0", "path": "", "type": "{module_type}"}}]')
+        save_file({"embeddings": numpy.zeros((64, 32), dtype=numpy.float32)}, str(tmp_path / folder / "model.safetensors"))
+    with open(tmp_path / "truncated_model" / "model.safetensors", "r+b") as weights:  # a download cut short
+        weights.truncate(4000)
     (tmp_path / "notamodel").mkdir()
     (tmp_path / "notamodel" / "readme.txt").write_text("not a model")
     monkeypatch.chdir(tmp_path)
