@@ -9,13 +9,14 @@ from sweeps.cli.exit_codes import ExitCode
 from sweeps.cli.output import print_error
 from sweeps.errors import did_you_mean
 
+# Each is the module sweeps.<name>, with main(argv, prog).
 COMMANDS = {
-    "run": ("sweeps.run", "validate a sweep file, then search, train, evaluate and log (--dry-run, --resume)"),
-    "promote": ("sweeps.promote", "register a sweep's best trial and point the champion alias at it, behind its guards"),
-    "evaluate": ("sweeps.evaluate", "evaluate any model on a data source or a sweep file's exact split, as JSON"),
+    "run": "validate a sweep file, then search, train, evaluate and log (--dry-run, --resume)",
+    "promote": "register a sweep's best trial and point the champion alias at it, behind its guards",
+    "evaluate": "evaluate any model on a data source or a sweep file's exact split, as JSON",
 }
 USAGE = "usage: sweeps {run,promote,evaluate} ...\n\n" + "\n".join(
-    f"  {name:<9} {summary}" for name, (_, summary) in COMMANDS.items()) + "\n\n`sweeps COMMAND --help` gives each command's options."
+    f"  {name:<9} {summary}" for name, summary in COMMANDS.items()) + "\n\n`sweeps COMMAND --help` gives each command's options."
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     if command not in COMMANDS:
         print_error(f"`COMMAND` must be one of {', '.join(COMMANDS)}{did_you_mean(command, COMMANDS)}, but got {command!r}")
         return ExitCode.BAD_INPUT
-    module = importlib.import_module(COMMANDS[command][0])  # only the chosen command's imports are paid for
+    module = importlib.import_module(f"{__package__.split('.')[0]}.{command}")  # only the chosen command's imports are paid for
     return module.main(rest, prog=f"sweeps {command}")
 
 

@@ -68,11 +68,14 @@ def prepare_data(data_config: dict, seed: int, sweep_file: str, base_dir: Path, 
                  metric_keys: tuple[str, ...] = ()) -> PreparedData:
     """The task's training rows and evaluation sets. `metric_keys`: the sweep's metrics, whose IR cutoffs beyond the
     defaults the retrieval evaluator computes too."""
+    limit = data_config.get("max_text_chars") or DEFAULT_MAX_TEXT_CHARS
     if task == "sts":
         origin, splits, source_rows = scored_pair_sets(data_config, seed, sweep_file, base_dir)
+        refuse_long_texts(splits, limit, sweep_file, origin)
         return PreparedData(**splits, origin=origin, fingerprint=fingerprint(splits), source_rows=source_rows, group_pairs=None, task=task)
     if task == "classification":
         origin, splits, source_rows, notes = labelled_sets(data_config, seed, sweep_file, base_dir)
+        refuse_long_texts(splits, limit, sweep_file, origin)
         return PreparedData(**splits, origin=origin, fingerprint=fingerprint(splits), source_rows=source_rows, group_pairs=None, task=task,
                             notes=tuple(notes))
     data = read_source(data_config["source"], base_dir, data_config.get("columns") or {}, sweep_file, data_config.get("hub_split"),
@@ -94,6 +97,7 @@ def prepare_data(data_config: dict, seed: int, sweep_file: str, base_dir: Path, 
         "eval": _evaluation_set(data, "eval", data_config, rng, sweep_file),
         "test": _evaluation_set(data, "test", data_config, rng, sweep_file),
     }
+    refuse_long_texts(splits, limit, sweep_file, data.origin)
     source_rows = len(_training_pairs(data, "one")) if group_pairs == "all" else len(pairs)  # else they are the rows as written
     mining = _mining_input(data, splits["train"]) if data_config.get("hard_negatives") else None
     extra = sorted(key for key in metric_keys if ir_metric(key) and key not in TASKS[RETRIEVAL].metrics)
@@ -101,6 +105,37 @@ def prepare_data(data_config: dict, seed: int, sweep_file: str, base_dir: Path, 
         splits["eval"], splits["test"] = {**splits["eval"], CUTOFFS: extra}, {**splits["test"], CUTOFFS: extra}
     return PreparedData(**splits, origin=data.origin, fingerprint=fingerprint(splits), source_rows=source_rows, group_pairs=group_pairs,
                         mining=mining)
+
+
+# A sentence-embedding model reads a few hundred tokens; a text of 100,000 characters is a mistake (a whole page dumped in a
+# cell), and one of 100 MB made the untrained baseline's evaluation grow to 14 GB.
+DEFAULT_MAX_TEXT_CHARS = 100_000
+
+
+def _texts(value, where: str):
+    """(where, text) for every text in a split: its rows' columns, its queries and corpus, its pairs."""
+    if isinstance(value, str):
+        yield where, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _texts(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _texts(item, where)
+
+
+def refuse_long_texts(splits: dict, limit: int, sweep_file: str, origin: str) -> None:
+    """One line for a source holding texts longer than `data.max_text_chars`, before anything encodes them."""
+    long: dict[str, str] = {}  # a passage may sit in several splits: counted once, where it is first
+    for where, text in _texts(splits, ""):
+        if len(text) > limit:
+            long.setdefault(text, where)
+    if long:
+        length, where = max((len(text), where) for text, where in long.items())
+        raise SweepInputError([problem(sweep_file, "data.max_text_chars", f"must bound every text of the data ({limit:,} characters; "
+                                       "raise it for longer documents, or split them)",
+                                       f"{origin}: {len(long):,} longer, the longest {length:,} characters in {where.split('.')[0]} "
+                                       f"({'.'.join(where.split('.')[1:2])})")])
 
 
 def data_problems(data_config: dict, seed: int, sweep_file: str, base_dir: Path, task: str | None) -> list[str]:

@@ -213,6 +213,8 @@ class DataConfig(StrictModel):
     # the file as written; `all` pairs each anchor with every passage of its group (rows x group size, with
     # near-duplicate positives in a batch). Evaluation counts every passage of the group as relevant either way.
     group_pairs: Literal["one", "all"] = "one"
+    # Longer texts are refused at read time: a 100 MB cell once took the machine down in the baseline's evaluation.
+    max_text_chars: int = Field(default=100_000, ge=1)
 
     @field_validator("columns")
     @classmethod

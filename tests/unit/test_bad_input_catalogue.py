@@ -4,6 +4,7 @@ Every case runs the real CLI entry point, in-process and before any Ray worker c
 the file and dotted key named, what was expected and what was found, and nothing written to MLflow.
 """
 
+import json
 import shutil
 from pathlib import Path
 
@@ -55,6 +56,9 @@ CASES = [
     ('a model folder that brings its own module code', rep("{value: all-MiniLM-L6-v2}", "{value: custom_model}"),
         ["sweep.yaml: `parameters.base_model` must be a model of sentence-transformers' own modules unless the sweep file says "
          "`allow_custom_code: true` (modules.json names ['my_pooling.MyPooling'], code the folder brings), but got 'custom_model'"]),
+    ('one cell holding a whole page', rep("source: pairs.jsonl", "source: huge_cell.jsonl"),
+        ["sweep.yaml: `data.max_text_chars` must bound every text of the data (100,000 characters; raise it for longer documents, "
+         "or split them), but got 'DIR/huge_cell.jsonl: 1 longer, the longest 156,000 characters in train (positive)'"]),
     ('not a mapping', "- just\n- a list\n",
         ["sweep.yaml: the sweep file must be a YAML mapping, but got 'list'"]),
     ('empty file', "",
@@ -62,7 +66,7 @@ CASES = [
     ('unknown top-level key', BASE + "metrc: {name: ndcg@10}\n",
         ["sweep.yaml: `metrc` is not a known key (did you mean `metric`?); expected one of ['allow_custom_code', 'baselines', 'callbacks', 'data', 'description', 'early_terminate', 'evaluations_per_trial', 'guard', 'keep_models', 'max_concurrent', 'max_failures', 'method', 'metric', 'mlflow', 'name', 'parameters', 'project', 'promote', 'resources', 'run_cap', 'sampler', 'seed', 'storage_path', 'task'], but got {'name': 'ndcg@10'}"]),
     ('unknown data key', rep("  source: pairs.jsonl", "  source: pairs.jsonl\n  eval_fracton: 0.1"),
-        ["sweep.yaml: `data.eval_fracton` is not a known key (did you mean `eval_fraction`?); expected one of ['columns', 'delimiter', 'eval_corpus_size', 'eval_fraction', 'group_pairs', 'hard_negatives', 'hub_split', 'max_eval_queries', 'max_train_rows', 'score_range', 'source', 'test_fraction'], but got 0.1"]),
+        ["sweep.yaml: `data.eval_fracton` is not a known key (did you mean `eval_fraction`?); expected one of ['columns', 'delimiter', 'eval_corpus_size', 'eval_fraction', 'group_pairs', 'hard_negatives', 'hub_split', 'max_eval_queries', 'max_text_chars', 'max_train_rows', 'score_range', 'source', 'test_fraction'], but got 0.1"]),
     ('unknown parameter form key', rep("{values: [1.0e-5, 2.0e-5]}", "{valuez: [1.0e-5]}"),
         ["sweep.yaml: `parameters.learning_rate`: exactly one of `value`, `values`, `distribution` must be given, but got none (unknown keys: ['valuez'])"]),
     ('wrong type', BASE + "max_concurrent: lots\n",
@@ -280,6 +284,9 @@ def workdir(tmp_path, monkeypatch):
         save_file({"embeddings": numpy.zeros((64, 32), dtype=numpy.float32)}, str(tmp_path / folder / "model.safetensors"))
     with open(tmp_path / "truncated_model" / "model.safetensors", "r+b") as weights:  # a download cut short
         weights.truncate(4000)
+    rows = [json.loads(line) for line in (REPO / "examples/data/pydocs.jsonl").read_text().splitlines()]
+    rows[5]["passage"] = "a page dumped in one cell " * 6000
+    (tmp_path / "huge_cell.jsonl").write_text("\n".join(json.dumps(row) for row in rows) + "\n")
     (tmp_path / "notamodel").mkdir()
     (tmp_path / "notamodel" / "readme.txt").write_text("not a model")
     monkeypatch.chdir(tmp_path)

@@ -85,6 +85,7 @@ def test_the_console_script_is_installed_and_dry_runs_the_default_sweep():
 def test_sigterm_and_sighup_are_interruptions_with_their_own_exit_codes():
     import signal
 
+    from sweeps.cli import termination
     from sweeps.cli.termination import Terminated, exit_code, interrupt_on_termination
 
     previous = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGHUP)}
@@ -94,7 +95,9 @@ def test_sigterm_and_sighup_are_interruptions_with_their_own_exit_codes():
             with pytest.raises(KeyboardInterrupt) as caught:  # every `except KeyboardInterrupt` of the driver sees it
                 os.kill(os.getpid(), signum)
             assert isinstance(caught.value, Terminated) and exit_code(caught.value) == code
+        assert exit_code(KeyboardInterrupt()) == ExitCode.HUNG_UP  # a library's own KeyboardInterrupt: the signal received
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        termination._received.clear()
     assert exit_code(KeyboardInterrupt()) == ExitCode.INTERRUPTED
