@@ -35,6 +35,16 @@ class PreparedSweep:
     guards: tuple[GuardSet, ...] = ()
     mining_stats: dict | None = None  # what the hard-negative miner found, once it has run (not in a dry run)
 
+    def world(self) -> dict:
+        """What this sweep starts from, as `--resume` compares it: before mining, whose output follows from it."""
+        from sweeps.tracking.sweep_world import sweep_world
+
+        return sweep_world(self.config, self.read_fingerprint, self.model_paths)
+
+    @property
+    def read_fingerprint(self) -> str:
+        return self.data.source_fingerprint or self.data.fingerprint
+
     @property
     def model_paths(self) -> dict[str, str]:
         """Every model a trial may load: its base model and, for GISTEmbedLoss, its guide."""

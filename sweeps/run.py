@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m sweeps.run") -> i
 
     interrupt_on_termination()
     try:
-        resume_run_id = resumable(sweep.config, sweep.source) if args.resume else None
+        resume_run_id = resumable(sweep) if args.resume else None
         if not args.verbose:
             from sweeps.running.library_logs import library_log_file, send_library_logs_to
 
@@ -111,13 +111,20 @@ def prepare(sweep_file: str, console: Console, tracking_uri: str | None = None):
     return sweep
 
 
-def resumable(config, source: str) -> str:
-    """The parent run id of the interrupted sweep to carry on with; one line when there is none, or its state is gone."""
+def resumable(sweep) -> str:
+    """The parent run id of the interrupted sweep to carry on with; one line when there is none, its state is gone, or
+    it started from another world (data, search or base models), one line per difference."""
     from sweeps.errors import SweepInputError, problem
-    from sweeps.tracking.parent_run import resumable_sweep
+    from sweeps.tracking.parent_run import recorded_world, resumable_sweep
+    from sweeps.tracking.sweep_world import world_differences
     from trainables.storage import Storage
 
+    config, source = sweep.config, sweep.source
     run_id = resumable_sweep(config.mlflow.tracking_uri, config.experiment_name, config.name, source)
+    recorded = recorded_world(config.mlflow.tracking_uri, run_id)
+    differences = world_differences(recorded, sweep.world(), source) if recorded is not None else []
+    if differences:
+        raise SweepInputError(differences)
     state = config.state_location(run_id)
     try:
         found = Storage.at(state).exists()

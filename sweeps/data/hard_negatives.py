@@ -53,7 +53,8 @@ def mine(data: PreparedData, options: dict, model_path: str, prompts: Prompts, f
     negatives = {tuple(json.loads(pair)): texts for pair, texts in found["negatives"].items()}
     train = _with_negatives(data.train, negatives, options["num_negatives"])
     stats = {**found["stats"], "training_rows_before": len(data.train["anchor"]), "training_rows": len(train["anchor"])}
-    mined = dataclasses.replace(data, train=train, fingerprint=fingerprint({"train": train, "eval": data.eval, "test": data.test}))
+    mined = dataclasses.replace(data, train=train, fingerprint=fingerprint({"train": train, "eval": data.eval, "test": data.test}),
+                                source_fingerprint=data.source_fingerprint or data.fingerprint)
     return Mined(mined, stats, cached)
 
 

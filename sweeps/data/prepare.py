@@ -35,6 +35,7 @@ class PreparedData:
     task: str = RETRIEVAL
     notes: tuple[str, ...] = ()  # what the preparation decided that a user should know
     mining: MiningInput | None = None  # with data.hard_negatives: what the miner reads
+    source_fingerprint: str = ""  # with mined negatives: the fingerprint of the rows as read, which the mining follows from
 
     @property
     def train_rows(self) -> int:

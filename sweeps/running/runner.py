@@ -24,6 +24,7 @@ from sweeps.secrets import credentials_kept_from_tune
 from sweeps.tracking.baselines import log_baselines
 from sweeps.tracking.parent_run import SweepRun
 from sweeps.tracking.store import absolute_tracking_uri, redact_uri
+from sweeps.tracking.sweep_world import WORLD_ARTIFACT
 from sweeps.tracking.ui_view import runs_page, runs_view, show_sweep_in_ui, view_key
 from trainables import mlflow_names as names
 from trainables.context import TRAIN_RUNS, TrialContext
@@ -125,6 +126,7 @@ def _describe_parent_run(sweep_run: SweepRun, sweep: PreparedSweep, resources: T
         "cpus_per_worker": resources.cpus_per_worker, "gpus_per_worker": resources.gpus_per_worker,
         "max_failures": config.max_failures, "keep_models": config.keep_models,
     })
+    sweep_run.log_dict(sweep.world(), WORLD_ARTIFACT)  # what --resume holds the sweep to
     if sweep.mining_stats is not None:
         stats = sweep.mining_stats
         sweep_run.log_metrics({"hard_negatives_training_rows": stats["training_rows"], "hard_negatives_pairs_with_too_few": stats["pairs_with_too_few"],

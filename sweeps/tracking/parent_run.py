@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from mlflow.entities import Metric, Param, RunTag
+from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from sweeps.errors import SweepInputError, problem
@@ -79,3 +80,15 @@ def resumable_sweep(tracking_uri: str, experiment: str, name: str, source: str) 
         raise SweepInputError([problem(source, "name", f"--resume needs an unfinished sweep, but the latest one (parent run {latest.info.run_id}) FINISHED; "
                                        "run without --resume to start a new one", name)])
     return latest.info.run_id
+
+
+def recorded_world(tracking_uri: str, run_id: str) -> dict | None:
+    """What the sweep of `run_id` started from (sweeps.tracking.sweep_world); None for a sweep from before it was recorded."""
+    import mlflow
+
+    from sweeps.tracking.sweep_world import WORLD_ARTIFACT
+
+    try:
+        return mlflow.artifacts.load_dict(f"{MlflowClient(absolute_tracking_uri(tracking_uri)).get_run(run_id).info.artifact_uri}/{WORLD_ARTIFACT}")
+    except (OSError, MlflowException):
+        return None

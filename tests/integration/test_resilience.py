@@ -65,8 +65,9 @@ def last_trial_is_mid_way(tmp_path) -> bool:
 
 @pytest.mark.cluster  # a SIGKILLed trial process and a SIGKILLed driver
 def test_faults_and_a_killed_driver_lose_nothing(tmp_path, tiny_model_dir):
-    sweep = tmp_path / "resilience.yaml"
-    sweep.write_text(SWEEP.format(data=REPO / "examples/data/pydocs.jsonl", model=tiny_model_dir))
+    sweep, data = tmp_path / "resilience.yaml", tmp_path / "pairs.jsonl"
+    data.write_text((REPO / "examples/data/pydocs.jsonl").read_text())
+    sweep.write_text(SWEEP.format(data=data, model=tiny_model_dir))
     env = {**{k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"},
            "HF_HUB_OFFLINE": "1", "MLFLOW_DISABLE_TELEMETRY": "true", "RAY_USAGE_STATS_ENABLED": "0"}
     driver = subprocess.Popen([sys.executable, "-m", "sweeps.run", str(sweep)], cwd=tmp_path,
@@ -79,6 +80,18 @@ def test_faults_and_a_killed_driver_lose_nothing(tmp_path, tiny_model_dir):
     driver.wait(timeout=60)
     client, parents, before = trial_runs(tmp_path)
     ended_before = {rate: histories(client, run) for rate, run in before.items() if rate != "0.006"}
+
+    # A changed world is refused, one line per difference, before anything starts: rewritten data, a new grid point.
+    rows, grid = data.read_text(), sweep.read_text()
+    data.write_text(rows.replace("Return", "Give back"))
+    sweep.write_text(grid.replace("0.006]", "0.006, 0.007]"))
+    refused = run_module("sweeps.run", sweep, "--resume", cwd=tmp_path, env=environment({}, env))
+    lines = refused.stderr.strip().splitlines()
+    assert refused.returncode == 2 and len(lines) == 2, refused.stdout[-2000:] + refused.stderr[-2000:]
+    assert lines[0].startswith(f"error: {sweep}: `data` must hold the rows the interrupted sweep trained on for --resume")
+    assert lines[1].startswith(f"error: {sweep}: `parameters.learning_rate.values` must be as the interrupted sweep had it")
+    data.write_text(rows)
+    sweep.write_text(grid)
 
     resumed = run_module("sweeps.run", sweep, "--resume", cwd=tmp_path, env=environment({}, env))  # the faults fired once
     assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
