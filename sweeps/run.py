@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m sweeps.run") -> i
 
 def prepare(sweep_file: str, console: Console, tracking_uri: str | None = None):
     """Every check, before any worker starts: the file, the store, the parameters, the models and the data."""
+    from sweeps.errors import SweepInputError
     from sweeps.prepared_sweep import prepare_sweep
     from sweeps.secrets import move_credentials_to_env
     from sweeps.sweep_file.loading import load_sweep_file
@@ -98,6 +99,11 @@ def prepare(sweep_file: str, console: Console, tracking_uri: str | None = None):
     check_tracking_uri(config.mlflow.tracking_uri, sweep_file)
     with console.status("checking parameters, models and data"):
         sweep = prepare_sweep(config, sweep_file)
+    from sweeps.planning.storage_room import storage_room_problems
+
+    room = storage_room_problems(config.storage_location, sweep.models, config.max_concurrent or 1, config.keep_models, sweep_file)
+    if room:
+        raise SweepInputError(room)
     console.print(sweep.task_line(), highlight=False, markup=False, soft_wrap=True)
     console.print(f"data: {sweep.data.summary()}", highlight=False, soft_wrap=True)
     for note in sweep.data.notes:

@@ -35,7 +35,11 @@ def leaderboard_rows(children: list, metric_key: str, mode: str, columns: tuple[
             **{key: metrics.get(ranking_key(key), metrics.get(curve_key(key))) if not key.startswith(TEST_PREFIX) else metrics.get(key)
                for key in columns if key != metric_key},
         })
-    return ranked(rows, lambda row: row[metric_key], lambda row: row["trial_id"], mode)
+    # A run that failed, or was cut off, keeps its figures on the board but never ranks above a sound one.
+    return ranked(rows, lambda row: row[metric_key] if row["status"] in RANKED_STATUSES else None, lambda row: row["trial_id"], mode)
+
+
+RANKED_STATUSES = ("FINISHED", "STOPPED")
 
 
 def mark_the_noise(rows: list[dict], client, metric_key: str, alpha: float) -> list[dict]:

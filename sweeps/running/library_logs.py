@@ -13,6 +13,19 @@ LIBRARY_LOGGERS = ("ray", "mlflow", "alembic", "optuna", "transformers", "senten
                    "urllib3", "filelock", "py.warnings")
 
 
+class LibraryLogFile(logging.FileHandler):
+    """A log file that, when it can't be written (a full disk), says so once and drops the libraries' lines from then
+    on, instead of a traceback for every record (about 4,000 lines on a full disk)."""
+
+    failed = False
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802  logging's name
+        if not self.failed:
+            self.failed = True
+            error = sys.exc_info()[1]
+            print(f"logs: writing {self.baseFilename} failed ({error}); the libraries' log lines are dropped from here on", file=sys.stderr)
+
+
 def library_log_file(folder: Path, sweep_name: str) -> Path:
     return folder / "logs" / f"{sweep_name}-{time.strftime('%Y%m%d-%H%M%S')}.log"
 
@@ -31,7 +44,7 @@ def send_library_logs_to(path: Path) -> None:
     import ray  # noqa: F401
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path, encoding="utf-8")
+    handler = LibraryLogFile(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)

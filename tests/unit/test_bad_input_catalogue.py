@@ -59,6 +59,9 @@ CASES = [
     ('one cell holding a whole page', rep("source: pairs.jsonl", "source: huge_cell.jsonl"),
         ["sweep.yaml: `data.max_text_chars` must bound every text of the data (100,000 characters; raise it for longer documents, "
          "or split them), but got 'DIR/huge_cell.jsonl: 1 longer, the longest 156,000 characters in train (positive)'"]),
+    ('a storage folder nobody can write to', BASE + "storage_path: /sys/sweeps-results\n",
+        ["sweep.yaml: `storage_path` must be a folder this user can write to (writing in /sys failed: Permission denied), "
+         "but got '/sys/sweeps-results'"]),
     ('not a mapping', "- just\n- a list\n",
         ["sweep.yaml: the sweep file must be a YAML mapping, but got 'list'"]),
     ('empty file', "",

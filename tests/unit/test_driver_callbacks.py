@@ -73,11 +73,15 @@ def test_the_leaderboard_ranks_by_the_kept_checkpoint_and_puts_runs_without_a_sc
         run("kept-best", metrics={"curves/ndcg_at_10": 0.5, "best_ndcg_at_10": 0.8}),
         run("stopped", status="KILLED", metrics={"curves/ndcg_at_10": 0.7}, tags={"sweeps.outcome": "stopped_early"}),
         run("failed", status="FAILED"),
+        # Its storage went away after a good evaluation: it keeps its figure, and never ranks above a sound trial.
+        run("failed-high", status="FAILED", metrics={"curves/ndcg_at_10": 0.95}),
         run("baseline-m", role="baseline", metrics={"curves/ndcg_at_10": 0.65, "best_ndcg_at_10": 0.65}),
     ]
     rows = leaderboard_rows(children, "ndcg_at_10", "max")
     assert [(row["run"], row["status"]) for row in rows] == [
-        ("kept-best", "FINISHED"), ("stopped", "STOPPED"), ("baseline-m", "FINISHED"), ("late-peak", "FINISHED"), ("failed", "FAILED")]
+        ("kept-best", "FINISHED"), ("stopped", "STOPPED"), ("baseline-m", "FINISHED"), ("late-peak", "FINISHED"), ("failed", "FAILED"),
+        ("failed-high", "FAILED")]
+    assert rows[-1]["ndcg_at_10"] == 0.95
     assert [row["run"] for row in leaderboard_rows(children, "ndcg_at_10", "min")][:2] == ["late-peak", "baseline-m"]
 
 

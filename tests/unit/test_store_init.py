@@ -31,3 +31,4 @@ def test_sweeps_starting_together_on_a_new_store_all_open_their_runs(tmp_path):
     client = MlflowClient(uri)
     experiment = client.get_experiment_by_name("together")
     assert {run.info.run_name for run in client.search_runs([experiment.experiment_id])} == {f"sweep-{i}" for i in range(CONTENDERS)}
+
