@@ -30,6 +30,7 @@ ATTEMPTS = "sweeps.attempts"
 RESUMED_FROM = "sweeps.resumed_from"
 ERROR = "sweeps.error"
 PREVIOUS_ERROR = "sweeps.previous_error"
+MEMORY_RETRY = "sweeps.memory_retry"  # what a retry after a kill for memory ran with (halved batch), or why it could not
 OUTCOME = "sweeps.outcome"  # why a trial ended without a result: NONFINITE_LOSS, STOPPED_EARLY
 STOPPED_BY = "sweeps.stopped_by"
 # How the trial ended, in words, for the runs table, where MLflow draws the same red mark for KILLED and FAILED:

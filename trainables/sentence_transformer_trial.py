@@ -25,6 +25,7 @@ def run_trial(config: dict, data: TrialData, context: TrialContext, trial_id: st
               node_id: str = "", restored=None) -> None:
     """One trial in its own child run, which ends FAILED with the error if the trial raises, whatever raised.
     `report(metrics, checkpoint=None)` is Tune's; `restored` is the trial's latest ray Checkpoint, if any."""
+    from trainables.memory_retry import after_a_memory_kill
     from trainables.process_memory import release_freed_memory
     from trainables.trial_run import TrialRun, finished_result
 
@@ -35,6 +36,9 @@ def run_trial(config: dict, data: TrialData, context: TrialContext, trial_id: st
     run = TrialRun.open(context.tracking, trial_id, trial_name)
     if node_id:
         run.set_tags({names.NODE_ID: node_id})
+    config, memory_line = after_a_memory_kill(config, run.previous_error)
+    if memory_line:
+        run.set_tags({names.MEMORY_RETRY: memory_line})
     try:
         if context.workers.distributed:
             from trainables.distributed_trial import fit_distributed_trial

@@ -18,10 +18,14 @@ MAX_PARAM_LENGTH = 6000
 
 
 class TrialRun:
-    def __init__(self, client: MlflowClient, trial_id: str, run_id: str):
+    def __init__(self, client: MlflowClient, trial_id: str, run_id: str, previous_error: str | None = None,
+                 logged_params: dict | None = None):
         self.client = client
         self.trial_id = trial_id
         self.run_id = run_id
+        self.previous_error = previous_error  # why the last attempt ended, on a retry
+        # A retry's params are the first attempt's (MLflow keeps a param's first value); what a retry changed, it tags.
+        self.logged_params = dict(logged_params or {})
         self.finished = False
         # The trial's time accounting starts with its run; every write to the store counts as logging.
         self.clock = TrialClock()
@@ -38,11 +42,12 @@ class TrialRun:
         run_id = existing.info.run_id
         if existing.info.status != "RUNNING":
             client.update_run(run_id, status="RUNNING")
-        if names.ERROR in existing.data.tags:  # kept as history; the tag is for a trial that ends FAILED
-            client.set_tag(run_id, names.PREVIOUS_ERROR, existing.data.tags[names.ERROR])
+        previous_error = existing.data.tags.get(names.ERROR)
+        if previous_error is not None:  # kept as history; the tag is for a trial that ends FAILED
+            client.set_tag(run_id, names.PREVIOUS_ERROR, previous_error)
             client.delete_tag(run_id, names.ERROR)
         client.set_tag(run_id, names.ATTEMPTS, str(int(existing.data.tags.get(names.ATTEMPTS, "1")) + 1))
-        return cls(client, trial_id, run_id)
+        return cls(client, trial_id, run_id, previous_error, existing.data.params)
 
     @classmethod
     def attach(cls, tracking: SweepTracking, trial_id: str, run_id: str) -> TrialRun:
@@ -50,8 +55,10 @@ class TrialRun:
         return cls(MlflowClient(tracking.tracking_uri), trial_id, run_id)
 
     def log_params(self, params: dict) -> None:
+        new = {key: value for key, value in params.items() if key not in self.logged_params}
+        self.logged_params.update(new)
         with self.clock.section(LOGGING):
-            self.client.log_batch(self.run_id, params=[Param(k, str(v)[:MAX_PARAM_LENGTH]) for k, v in sorted(params.items())])
+            self.client.log_batch(self.run_id, params=[Param(k, str(v)[:MAX_PARAM_LENGTH]) for k, v in sorted(new.items())])
 
     def set_tags(self, tags: dict) -> None:
         with self.clock.section(LOGGING):

@@ -19,6 +19,7 @@ from sweeps.running.node_scratch import clear_every_node_scratch
 from sweeps.running.progress import SweepProgress
 from sweeps.running.stopped_trials import StoppedTrialRecorder
 from sweeps.running.train_runs import TrainRunEnder
+from sweeps.running.trial_deaths import TrialDeathRecorder
 from sweeps.running.tuner import new_tuner, restored_tuner
 from sweeps.secrets import credentials_kept_from_tune
 from sweeps.tracking.baselines import log_baselines
@@ -143,7 +144,7 @@ def _callbacks(sweep: PreparedSweep, progress: SweepProgress, context: TrialCont
     """In this order when a trial ends: a stop is recorded first (so a stopped trial's own failure handler leaves its run
     alone), then a distributed trial's Train run is ended, then checkpoints nothing writes any more are pruned."""
     config = sweep.config
-    callbacks = [progress]
+    callbacks = [progress, TrialDeathRecorder(context.tracking)]
     if config.early_terminate is not None:
         callbacks.append(StoppedTrialRecorder(context.tracking, config.early_terminate.type))
     if resources.distributed:

@@ -358,3 +358,24 @@ def test_a_guard_set_is_judged_at_every_evaluation_and_its_drop_is_measured_agai
     assert run.data.metrics["guard_sts_drop"] == pytest.approx(final["guard_sts_drop"])
     assert run.data.tags["sweeps.guard_exceeded"].startswith("guard sts spearman_cosine dropped")
     assert run.data.tags["sweeps.encoding"] == encoding
+
+
+def test_a_retry_after_a_kill_for_memory_trains_at_half_the_batch_and_says_so(tmp_path, tiny_model_dir):
+    """The driver recorded the last attempt as killed for memory (sweeps.running.trial_deaths): this attempt runs with
+    half the batch and twice the accumulation, the same optimizer steps, and its run says what it ran with."""
+    from trainables import mlflow_names as names
+    from trainables.memory_retry import KILLED_FOR_MEMORY
+    from trainables.trial_run import TrialRun
+
+    data, sweep_run, context = start_trial(tmp_path, tiny_model_dir)
+    first = TrialRun.open(context.tracking, "trial_oom", "component-oom")
+    first.client.set_tag(first.run_id, names.ERROR, f"{KILLED_FOR_MEMORY} (Ray's out-of-memory killer): Task was killed ...")
+    reports = TuneReports(tmp_path / "storage" / "trial_oom")
+    run_trial({"base_model": "tiny", "learning_rate": 5e-4, "per_device_train_batch_size": 16}, data, context, "trial_oom", "component-oom", reports)
+    logged = trial_run(sweep_run, "trial_oom")
+    assert logged.info.status == "FINISHED" and logged.data.tags[names.ATTEMPTS] == "2"
+    assert logged.data.tags[names.PREVIOUS_ERROR].startswith(KILLED_FOR_MEMORY)
+    assert "retried at per_device_train_batch_size 8 (was 16)" in logged.data.tags[names.MEMORY_RETRY]
+    assert logged.data.params["per_device_train_batch_size"] == "8" and logged.data.params["gradient_accumulation_steps"] == "2"
+    assert logged.data.params["effective_batch_size"] == "16"
+    assert [r["step"] for r in reports] == [3, 6]  # 96 rows at an effective 16: the same 6 optimizer steps

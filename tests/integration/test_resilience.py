@@ -137,8 +137,11 @@ def test_faults_and_a_killed_driver_lose_nothing(tmp_path, tiny_model_dir):
 
 
 @pytest.mark.sweep
-def test_sigterm_ends_the_sweep_as_ctrl_c_does(tmp_path, tiny_model_dir):
-    """What Kubernetes, Slurm and `ray job stop` send: exit 143, the runs KILLED as interrupted, the --resume line."""
+def test_a_worker_killed_from_outside_is_retried_and_sigterm_ends_the_sweep_as_ctrl_c_does(tmp_path, tiny_model_dir):
+    """One trial that pauses after each checkpoint. Its worker process is SIGKILLed from outside (as Ray's memory
+    killer or a lost node would end it): the driver records the cause, the trial is retried from its checkpoint. Then
+    the driver gets what Kubernetes, Slurm and `ray job stop` send: exit 143, the runs KILLED as interrupted, the
+    --resume line."""
     sweep = tmp_path / "terminated.yaml"
     sweep.write_text(SWEEP.replace("name: resilience", "name: terminated").replace(
         "[0.001, 0.002, 0.003, 0.004, 0.005, 0.006]", "[0.006]").format(data=REPO / "examples/data/pydocs.jsonl", model=tiny_model_dir))
@@ -146,26 +149,38 @@ def test_sigterm_ends_the_sweep_as_ctrl_c_does(tmp_path, tiny_model_dir):
            "HF_HUB_OFFLINE": "1", "MLFLOW_DISABLE_TELEMETRY": "true", "RAY_USAGE_STATS_ENABLED": "0"}
     driver = subprocess.Popen([sys.executable, "-m", "sweeps.run", str(sweep)], cwd=tmp_path, env=environment({"0.006": "sleep:120"}, env),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
 
-    def trial_evaluated() -> bool:
+    def the_trial():
         try:
-            trials = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}").search_runs(
-                [MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}").get_experiment_by_name("terminated").experiment_id],
-                "tags.`sweeps.role` = 'trial'")
+            trials = client.search_runs([client.get_experiment_by_name("terminated").experiment_id], "tags.`sweeps.role` = 'trial'")
         except Exception:  # the store is still being created
-            return False
-        return bool(trials) and "curves/ndcg_at_10" in trials[0].data.metrics
+            return None
+        return trials[0] if trials else None
 
-    deadline = time.monotonic() + 300
-    while not trial_evaluated():
-        assert driver.poll() is None and time.monotonic() < deadline, "the sweep ended before the point to interrupt"
-        time.sleep(0.5)
+    def wait_for(condition, what: str):
+        deadline = time.monotonic() + 300
+        while not condition(the_trial()):
+            assert driver.poll() is None and time.monotonic() < deadline, f"the sweep ended before {what}"
+            time.sleep(0.5)
+        return the_trial()
+
+    def checkpointed(run) -> bool:  # its first evaluation reported, with the checkpoint Ray stored: a retry resumes from it
+        return run is not None and "curves/ndcg_at_10" in run.data.metrics and any((tmp_path / "ray_results").glob(
+            f"*/*{run.data.tags['sweeps.trial_id']}*/checkpoint_*/resume/checkpoint-*/trainer_state.json"))
+
+    first = wait_for(checkpointed, "its first checkpoint")
+    (worker,) = first.data.tags["sweeps.worker_processes"].split(", ")
+    os.kill(int(worker.rsplit(":", 1)[1]), signal.SIGKILL)  # the trial's own process, from outside
+    retried = wait_for(lambda run: run.data.tags.get("sweeps.attempts") == "2" and "sweeps.resumed_from" in run.data.tags, "its retry")
+    assert retried.data.tags.get("sweeps.previous_error", "").startswith("its worker process died"), retried.data.tags
+    wait_for(lambda run: len(client.get_metric_history(run.info.run_id, "curves/ndcg_at_10")) >= 2, "its retry's evaluation")
+
     driver.send_signal(signal.SIGTERM)
     stdout, stderr = driver.communicate(timeout=120)
     assert driver.returncode == 143, stdout[-2000:] + stderr[-3000:]
     assert "Traceback" not in stderr and "SIGTERM received" not in stderr, stderr[-3000:]
     assert stderr.strip().splitlines()[-1] == f"interrupted by SIGTERM: the sweep's MLflow runs are marked KILLED; carry on with: python -m sweeps.run {sweep} --resume"
-    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
     runs = client.search_runs([client.get_experiment_by_name("terminated").experiment_id])
     parent = next(run for run in runs if run.data.tags["sweeps.role"] == "sweep")
     trial = next(run for run in runs if run.data.tags["sweeps.role"] == "trial")
