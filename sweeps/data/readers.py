@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from sweeps.errors import SweepInputError, problem
 
 TABLE_SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".parquet")
 SPLIT_FILE_NAMES = {"train": ("train",), "eval": ("eval", "dev", "validation", "val"), "test": ("test",)}
+# Words in a file's name that say its split, when the folder holds no train/dev/test files by those exact names.
+SPLIT_FILE_NAMES_BY_TOKEN = {"train": ("train", "training"), "eval": ("eval", "dev", "validation", "val", "valid"), "test": ("test",)}
 ROLES = ("anchor", "positive", "negative", "group")
 NEGATIVES = "negatives"  # several negatives per row: a list of columns, or one list-valued column
 REQUIRED_ROLES = ("anchor", "positive")
@@ -44,16 +47,28 @@ def read_tables(source: str, base_dir: Path, sweep_file: str, hub_split: str | N
     """A table source's rows by split, as (origin, {split: (rows, where they came from)}). One table is split None:
     its rows are all carved into splits later."""
     path = source_path(source, base_dir)
-    if path.is_dir():
-        split_files = _split_files(path)
+    if path.is_dir() or _is_pattern(source):
+        files = sorted(path.iterdir()) if path.is_dir() else sorted(path.parent.glob(path.name))
+        split_files = _split_files(path) if path.is_dir() else {}
+        if "train" not in split_files:
+            split_files, ambiguous = _split_files_by_name(files)
+            if ambiguous:
+                example = _pattern_for(next(iter(ambiguous.values()))[0])
+                raise SweepInputError([problem(
+                    sweep_file, "data.source", "must name one file per split; pick them with a pattern such as "
+                    f"{str(path / example) if path.is_dir() else source!r} (a `*` in data.source)",
+                    f"{path}: several files for {', '.join(f'{split} {names}' for split, names in ambiguous.items())}")])
         if "train" in split_files:
             tables = {split: table_rows(file, delimiter) for split, file in split_files.items()}
             blank = sum(skipped for _, skipped in tables.values())
-            return _with_blank_lines(str(path), blank), {split: (rows, str(split_files[split])) for split, (rows, _) in tables.items()}
+            which = ", ".join(f"{split} <- {split_files[split].name}" for split in SPLIT_FILE_NAMES if split in split_files)
+            origin = f"{path} ({which})" if any(file.stem != split for split, file in split_files.items()) else str(path)
+            return _with_blank_lines(origin, blank), {split: (rows, str(split_files[split])) for split, (rows, _) in tables.items()}
         raise SweepInputError([problem(
             sweep_file, "data.source",
-            "must be a BEIR folder (corpus.jsonl[.gz], queries.jsonl, qrels/) or hold train.{jsonl,csv,parquet}",
-            f"{path} containing {sorted(p.name for p in path.iterdir())[:8]}",
+            "must be a BEIR folder (corpus.jsonl[.gz], queries.jsonl, qrels/) or hold train.{jsonl,csv,parquet} (or files "
+            "named like *train*, *dev* or *valid*, *test*)",
+            f"{path} containing {sorted(p.name for p in files)[:8]}",
         )])
     if path.suffix in TABLE_SUFFIXES or path.name.endswith(".jsonl.gz"):
         if not path.exists():
@@ -241,6 +256,32 @@ def _split_files(folder: Path) -> dict[str, Path]:
                 if (folder / f"{name}{suffix}").exists() and split not in found:
                     found[split] = folder / f"{name}{suffix}"
     return found
+
+
+def _is_pattern(source: str) -> bool:
+    return any(char in Path(source).name for char in "*?[")
+
+
+def _split_files_by_name(files: list[Path]) -> tuple[dict[str, Path], dict[str, list[str]]]:
+    """Split files as people name them (`stsb-de-train.csv`, `dev.tsv`, `my_valid_set.jsonl`): a split's word as a
+    token of the file's name. (one file per split, {split: every file named for it} where there are several)."""
+    matched: dict[str, list[Path]] = {}
+    for file in files:
+        if not (file.suffix in TABLE_SUFFIXES or file.name.endswith(".jsonl.gz")):
+            continue
+        tokens = set(re.split(r"[^a-z0-9]+", file.name.lower().removesuffix(".gz").rsplit(".", 1)[0]))
+        for split, names in SPLIT_FILE_NAMES_BY_TOKEN.items():
+            if tokens & set(names):
+                matched.setdefault(split, []).append(file)
+    ambiguous = {split: [file.name for file in found] for split, found in matched.items() if len(found) > 1}
+    return {split: found[0] for split, found in matched.items() if len(found) == 1}, ambiguous
+
+
+def _pattern_for(name: str) -> str:
+    """`stsb-de-dev.csv` -> `stsb-de-*`: the file's name up to the word that says its split."""
+    words = "|".join(word for names in SPLIT_FILE_NAMES_BY_TOKEN.values() for word in names)
+    found = re.search(rf"(?<![a-z0-9])({words})(?![a-z0-9])", name.lower())
+    return name[:found.start()] + "*" if found else name
 
 
 def _looks_like_hub_id(source: str) -> bool:

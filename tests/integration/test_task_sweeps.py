@@ -7,7 +7,7 @@ from test_cli import children_of
 
 STSB = REPO.parent / "shared" / "data" / "stsb_multi_mt"
 
-# The issue's sweep file, as written: only the folder is filled in.
+# The issue's sweep file, as written: only the source is filled in.
 STS_CHECK = """
 name: sts-check
 task: sts
@@ -38,14 +38,12 @@ def best_and_baseline(children, metric: str):
 @pytest.mark.shared("stsb_multi_mt")
 def test_a_german_sts_sweep_ranks_by_spearman_and_beats_the_untrained_model(tmp_path):
     """German STS-B: 400 training pairs, 300 dev pairs pick, 300 test pairs judge (of 1,500 and 1,379)."""
-    folder = tmp_path / "stsb-de"
-    folder.mkdir()
-    for ours, theirs in (("train", "train"), ("dev", "dev"), ("test", "test")):
-        (folder / f"{ours}.csv").symlink_to(STSB / f"stsb-de-{theirs}.csv")  # read from ../shared, never copied
-    (tmp_path / "sts.yaml").write_text(STS_CHECK.replace("<folder>", str(folder)))
+    # STS-B's own three files, read from ../shared where they are (never copied), picked by a pattern.
+    (tmp_path / "sts.yaml").write_text(STS_CHECK.replace("<folder>", str(STSB / "stsb-de-*.csv")))
     result = run_module("sweeps.run", "sts.yaml", cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "task: sts" in result.stdout and "400 training pairs" in result.stdout
+    assert "(train <- stsb-de-train.csv, eval <- stsb-de-dev.csv, test <- stsb-de-test.csv)" in result.stdout
     _, parent, children = children_of(tmp_path / "sts.db", "sts-check")
     assert parent.data.tags["sweeps.metric"] == "spearman_cosine"
     trials, baseline = best_and_baseline(children, "spearman_cosine")

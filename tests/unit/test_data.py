@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from sweeps.data.prepare import prepare_data
 from trainables.evaluation import build_evaluator
 
@@ -184,3 +186,21 @@ def test_no_eval_or_test_positive_is_ever_a_mining_candidate_and_every_training_
         assert positive in data.mining.relevant[anchor]
     assert max(len(passages) for passages in data.mining.relevant.values()) > 1  # a group's passages are all positives
     assert prepare({**config, "hard_negatives": None}).mining is None
+
+
+def test_split_files_named_as_people_name_them_are_found_and_said(tmp_path):
+    """STS-B's `stsb-de-train.csv`, `-dev.csv`, `-test.csv`: by a pattern, or alone in a folder; the origin says which is which."""
+    from sweeps.data.readers import read_tables
+    from sweeps.errors import SweepInputError
+
+    for split in ("train", "dev", "test"):
+        for language in ("de", "en"):
+            (tmp_path / f"stsb-{language}-{split}.csv").write_text("sentence1,sentence2,score\na,b,0.5\nc,d,0.1\n")
+    origin, tables = read_tables(str(tmp_path / "stsb-de-*.csv"), tmp_path, "sweep.yaml")
+    assert origin.endswith("(train <- stsb-de-train.csv, eval <- stsb-de-dev.csv, test <- stsb-de-test.csv)")
+    assert {split: Path(where).name for split, (_, where) in tables.items()} == {
+        "train": "stsb-de-train.csv", "eval": "stsb-de-dev.csv", "test": "stsb-de-test.csv"}
+    with pytest.raises(SweepInputError) as refused:  # two languages in one folder: which?
+        read_tables(str(tmp_path), tmp_path, "sweep.yaml")
+    (line,) = refused.value.problems
+    assert f"pick them with a pattern such as '{tmp_path / 'stsb-de-*'}'" in line and "several files for" in line
