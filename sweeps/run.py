@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m sweeps.run") -> i
 
     interrupt_on_termination()
     try:
-        resume_run_id = resumable(sweep) if args.resume else None
+        resume_run_id = resumable(sweep.config, sweep.source, sweep.world()) if args.resume else None
         if not args.verbose:
             from sweeps.running.library_logs import library_log_file, send_library_logs_to
 
@@ -117,7 +117,7 @@ def prepare(sweep_file: str, console: Console, tracking_uri: str | None = None):
     return sweep
 
 
-def resumable(sweep) -> str:
+def resumable(config, source: str, world: dict | None = None) -> str:
     """The parent run id of the interrupted sweep to carry on with; one line when there is none, its state is gone, or
     it started from another world (data, search or base models), one line per difference."""
     from sweeps.errors import SweepInputError, problem
@@ -125,10 +125,9 @@ def resumable(sweep) -> str:
     from sweeps.tracking.sweep_world import world_differences
     from trainables.storage import Storage
 
-    config, source = sweep.config, sweep.source
     run_id = resumable_sweep(config.mlflow.tracking_uri, config.experiment_name, config.name, source)
     recorded = recorded_world(config.mlflow.tracking_uri, run_id)
-    differences = world_differences(recorded, sweep.world(), source) if recorded is not None else []
+    differences = world_differences(recorded, world, source) if recorded is not None and world is not None else []
     if differences:
         raise SweepInputError(differences)
     state = config.state_location(run_id)

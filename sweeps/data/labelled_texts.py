@@ -7,7 +7,7 @@ import random
 from pathlib import Path
 
 from sweeps.data.readers import read_role_tables
-from sweeps.data.table_splits import cap_rows, carve_rows
+from sweeps.data.table_splits import cap_rows, carve_rows, split_cap
 from sweeps.errors import SweepInputError, problem
 
 ROLES = ("text", "label")
@@ -66,7 +66,7 @@ def labelled_sets(data_config: dict, seed: int, sweep_file: str, base_dir: Path)
     label_names = sorted(ids) if all(isinstance(label, str) for label in ids) else None
     sets = {"train": {"sentence": [text for text, _ in train], "label": [ids[label] for _, label in train]}}
     for split in ("eval", "test"):
-        rows = cap_rows(splits[split], data_config.get("max_eval_queries"), seed)
+        rows = cap_rows(splits[split], split_cap(data_config, split), seed)
         sets[split] = _evaluation_set(rows, train, label_names, random.Random(seed))
     return origin, sets, len(splits["train"]), notes
 

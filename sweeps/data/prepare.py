@@ -15,6 +15,7 @@ from sweeps.data.readers import read_source
 from sweeps.data.retrieval_set import RetrievalSet
 from sweeps.data.scored_pairs import scored_pair_sets
 from sweeps.data.splits import carve_missing_splits
+from sweeps.data.table_splits import split_cap
 from sweeps.errors import SweepInputError, problem
 from trainables.evaluation import CUTOFFS
 from trainables.metrics import ir_metric
@@ -216,7 +217,7 @@ def negative_column(index: int, count: int) -> str:
 
 def _evaluation_set(data: RetrievalSet, split: str, data_config: dict, rng: random.Random, sweep_file: str) -> dict:
     qrels = data.qrels[split]
-    max_queries, corpus_size = data_config.get("max_eval_queries"), data_config.get("eval_corpus_size")
+    max_queries, corpus_size = split_cap(data_config, split), data_config.get("eval_corpus_size")
     if max_queries is not None and len(qrels) > max_queries:
         qrels = {query_id: qrels[query_id] for query_id in sorted(rng.sample(sorted(qrels), max_queries))}
     relevant_ids = sorted({doc_id for docs in qrels.values() for doc_id in docs})
@@ -225,7 +226,7 @@ def _evaluation_set(data: RetrievalSet, split: str, data_config: dict, rng: rand
         raise SweepInputError([problem(
             sweep_file, "data.eval_corpus_size",
             f"must hold at least the {split} split's relevant passages ({len(relevant_ids)} for {len(qrels)} queries; every passage "
-            "of a query's group counts): raise it, or lower data.max_eval_queries", corpus_size)])
+            f"of a query's group counts): raise it, or lower data.max_{split}_queries", corpus_size)])
     corpus_ids = set(relevant_ids)
     distractors = sorted(set(data.corpus) - corpus_ids)
     room = len(distractors) if corpus_size is None else corpus_size - len(corpus_ids)

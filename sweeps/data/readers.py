@@ -62,7 +62,8 @@ def read_tables(source: str, base_dir: Path, sweep_file: str, hub_split: str | N
             tables = {split: table_rows(file, delimiter) for split, file in split_files.items()}
             blank = sum(skipped for _, skipped in tables.values())
             which = ", ".join(f"{split} <- {split_files[split].name}" for split in SPLIT_FILE_NAMES if split in split_files)
-            origin = f"{path} ({which})" if any(file.stem != split for split, file in split_files.items()) else str(path)
+            named = any(file.name.removesuffix(".gz").rsplit(".", 1)[0] not in SPLIT_FILE_NAMES[split] for split, file in split_files.items())
+            origin = f"{path} ({which})" if named else str(path)
             return _with_blank_lines(origin, blank), {split: (rows, str(split_files[split])) for split, (rows, _) in tables.items()}
         raise SweepInputError([problem(
             sweep_file, "data.source",

@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 
 from sweeps.data.readers import read_role_tables
-from sweeps.data.table_splits import cap_rows, carve_rows
+from sweeps.data.table_splits import cap_rows, carve_rows, split_cap
 from sweeps.errors import SweepInputError, problem
 
 ROLES = ("sentence1", "sentence2", "score")
@@ -81,8 +81,8 @@ def scored_pair_sets(data_config: dict, seed: int, sweep_file: str, base_dir: Pa
     train = cap_rows(splits["train"], data_config.get("max_train_rows"), seed)
     return origin, {
         "train": _columns(train),
-        "eval": {"task": "sts", **_columns(cap_rows(splits["eval"], data_config.get("max_eval_queries"), seed))},
-        "test": {"task": "sts", **_columns(cap_rows(splits["test"], data_config.get("max_eval_queries"), seed))},
+        "eval": {"task": "sts", **_columns(cap_rows(splits["eval"], split_cap(data_config, "eval"), seed))},
+        "test": {"task": "sts", **_columns(cap_rows(splits["test"], split_cap(data_config, "test"), seed))},
     }, len(splits["train"])
 
 

@@ -44,3 +44,9 @@ def cap_rows(rows: list, limit: int | None, seed: int) -> list:
     rows = list(rows)
     random.Random(seed).shuffle(rows)
     return rows if limit is None else rows[:limit]
+
+
+def split_cap(data_config: dict, split: str) -> int | None:
+    """How many queries (pairs, texts) of an evaluation split are kept: `max_eval_queries` for eval, `max_test_queries`
+    for test (default all: the split that is reported is never cut by the eval split's cap)."""
+    return data_config.get("max_test_queries" if split == "test" else "max_eval_queries")

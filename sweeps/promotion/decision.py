@@ -7,6 +7,8 @@ recorded). Promoting the run that already holds the alias, or one already regist
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import math
 import time
@@ -121,7 +123,8 @@ def apply(client: MlflowClient, decision: Decision):
             client.create_registered_model(decision.name, description="Promoted by embedding-sweeps (python -m sweeps.promote).")
         mlflow.set_tracking_uri(client.tracking_uri)
         run_id = decision.candidate.info.run_id
-        version = mlflow.register_model(f"runs:/{run_id}/{names.MODEL_ARTIFACT}", decision.name, tags=decision.tags)
+        with contextlib.redirect_stderr(io.StringIO()):  # MLflow's "Registered model … already exists": we made it just above
+            version = mlflow.register_model(f"runs:/{run_id}/{names.MODEL_ARTIFACT}", decision.name, tags=decision.tags)
         # Check-and-set for promotes on two machines (the file lock holds on one): the run's lowest version stays, ours goes.
         twins = sorted(client.search_model_versions(f"name = '{decision.name}' and run_id = '{run_id}'"), key=lambda twin: int(twin.version))
         if twins and twins[0].version != version.version:

@@ -36,6 +36,8 @@ def send_library_logs_to(path: Path) -> None:
     # Loading weights and writing shards draw progress bars through huggingface_hub's switch, which transformers
     # reads when it is imported: the variable for the workers and later imports, the call for an import already made.
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    # Mining's encode and datasets' map draw tqdm bars of their own, which broke into the sweep's lines.
+    os.environ.setdefault("TQDM_DISABLE", "1")
     if "transformers" in sys.modules:
         from transformers.utils import logging as transformers_logging
 

@@ -12,6 +12,7 @@ from sweeps.reports.leaderboard import fine_tuning_hurt, leaderboard_columns, le
 from sweeps.reports.search_report import log_search_report
 from sweeps.reports.target import target_line
 from sweeps.reports.time_breakdown import time_summary, trial_runs, trial_time_totals
+from sweeps.cli.tracking_uri import DEFAULT_TRACKING_URI
 from sweeps.running.disk_use import human
 from sweeps.running.live_callbacks import register
 from sweeps.running.model_keeper import ModelKeeper
@@ -70,6 +71,9 @@ def run_sweep(sweep: PreparedSweep, console: Console, resources: TrialResources,
     if hurt:
         say(hurt)
     say(f"MLflow: {_where_to_look(config.mlflow.tracking_uri, sweep_run)}  (experiment {config.experiment_name!r}, parent run {sweep_run.run_id})")
+    if "promote" in config.model_fields_set:  # the file says where the champion goes: say how to send it there
+        store = "" if config.mlflow.tracking_uri == DEFAULT_TRACKING_URI else f" --tracking-uri {redact_uri(absolute_tracking_uri(config.mlflow.tracking_uri))}"
+        say(f"promote: sweeps promote {sweep_run.run_id}{store}  (registers {config.registered_model}@{config.promote.alias} behind its guards)")
     return rows
 
 

@@ -189,6 +189,7 @@ class GuardConfig(StrictModel):
     def data_config(self) -> dict:
         """As a sweep's `data` section, for the readers."""
         return DataConfig(source=self.source, columns=self.columns, eval_corpus_size=self.corpus_size, max_eval_queries=self.max_queries,
+                          max_test_queries=self.max_queries,
                           score_range=self.score_range).model_dump()
 
 
@@ -207,6 +208,8 @@ class DataConfig(StrictModel):
     # always kept, only distractors are sampled down.
     eval_corpus_size: int | None = Field(default=None, ge=1)
     max_eval_queries: int | None = Field(default=None, ge=1)
+    # The test split is reported and promoted on: all of it unless capped on purpose, never by the eval cap.
+    max_test_queries: int | None = Field(default=None, ge=1)
     hub_split: str | None = None
     delimiter: Literal[",", ";", "\t", "|"] | None = None  # a csv/tsv file's; None: sniffed from its first lines
     # With `columns.group`: `one` trains on each source row's own (anchor, passage) pair, so the training set is

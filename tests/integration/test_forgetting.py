@@ -18,6 +18,7 @@ data:
   max_train_rows: 160
   eval_corpus_size: 150
   max_eval_queries: 60
+  max_test_queries: 60
   hard_negatives: {{num_negatives: 3, model: all-MiniLM-L6-v2, range_min: 5, relative_margin: 0.05}}
 parameters:
   base_model: {{value: all-MiniLM-L6-v2}}

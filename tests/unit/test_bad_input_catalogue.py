@@ -69,7 +69,7 @@ CASES = [
     ('unknown top-level key', BASE + "metrc: {name: ndcg@10}\n",
         ["sweep.yaml: `metrc` is not a known key (did you mean `metric`?); expected one of ['allow_custom_code', 'baselines', 'callbacks', 'data', 'description', 'early_terminate', 'evaluations_per_trial', 'guard', 'keep_models', 'max_concurrent', 'max_failures', 'method', 'metric', 'mlflow', 'name', 'parameters', 'project', 'promote', 'resources', 'run_cap', 'sampler', 'seed', 'storage_path', 'task'], but got {'name': 'ndcg@10'}"]),
     ('unknown data key', rep("  source: pairs.jsonl", "  source: pairs.jsonl\n  eval_fracton: 0.1"),
-        ["sweep.yaml: `data.eval_fracton` is not a known key (did you mean `eval_fraction`?); expected one of ['columns', 'delimiter', 'eval_corpus_size', 'eval_fraction', 'group_pairs', 'hard_negatives', 'hub_split', 'max_eval_queries', 'max_text_chars', 'max_train_rows', 'score_range', 'source', 'test_fraction'], but got 0.1"]),
+        ["sweep.yaml: `data.eval_fracton` is not a known key (did you mean `eval_fraction`?); expected one of ['columns', 'delimiter', 'eval_corpus_size', 'eval_fraction', 'group_pairs', 'hard_negatives', 'hub_split', 'max_eval_queries', 'max_test_queries', 'max_text_chars', 'max_train_rows', 'score_range', 'source', 'test_fraction'], but got 0.1"]),
     ('unknown parameter form key', rep("{values: [1.0e-5, 2.0e-5]}", "{valuez: [1.0e-5]}"),
         ["sweep.yaml: `parameters.learning_rate`: exactly one of `value`, `values`, `distribution` must be given, but got none (unknown keys: ['valuez'])"]),
     ('wrong type', BASE + "max_concurrent: lots\n",

@@ -39,7 +39,8 @@ def test_unknown_store_scheme():
 def test_folder_that_is_neither_beir_nor_split_files(tmp_path):
     (tmp_path / "notes.txt").write_text("x")
     assert problems(lambda: read_source(str(tmp_path), tmp_path, {}, "F")) == [
-        f"F: `data.source` must be a BEIR folder (corpus.jsonl[.gz], queries.jsonl, qrels/) or hold train.{{jsonl,csv,parquet}}, "
+        f"F: `data.source` must be a BEIR folder (corpus.jsonl[.gz], queries.jsonl, qrels/) or hold train.{{jsonl,csv,parquet}} "
+        f"(or files named like *train*, *dev* or *valid*, *test*), "
         f"but got \"{tmp_path} containing ['notes.txt']\""]
 
 

@@ -204,3 +204,10 @@ def test_split_files_named_as_people_name_them_are_found_and_said(tmp_path):
         read_tables(str(tmp_path), tmp_path, "sweep.yaml")
     (line,) = refused.value.problems
     assert f"pick them with a pattern such as '{tmp_path / 'stsb-de-*'}'" in line and "several files for" in line
+
+
+def test_the_eval_cap_leaves_the_test_split_whole_and_the_test_cap_is_its_own():
+    capped_eval = prepare_data({**PYDOCS, "max_eval_queries": 10}, 42, "sweep.yaml", REPO)
+    assert len(capped_eval.eval["queries"]) == 10 and len(capped_eval.test["queries"]) > 10
+    both = prepare_data({**PYDOCS, "max_eval_queries": 10, "max_test_queries": 12}, 42, "sweep.yaml", REPO)
+    assert len(both.test["queries"]) == 12 and both.eval["queries"] == capped_eval.eval["queries"]
