@@ -19,6 +19,7 @@ from trainables.encoding import Encoding, apply_encoding
 from trainables.evaluation import task_of
 from trainables.final_save_skip import FinalSaveSkip
 from trainables.guard_drops import guard_drops
+from trainables.collapse_guard import CollapseGuard, eval_texts
 from trainables.loss_guard import NonFiniteLossGuard, out_of_memory_message
 from trainables.metrics import BEST_PREFIX, THROUGHPUT_KEY, as_curves, rename_evaluator_metrics
 from trainables.phase_timer import PhaseTimer
@@ -85,7 +86,7 @@ def _train(config: dict, data: TrialData, context: TrialContext, run: TrialRun |
     checkpoint = BestCheckpoint(settings.best_folder, context.metric_key, context.mode, clock)
     evaluator, items = trial_evaluator(data, settings.prompts)
     at_save = ReportAtSave(lambda metrics: _report_with_checkpoint(report, metrics, settings.scratch, run is not None, clock))
-    trainer, reporter, guard = build_trainer(model, settings, data, context, evaluator,
+    trainer, reporter, guard, collapse = build_trainer(model, settings, data, context, evaluator,
                                              _publisher(run, model, checkpoint, at_save, items), clock, at_save)
     resume_from = resume_checkpoint(settings.output_dir)
     if run is not None and resume_from:
@@ -97,12 +98,15 @@ def _train(config: dict, data: TrialData, context: TrialContext, run: TrialRun |
         raise RuntimeError(out_of_memory_message(settings.arguments, world_size, encoding.max_seq_length)) from error
     ended_at = {report_keys.STEP: trainer.state.global_step,
                 report_keys.EVALUATION: evaluation_number(trainer.state.global_step, trainer.state.eval_steps)}
-    if guard.tripped:
-        # Not an error to retry: the same config diverges again. FAILED in MLflow, ended for Tune.
+    tripped = [(reason, outcome) for tripped, reason, outcome in (
+        (guard.tripped, guard.reason, names.NONFINITE_LOSS), (collapse.tripped, collapse.reason, names.COLLAPSED)) if tripped]
+    if tripped:
+        # Not an error to retry: the same config diverges (or collapses) again. FAILED in MLflow, ended for Tune.
+        reason, outcome = tripped[0]
         if run is not None:
-            run.fail_with_reason(guard.reason(settings.hyperparameters), names.NONFINITE_LOSS)
+            run.fail_with_reason(reason(settings.hyperparameters), outcome)
             shutil.rmtree(settings.output_dir, ignore_errors=True)
-        report({context.metric_key: float("nan"), **ended_at, report_keys.FINAL: True, report_keys.OUTCOME: names.NONFINITE_LOSS})
+        report({context.metric_key: float("nan"), **ended_at, report_keys.FINAL: True, report_keys.OUTCOME: outcome})
         return
     if run is None:
         # The other ranks only meet rank 0 at its final report (a barrier); what they send is dropped.
@@ -144,12 +148,13 @@ def load_model(context: TrialContext, reference: str, device: str):
 
 def build_trainer(model, settings: TrialSettings, data: TrialData, context: TrialContext, evaluator, publish, clock: TrialClock,
                   at_save: ReportAtSave):
-    """The trainer, and the two callbacks the trial reads back: the evaluation reporter and the NaN guard."""
+    """The trainer, and the callbacks the trial reads back: the evaluation reporter, the NaN guard, the collapse guard."""
     from datasets import Dataset
     from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
     from transformers import PrinterCallback
 
     reporter, guard = EvaluationReporter(publish), NonFiniteLossGuard()
+    collapse = CollapseGuard(eval_texts(data.eval), settings.prompts.query)
     hyperparameters = settings.hyperparameters
     data_format = LOSSES[training_loss(hyperparameters)].data_format
     trainer = SentenceTransformerTrainer(
@@ -159,10 +164,11 @@ def build_trainer(model, settings: TrialSettings, data: TrialData, context: Tria
         loss=build_loss(hyperparameters, model, lambda reference: load_model(context, reference, settings.device)),
         evaluator=evaluator,
         # HF's own flow callback has set this step's controls before any of these runs.
-        callbacks=[FinalSaveSkip(), PhaseTimer(clock), reporter, guard, at_save, *build_callbacks(context.callbacks)],
+        # The collapse guard measures before the reporter publishes: a collapsed evaluation stops training at once.
+        callbacks=[FinalSaveSkip(), PhaseTimer(clock), collapse, reporter, guard, at_save, *build_callbacks(context.callbacks)],
     )
     trainer.remove_callback(PrinterCallback)
-    return trainer, reporter, guard
+    return trainer, reporter, guard, collapse
 
 
 def trial_evaluator(data: TrialData, prompts: Prompts) -> tuple:

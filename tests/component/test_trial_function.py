@@ -379,3 +379,24 @@ def test_a_retry_after_a_kill_for_memory_trains_at_half_the_batch_and_says_so(tm
     assert logged.data.params["per_device_train_batch_size"] == "8" and logged.data.params["gradient_accumulation_steps"] == "2"
     assert logged.data.params["effective_batch_size"] == "16"
     assert [r["step"] for r in reports] == [3, 6]  # 96 rows at an effective 16: the same 6 optimizer steps
+
+
+def test_a_collapsed_model_fails_with_its_reason_and_a_sound_one_does_not_trip(tmp_path, tiny_model_dir):
+    """At lr 10 the tiny BERT embeds every text to one vector; its retrieval figures are then the evaluator's tie order.
+    The trial stops at that evaluation, FAILED with the reason, and reports no score to rank (the keeper and promotion
+    skip it; the leaderboard ranks it below every sound trial)."""
+    from sentence_transformers import SentenceTransformer
+
+    from trainables import mlflow_names as names
+    from trainables.collapse_guard import COLLAPSED_AT, eval_texts, mean_pairwise_cosine
+
+    data, _, _ = start_trial(tmp_path / "untrained", tiny_model_dir)
+    untrained = mean_pairwise_cosine(SentenceTransformer(str(tiny_model_dir), device="cpu"), eval_texts(data.eval))
+    assert untrained < COLLAPSED_AT - 0.005, untrained  # even an untrained small BERT keeps its texts apart
+
+    _, _, run, reports = train_one(tmp_path, tiny_model_dir, "00099", {"learning_rate": 10.0, "per_device_train_batch_size": 16})
+    assert run.info.status == "FAILED" and run.data.tags[names.OUTCOME] == names.COLLAPSED
+    assert run.data.tags[names.ERROR].startswith("collapsed at step 3 (learning_rate=10.0): every text embeds to nearly the same vector")
+    final = reports[-1]
+    assert final["final"] and final["outcome"] == names.COLLAPSED and final["ndcg_at_10"] != final["ndcg_at_10"]  # NaN: nothing to rank
+    assert "test_ndcg_at_10" not in run.data.metrics
