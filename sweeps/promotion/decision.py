@@ -87,7 +87,7 @@ def decide(client: MlflowClient, sweep: str, name: str | None = None, alias: str
         decision.tags[names.VERSION_FORCED] = f"true: {over}"
     if candidate.data.tags.get(names.MODEL_LOGGED) != "true":
         return _refuse(decision, f"the best trial {candidate.info.run_name} has no logged model: {_why_no_model(parent, children)}")
-    behind_baseline = _not_better_than_baseline(candidate, children, metric, mode)
+    behind_baseline = _not_better_than_baseline(client, candidate, children, metric, mode, alpha)
     if behind_baseline and not force:
         return _refuse(decision, behind_baseline + "; --force to promote anyway")
     if behind_baseline:
@@ -177,8 +177,9 @@ def _version_tags(parent, candidate, metric: str) -> dict:
     return tags
 
 
-def _not_better_than_baseline(candidate, children, metric: str, mode: str) -> str | None:
-    """Why the candidate does not beat the untrained model it was measured against (same encoding), or None."""
+def _not_better_than_baseline(client: MlflowClient, candidate, children, metric: str, mode: str, alpha: float) -> str | None:
+    """Why the candidate does not beat the untrained model it was measured against (same encoding), or None. The same
+    paired test at `alpha` over the same test queries as against a champion: a point ahead inside the noise is no win."""
     test_key = TEST_PREFIX + metric
     encoding = candidate.data.tags.get(names.ENCODING)
     baseline = next((run for run in children if run.data.tags.get(names.ROLE) == names.BASELINE_ROLE
@@ -186,10 +187,19 @@ def _not_better_than_baseline(candidate, children, metric: str, mode: str) -> st
     if baseline is None or _value(baseline, test_key) is None or _value(candidate, test_key) is None:
         return None
     ours, theirs = _value(candidate, test_key), _value(baseline, test_key)
-    if beats(ours, theirs, mode):
-        return None
-    return (f"{candidate.info.run_name} {test_key}={ours:.4f} does not beat its untrained baseline "
-            f"({baseline.info.run_name}) {theirs:.4f}: fine-tuning did not help")
+    better = beats(ours, theirs, mode)
+    verdict = f"{candidate.info.run_name} {test_key}={ours:.4f} does not beat its untrained baseline ({baseline.info.run_name}) {theirs:.4f}"
+    candidates, baselines = (per_query_scores(client, run.info.run_id, "test", metric) for run in (candidate, baseline))
+    if candidates is None or baselines is None:  # runs from before per-query scores: the means alone
+        return None if better else f"{verdict}: fine-tuning did not help"
+    p_value, queries = paired_p_value(candidates, baselines, metric)
+    test = f"p={p_value:.3f}, paired randomization test over the same {queries} test queries"
+    if not better:
+        return f"{verdict} ({test}): fine-tuning did not help"
+    if p_value >= alpha:
+        return (f"{candidate.info.run_name} {test_key}={ours:.4f} is not significantly better than its untrained baseline "
+                f"({baseline.info.run_name}) {theirs:.4f} ({test}; alpha {alpha})")
+    return None
 
 
 def _why_no_model(parent, children) -> str:

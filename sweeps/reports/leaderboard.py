@@ -8,7 +8,7 @@ from rich.table import Table
 from sweeps.ranking import beats, ranked
 from sweeps.significance import paired_p_value, per_query_scores
 from trainables import mlflow_names as names
-from trainables.metrics import DROP, TEST_PREFIX, curve_key, guard_key, ranking_key
+from trainables.metrics import CI_HIGH_SUFFIX, CI_LOW_SUFFIX, DROP, GUARD_PREFIX, TEST_PREFIX, curve_key, guard_key, ranking_key
 from trainables.tasks import RETRIEVAL, TASKS, Task
 
 
@@ -32,8 +32,11 @@ def leaderboard_rows(children: list, metric_key: str, mode: str, columns: tuple[
             "params": dict(run.data.params),
             "encoding": run.data.tags.get(names.ENCODING),
             metric_key: metrics.get(ranking_key(metric_key), metrics.get(curve_key(metric_key))),
-            **{key: metrics.get(ranking_key(key), metrics.get(curve_key(key))) if not key.startswith(TEST_PREFIX) else metrics.get(key)
+            # Test figures and guard drops are logged once, under their own names; eval ones as best_ (else the last curve point).
+            **{key: metrics.get(key) if key.startswith((TEST_PREFIX, GUARD_PREFIX)) else metrics.get(ranking_key(key), metrics.get(curve_key(key)))
                for key in columns if key != metric_key},
+            **{key + end: metrics.get(key + end) for key in columns if key.startswith(TEST_PREFIX) for end in (CI_LOW_SUFFIX, CI_HIGH_SUFFIX)},
+            "guard_exceeded": run.data.tags.get(names.GUARD_EXCEEDED),
         })
     # A run that failed, or was cut off, keeps its figures on the board but never ranks above a sound one.
     return ranked(rows, lambda row: row[metric_key] if row["status"] in RANKED_STATUSES else None, lambda row: row["trial_id"], mode)
@@ -78,9 +81,25 @@ def print_leaderboard(console: Console, rows: list[dict], metric_key: str, colum
     for rank, row in enumerate(rows, start=1):
         label = f"{row['run']} (untrained)" if row["role"] == names.BASELINE_ROLE else row["run"]
         params = [shown_parameter(row["params"].get(name, "")) if row["role"] == names.TRIAL_ROLE else "" for name in varying]
-        values = ["" if row[column] is None else f"{row[column]:.4f}" for column in metric_columns]
-        table.add_row(str(rank), label, row["status"], *params, *values, *([row.get("vs_best", "")] if marked else []))
+        values = [shown_metric(row, column) for column in metric_columns]
+        status = f"{row['status']} over a guard" if row.get("guard_exceeded") else row["status"]
+        table.add_row(str(rank), label, status, *params, *values, *([row.get("vs_best", "")] if marked else []))
     console.print(table)
+
+
+def shown_metric(row: dict, column: str) -> str:
+    """4 decimals; a test figure with its 95% interval over the test queries beside it."""
+    value = row.get(column)
+    if value is None:
+        return ""
+    low, high = row.get(column + CI_LOW_SUFFIX), row.get(column + CI_HIGH_SUFFIX)
+    return f"{value:.4f} [{low:.3f}, {high:.3f}]" if low is not None and high is not None else f"{value:.4f}"
+
+
+def guard_lines(rows: list[dict]) -> list[str]:
+    """One line per trial over a guard's max_drop, with the figures: forgetting said where people look, not only at promotion."""
+    return [f"guard: {row['run']} forgot too much: {row['guard_exceeded']}" for row in rows
+            if row["role"] == names.TRIAL_ROLE and row.get("guard_exceeded")]
 
 
 def shown_parameter(value: str) -> str:

@@ -8,7 +8,7 @@ from rich.console import Console
 
 from sweeps.planning.resources import TrialResources
 from sweeps.prepared_sweep import PreparedSweep
-from sweeps.reports.leaderboard import fine_tuning_hurt, leaderboard_columns, leaderboard_rows, mark_the_noise, print_leaderboard
+from sweeps.reports.leaderboard import fine_tuning_hurt, guard_lines, leaderboard_columns, leaderboard_rows, mark_the_noise, print_leaderboard
 from sweeps.reports.search_report import log_search_report
 from sweeps.reports.target import target_line
 from sweeps.reports.time_breakdown import time_summary, trial_runs, trial_time_totals
@@ -70,6 +70,8 @@ def run_sweep(sweep: PreparedSweep, console: Console, resources: TrialResources,
     hurt = fine_tuning_hurt(rows, config.metric.key, config.metric.mode)
     if hurt:
         say(hurt)
+    for line in guard_lines(rows):
+        say(line)
     say(f"MLflow: {_where_to_look(config.mlflow.tracking_uri, sweep_run)}  (experiment {config.experiment_name!r}, parent run {sweep_run.run_id})")
     if "promote" in config.model_fields_set:  # the file says where the champion goes: say how to send it there
         store = "" if config.mlflow.tracking_uri == DEFAULT_TRACKING_URI else f" --tracking-uri {redact_uri(absolute_tracking_uri(config.mlflow.tracking_uri))}"

@@ -21,3 +21,27 @@ def test_the_printed_leaderboard_shows_the_short_form():
     text = console.export_text()
     assert "2.358e-05" in text and "0.0003162" in text and "0.8123" in text
     assert "2.3578730726467393e" not in text
+
+
+def test_guard_drops_test_intervals_and_trials_over_a_guard_are_shown():
+    """The drop columns read the bare guard_<name>_drop each run logs; the test figure has its interval beside it."""
+    from types import SimpleNamespace
+
+    from sweeps.reports.leaderboard import guard_lines, leaderboard_columns, leaderboard_rows
+
+    def run(name, role, drop, over=None):
+        tags = {"sweeps.role": role, "sweeps.trial_id": name, **({"sweeps.guard_exceeded": over} if over else {})}
+        metrics = {"best_ndcg_at_10": 0.8, "test_ndcg_at_10": 0.75, "test_ndcg_at_10_ci_low": 0.7, "test_ndcg_at_10_ci_high": 0.8,
+                   "guard_scifact_drop": drop}
+        return SimpleNamespace(info=SimpleNamespace(run_name=name, run_id=name, status="FINISHED"),
+                               data=SimpleNamespace(metrics=metrics, params={}, tags=tags))
+
+    columns = leaderboard_columns("ndcg_at_10", guards=[SimpleNamespace(name="scifact")])
+    over = "guard scifact ndcg_at_10 dropped 0.0310 (0.6450 -> 0.6140), over its max_drop 0.02"
+    rows = leaderboard_rows([run("tuned", "trial", 0.031, over), run("baseline", "baseline", 0.0)], "ndcg_at_10", "max", columns)
+    assert {row["run"]: row["guard_scifact_drop"] for row in rows} == {"tuned": 0.031, "baseline": 0.0}
+    console = Console(record=True, width=250)
+    print_leaderboard(console, rows, "ndcg_at_10", columns)
+    text = console.export_text()
+    assert "0.7500 [0.700, 0.800]" in text and "0.0310" in text and "FINISHED over a guard" in text
+    assert guard_lines(rows) == [f"guard: tuned forgot too much: {over}"]

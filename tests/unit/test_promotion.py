@@ -132,6 +132,22 @@ def test_a_trial_that_does_not_beat_its_own_baseline_is_refused_unless_forced(st
     assert forced.action == "register" and forced.tags["sweeps.forced"].startswith("true: tuned test_ndcg_at_10=0.7000 does not beat")
 
 
+def test_a_point_ahead_of_the_baseline_inside_the_noise_is_no_win(store):
+    """Beating the untrained model is judged as beating a champion is: a paired test at alpha over the same test queries."""
+    client, trial = store
+    tuned = trial("tuned", 0.84, 0.8467, encoding="minilm@128")
+    baseline = trial("baseline-minilm", 0.83, 0.8333, role="baseline", encoding="minilm@128")
+    per_query(client, tuned, {f"q{i}": score for i, score in enumerate([0.9, 0.7, 0.94] * 10)})
+    per_query(client, baseline, {f"q{i}": score for i, score in enumerate([0.7, 0.9, 0.9] * 10)})
+    refused = decide(client, "sw")
+    assert refused.action == "refuse", refused.reason
+    assert refused.reason.startswith("tuned test_ndcg_at_10=0.8467 is not significantly better than its untrained baseline "
+                                     "(baseline-minilm) 0.8333 (p=") and "paired randomization test over the same 30 test queries" in refused.reason
+    # Far ahead on every query: a win the test can see.
+    per_query(client, tuned, {f"q{i}": score for i, score in enumerate([0.95, 0.97, 0.99] * 10)})
+    assert decide(client, "sw").action == "register"
+
+
 def test_a_candidate_better_inside_the_noise_is_refused_with_its_p_value(store, monkeypatch):
     from types import SimpleNamespace
 
