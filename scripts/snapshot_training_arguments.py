@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from search_spaces.parameters import installed_training_argument_types, plain_type_names
+from search_spaces.parameters import accepts_none, installed_training_argument_types, plain_type_names
 
 TARGET = Path(__file__).resolve().parents[1] / "search_spaces" / "training_argument_fields.py"
 
@@ -18,7 +18,9 @@ def main() -> None:
     import sentence_transformers
     import transformers
 
-    fields = {name: plain_type_names(declared) for name, declared in sorted(installed_training_argument_types().items())}
+    installed = dict(sorted(installed_training_argument_types().items()))
+    fields = {name: plain_type_names(declared) for name, declared in installed.items()}
+    nullable = [name for name, declared in installed.items() if accepts_none(declared)]
     lines = [
         '"""SentenceTransformerTrainingArguments fields -> the plain types a value may have (None: richer, checked by the class).',
         "",
@@ -29,6 +31,9 @@ def main() -> None:
         "TRAINING_ARGUMENT_TYPES: dict[str, tuple[str, ...] | None] = {",
         *(f"    {name!r}: {types!r}," for name, types in fields.items()),
         "}",
+        "",
+        "# Fields whose type is Optional[...]: `null` in a sweep file is a value they take (tf32: null is HF's 'decide for me').",
+        f"NULLABLE: frozenset[str] = frozenset({nullable!r})",
         "",
         "# With these installed, the snapshot is the library's own list: no import is needed to check a name.",
         f"SNAPSHOT_OF = {{'sentence-transformers': {sentence_transformers.__version__!r}, 'transformers': {transformers.__version__!r}}}",

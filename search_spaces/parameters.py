@@ -8,7 +8,7 @@ import types
 import typing
 
 from search_spaces.losses import loss_parameter, loss_parameter_names
-from search_spaces.training_argument_fields import SNAPSHOT_OF, TRAINING_ARGUMENT_TYPES
+from search_spaces.training_argument_fields import NULLABLE, SNAPSHOT_OF, TRAINING_ARGUMENT_TYPES
 
 PLAIN_TYPES = {plain.__name__: plain for plain in (int, float, bool, str)}
 
@@ -21,6 +21,15 @@ RUNNER_OWNED = {
     "output_dir", "report_to", "eval_strategy", "evaluation_strategy", "save_strategy", "logging_dir",
     "run_name", "disable_tqdm", "push_to_hub", "hub_token", "hub_model_id", "do_train", "do_eval",
     "load_best_model_at_end", "metric_for_best_model", "greater_is_better", "overwrite_output_dir",
+}
+# Fields the runner decides, and how: a sweep file that copies them from a notebook is told, instead of logging values
+# that never took effect (bf16: true logged while the trial trained in fp32; save_steps logged and overridden).
+RUNNER_DECIDES = {
+    **dict.fromkeys(("bf16", "fp16", "bf16_full_eval", "fp16_full_eval"),
+                    "precision is `resources.precision`: auto (bf16 where the GPU has it, fp16 on older GPUs, fp32 on CPU), bf16, fp16 or fp32"),
+    "save_steps": "a trial saves its resume checkpoint at each evaluation: set `evaluations_per_trial`",
+    "save_total_limit": "a trial keeps one resume checkpoint and its best model; `keep_models` says how many models the sweep keeps",
+    "per_device_eval_batch_size": "the runner's evaluators encode in batches of their own (64); the trainer's eval loop does not run",
 }
 POSITIVE = {"learning_rate", "per_device_train_batch_size", "per_device_eval_batch_size", "num_train_epochs",
             "max_seq_length", "eval_steps", "gradient_accumulation_steps", "logging_steps"}
@@ -50,6 +59,11 @@ def _snapshot_is_current() -> bool:
         return False
 
 
+def accepts_none(declared) -> bool:
+    options = typing.get_args(declared) if isinstance(declared, types.UnionType) or typing.get_origin(declared) is typing.Union else (declared,)
+    return type(None) in options or declared is None
+
+
 def plain_type_names(declared) -> tuple[str, ...] | None:
     """Names of the plain types a value of `declared` may have, or None when it accepts something richer (enums, dicts)."""
     options = typing.get_args(declared) if isinstance(declared, types.UnionType) or typing.get_origin(declared) is typing.Union else (declared,)
@@ -61,7 +75,7 @@ def plain_type_names(declared) -> tuple[str, ...] | None:
 
 def is_settable(name: str) -> bool:
     """A name the sweep file may set. A field newer than the snapshot is looked up in the installed library."""
-    if name in RUNNER_OWNED:
+    if name in RUNNER_OWNED or name in RUNNER_DECIDES:
         return False
     if name in MODEL_PARAMETERS or name in loss_parameter_names() or name in TRAINING_ARGUMENT_TYPES:
         return True
@@ -70,7 +84,7 @@ def is_settable(name: str) -> bool:
 
 def settable_parameter_names() -> set[str]:
     """For did-you-mean hints: the names known without importing the library."""
-    return (set(MODEL_PARAMETERS) | loss_parameter_names() | set(TRAINING_ARGUMENT_TYPES)) - RUNNER_OWNED
+    return (set(MODEL_PARAMETERS) | loss_parameter_names() | set(TRAINING_ARGUMENT_TYPES)) - RUNNER_OWNED - set(RUNNER_DECIDES)
 
 
 def is_training_argument(name: str) -> bool:
@@ -101,7 +115,7 @@ def value_problem(name: str, value: object) -> str | None:
         return _prompts_problem(value)
     wanted = expected_type(name)
     if value is None:
-        return None if wanted is None else f"must be {' or '.join(t.__name__ for t in wanted)}"
+        return None if wanted is None or name in NULLABLE else f"must be {' or '.join(t.__name__ for t in wanted)}"
     if wanted is not None:
         is_bool = isinstance(value, bool)
         if not isinstance(value, wanted) or (is_bool and bool not in wanted):

@@ -126,5 +126,8 @@ TRAINING_ARGUMENT_TYPES: dict[str, tuple[str, ...] | None] = {
     'weight_decay': ('float',),
 }
 
+# Fields whose type is Optional[...]: `null` in a sweep file is a value they take (tf32: null is HF's 'decide for me').
+NULLABLE: frozenset[str] = frozenset(['accelerator_config', 'data_seed', 'dataloader_multiprocessing_context', 'dataloader_prefetch_factor', 'ddp_backend', 'ddp_broadcast_buffers', 'ddp_bucket_cap_mb', 'ddp_find_unused_parameters', 'ddp_static_graph', 'deepspeed', 'disable_tqdm', 'eval_accumulation_steps', 'eval_steps', 'fsdp', 'fsdp_config', 'gradient_checkpointing', 'gradient_checkpointing_kwargs', 'greater_is_better', 'hub_model_id', 'hub_private_repo', 'hub_revision', 'hub_token', 'label_names', 'liger_kernel_config', 'lr_scheduler_kwargs', 'metric_for_best_model', 'neftune_noise_alpha', 'optim_args', 'optim_target_modules', 'output_dir', 'parallelism_config', 'report_to', 'resume_from_checkpoint', 'run_name', 'save_total_limit', 'tf32', 'torch_compile_backend', 'torch_compile_mode', 'torch_empty_cache_steps', 'trackio_bucket_id', 'trackio_space_id', 'trackio_static_space_id'])
+
 # With these installed, the snapshot is the library's own list: no import is needed to check a name.
 SNAPSHOT_OF = {'sentence-transformers': '6.3.0', 'transformers': '5.25.0'}

@@ -79,8 +79,10 @@ def _train(config: dict, data: TrialData, context: TrialContext, run: TrialRun |
     encoding = apply_encoding(model, config)
     settings = trial_settings(config, context, data, scratch, world_size, encoding, use_gpu)
     if run is not None:
+        sampler = settings.arguments.get("batch_sampler", "batch_sampler")  # HF's default when the loss asks for none
         run.log_params({**settings.hyperparameters, **encoding.params(), "world_size": world_size, "precision": settings.precision,
-                        "effective_batch_size": effective_batch_size(settings.arguments, world_size)})
+                        "effective_batch_size": effective_batch_size(settings.arguments, world_size),
+                        "batch_sampler": getattr(sampler, "value", sampler)})
         run.set_tags({names.BASE_MODEL_PATH: context.model_paths[config["base_model"]], names.DATA_FINGERPRINT: data.fingerprint,
                       names.WORKER_PROCESSES: ", ".join(workers), names.ENCODING: encoding.key()})
     checkpoint = BestCheckpoint(settings.best_folder, context.metric_key, context.mode, clock)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from search_spaces.losses import DEFAULT_INNER_LOSS, GUIDE_MODEL, INNER_LOSS, LOSSES, loss_parameter_names, losses_accepting, swept_losses
-from search_spaces.parameters import RUNNER_OWNED, is_settable, settable_parameter_names, value_problem
+from search_spaces.parameters import RUNNER_DECIDES, RUNNER_OWNED, is_settable, settable_parameter_names, value_problem
 from sweeps.errors import SweepInputError, did_you_mean, problem
 from sweeps.secrets import looks_secret
 from sweeps.sweep_file.model_refs import ModelReferenceError, resolve_model
@@ -27,6 +27,8 @@ def parameter_name_problem(name: str, source: str) -> str | None:
                        "give it through the environment (e.g. HF_TOKEN) instead", name)
     if name in RUNNER_OWNED:
         return problem(source, key, "is set by the runner and can't be swept; remove it", name)
+    if name in RUNNER_DECIDES:
+        return problem(source, key, f"is decided by the runner ({RUNNER_DECIDES[name]}); remove it", name)
     if not is_settable(name):
         return problem(source, key, "must be base_model, loss, max_seq_length, a loss parameter or a SentenceTransformerTrainingArguments "
                        f"field{did_you_mean(name, settable_parameter_names(), PARAMETER_ALIASES)}", name)

@@ -400,3 +400,9 @@ def test_a_collapsed_model_fails_with_its_reason_and_a_sound_one_does_not_trip(t
     final = reports[-1]
     assert final["final"] and final["outcome"] == names.COLLAPSED and final["ndcg_at_10"] != final["ndcg_at_10"]  # NaN: nothing to rank
     assert "test_ndcg_at_10" not in run.data.metrics
+
+
+def test_the_sampler_in_force_is_logged(tmp_path, tiny_model_dir):
+    """The MNRL family trains with no duplicates in a batch (a duplicate would be its own false negative): the run says so."""
+    _, _, run, _ = train_one(tmp_path, tiny_model_dir, "00007", {"per_device_train_batch_size": 16, "max_steps": 2})
+    assert run.data.params["batch_sampler"] == "no_duplicates"

@@ -62,6 +62,14 @@ CASES = [
     ('a storage folder nobody can write to', BASE + "storage_path: /sys/sweeps-results\n",
         ["sweep.yaml: `storage_path` must be a folder this user can write to (writing in /sys failed: Permission denied), "
          "but got '/sys/sweeps-results'"]),
+    ('training arguments pasted from a notebook that the runner decides', rep("  per_device_train_batch_size: {value: 16}\n",
+        "  per_device_train_batch_size: {value: 16}\n  bf16: {value: true}\n  save_steps: {value: 50}\n  per_device_eval_batch_size: {value: 32}\n"),
+        ["sweep.yaml: `parameters.bf16` is decided by the runner (precision is `resources.precision`: auto (bf16 where the GPU has it, "
+         "fp16 on older GPUs, fp32 on CPU), bf16, fp16 or fp32); remove it, but got 'bf16'",
+         "sweep.yaml: `parameters.save_steps` is decided by the runner (a trial saves its resume checkpoint at each evaluation: set "
+         "`evaluations_per_trial`); remove it, but got 'save_steps'",
+         "sweep.yaml: `parameters.per_device_eval_batch_size` is decided by the runner (the runner's evaluators encode in batches of "
+         "their own (64); the trainer's eval loop does not run); remove it, but got 'per_device_eval_batch_size'"]),
     ('not a mapping', "- just\n- a list\n",
         ["sweep.yaml: the sweep file must be a YAML mapping, but got 'list'"]),
     ('empty file', "",

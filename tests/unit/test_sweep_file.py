@@ -192,3 +192,13 @@ def test_an_anchor_used_twice_is_still_a_sweep_file(tmp_path):
     """Anchors are fine: a setting written once and aliased is read as written."""
     config, _ = load_text(tmp_path, GOOD.replace("{values: [1e-5, 2.0e-5]}", "&small {values: [1e-5, 2.0e-5]}") + "  weight_decay: *small\n")
     assert config.parameters["weight_decay"].values == config.parameters["learning_rate"].values == [1e-5, 2e-5]
+
+
+def test_an_optional_training_argument_takes_null(tmp_path):
+    """`tf32: null` is HF's Optional[bool] at its default: a value, not a mistake."""
+    from search_spaces.parameters import value_problem
+    from sweeps.sweep_file.validation import check_parameters
+
+    config, path = load_text(tmp_path, GOOD + "  tf32: {value: null}\n")
+    assert config.parameters["tf32"].value is None and check_parameters(config, path) == []
+    assert value_problem("tf32", None) is None and value_problem("learning_rate", None) == "must be float or int"

@@ -67,6 +67,11 @@ def test_the_training_arguments_snapshot_matches_the_installed_library():
     stale = {name: (types, installed.get(name, "missing")) for name, types in TRAINING_ARGUMENT_TYPES.items() if installed.get(name, "missing") != types}
     assert stale == {}
     assert {"learning_rate", "per_device_train_batch_size", "warmup_ratio"} <= set(TRAINING_ARGUMENT_TYPES)
+    from search_spaces.parameters import accepts_none
+    from search_spaces.training_argument_fields import NULLABLE
+
+    assert NULLABLE == {name for name, declared in installed_training_argument_types().items() if accepts_none(declared)}
+    assert "tf32" in NULLABLE  # HF's Optional[bool]: `tf32: null` is a value
     # Where the versions are the snapshot's, names are checked against it alone (no import): it must list every field.
     from search_spaces.parameters import _snapshot_is_current
 
