@@ -12,9 +12,12 @@ from trainables.metrics import CI_HIGH_SUFFIX, CI_LOW_SUFFIX, DROP, GUARD_PREFIX
 from trainables.tasks import RETRIEVAL, TASKS, Task
 
 
-def leaderboard_columns(metric_key: str, task: Task = TASKS[RETRIEVAL], guards: list = ()) -> tuple[str, ...]:
-    """Beside the sweep's metric: its task's companion metric (eval), the sweep's metric on test, and each guard's drop."""
-    return tuple(dict.fromkeys((metric_key, task.companion_metric, TEST_PREFIX + metric_key, *(guard_key(g.name, DROP) for g in guards))))
+def leaderboard_columns(metric_key: str, task: Task = TASKS[RETRIEVAL], guards: list = (), also: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Beside the sweep's metric (eval): its task's headline companions and the sweep's `metric.also` (eval), the metric
+    and the first companion other than it on test, and each guard's drop."""
+    companions = [key for key in (*task.companion_metrics, *also) if key != metric_key]
+    tested = [metric_key, *companions[:1]]
+    return tuple(dict.fromkeys((metric_key, *companions, *(TEST_PREFIX + key for key in tested), *(guard_key(g.name, DROP) for g in guards))))
 
 
 def leaderboard_rows(children: list, metric_key: str, mode: str, columns: tuple[str, ...] = ()) -> list[dict]:

@@ -111,7 +111,7 @@ def log_search_report(sweep_run, results, config, plan, say) -> None:
     import pandas as pd
 
     study = study_from_results(results, plan, config.metric.key, config.metric.mode)
-    columns = leaderboard_columns(config.metric.key, config.task_spec, config.guard)
+    columns = leaderboard_columns(config.metric.key, config.task_spec, config.guard, tuple(config.metric.also_keys))
     rows = mark_the_noise(leaderboard_rows(sweep_run.children(), config.metric.key, config.metric.mode, columns), sweep_run.client,
                           config.metric.key, config.promote.alpha)
     with tempfile.TemporaryDirectory() as scratch:

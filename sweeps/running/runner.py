@@ -63,7 +63,7 @@ def run_sweep(sweep: PreparedSweep, console: Console, resources: TrialResources,
     finally:
         progress.stop()  # else the table's last redraw would land over what follows: the resume hint, an error
         sweep_run.close(status)
-    columns = leaderboard_columns(config.metric.key, config.task_spec, config.guard)
+    columns = leaderboard_columns(config.metric.key, config.task_spec, config.guard, tuple(config.metric.also_keys))
     rows = mark_the_noise(leaderboard_rows(sweep_run.children(), config.metric.key, config.metric.mode, columns), sweep_run.client,
                           config.metric.key, config.promote.alpha)
     print_leaderboard(console, rows, config.metric.key, columns)

@@ -45,3 +45,17 @@ def test_guard_drops_test_intervals_and_trials_over_a_guard_are_shown():
     text = console.export_text()
     assert "0.7500 [0.700, 0.800]" in text and "0.0310" in text and "FINISHED over a guard" in text
     assert guard_lines(rows) == [f"guard: tuned forgot too much: {over}"]
+
+
+def test_each_workflow_sees_its_headline_figures():
+    """From the task table: a triplet-accuracy sweep still shows NDCG@10 (eval and test), a classification sweep its
+    label ranking; `metric.also` adds its own."""
+    from sweeps.reports.leaderboard import leaderboard_columns
+    from trainables.tasks import TASKS
+
+    assert leaderboard_columns("triplet_accuracy", TASKS["retrieval"]) == (
+        "triplet_accuracy", "ndcg_at_10", "test_triplet_accuracy", "test_ndcg_at_10")
+    assert leaderboard_columns("triplet_accuracy", TASKS["classification"]) == (
+        "triplet_accuracy", "knn_accuracy", "recall_at_1", "recall_at_3", "recall_at_5", "mrr_at_10", "test_triplet_accuracy", "test_knn_accuracy")
+    assert leaderboard_columns("ndcg_at_10", TASKS["retrieval"], also=("recall_at_1",)) == (
+        "ndcg_at_10", "triplet_accuracy", "recall_at_1", "test_ndcg_at_10", "test_triplet_accuracy")
