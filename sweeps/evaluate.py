@@ -51,6 +51,11 @@ def evaluation_set(data: str, split: str, seed: int, task: str = "retrieval") ->
             prepared = prepare_data(config.data.model_dump(), config.seed, data, Path(data).resolve().parent, config.task,
                                     (config.metric.key, *config.metric.also_keys))
         return getattr(prepared, split), prepared.origin, prepared.fingerprint
+    if Path(data).is_file() and task in ("retrieval", "sts"):  # a file that is itself a test set: judged whole, never carved
+        from sweeps.data.whole_file import whole_file_evaluation
+
+        evaluation, origin, fingerprint = whole_file_evaluation(DataConfig(source=data).model_dump(), task, "DATA", Path.cwd())
+        return evaluation, f"{origin} (one file: judged whole, no split carved from it)", fingerprint
     if task != "retrieval":
         prepared = prepare_data(DataConfig(source=data).model_dump(), seed, "DATA", Path.cwd(), task)
         return getattr(prepared, split), prepared.origin, prepared.fingerprint

@@ -67,11 +67,11 @@ def labelled_sets(data_config: dict, seed: int, sweep_file: str, base_dir: Path)
     sets = {"train": {"sentence": [text for text, _ in train], "label": [ids[label] for _, label in train]}}
     for split in ("eval", "test"):
         rows = cap_rows(splits[split], split_cap(data_config, split), seed)
-        sets[split] = _evaluation_set(rows, train, label_names, random.Random(seed))
+        sets[split] = labelled_evaluation_set(rows, train, label_names, random.Random(seed))
     return origin, sets, len(splits["train"]), notes
 
 
-def _evaluation_set(rows: list, train: list, label_names: list[str] | None, rng: random.Random) -> dict:
+def labelled_evaluation_set(rows: list, train: list, label_names: list[str] | None, rng: random.Random) -> dict:
     """Texts and labels; (text, same-label text, other-label text) triplets drawn from the split itself where it has
     them; and the training rows whose nearest neighbours vote for knn_accuracy."""
     rows = sorted(rows, key=lambda row: (str(row[1]), row[0]))

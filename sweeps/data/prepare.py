@@ -96,8 +96,8 @@ def prepare_data(data_config: dict, seed: int, sweep_file: str, base_dir: Path, 
     pairs = _training_pairs(data, group_pairs)
     splits = {
         "train": _training_rows(data, pairs, data_config.get("max_train_rows"), rng),
-        "eval": _evaluation_set(data, "eval", data_config, rng, sweep_file),
-        "test": _evaluation_set(data, "test", data_config, rng, sweep_file),
+        "eval": retrieval_evaluation_set(data, "eval", data_config, rng, sweep_file),
+        "test": retrieval_evaluation_set(data, "test", data_config, rng, sweep_file),
     }
     refuse_long_texts(splits, limit, sweep_file, data.origin)
     source_rows = len(_training_pairs(data, "one")) if group_pairs == "all" else len(pairs)  # else they are the rows as written
@@ -161,7 +161,7 @@ def prepare_evaluation(data_config: dict, split: str, seed: int, sweep_file: str
             raise SweepInputError([problem(sweep_file, "data.source", f"must hold the {split} split, or a train split to carve it from",
                                            f"{data.origin} with splits {sorted(data.qrels)}")])
         carve_missing_splits(data, data_config["eval_fraction"], data_config["test_fraction"], seed)
-    evaluation_set = _evaluation_set(data, split, data_config, random.Random(seed), sweep_file)
+    evaluation_set = retrieval_evaluation_set(data, split, data_config, random.Random(seed), sweep_file)
     return evaluation_set, data.origin, fingerprint({split: evaluation_set})
 
 
@@ -215,7 +215,7 @@ def negative_column(index: int, count: int) -> str:
     return "negative" if count == 1 else f"negative_{index + 1}"
 
 
-def _evaluation_set(data: RetrievalSet, split: str, data_config: dict, rng: random.Random, sweep_file: str) -> dict:
+def retrieval_evaluation_set(data: RetrievalSet, split: str, data_config: dict, rng: random.Random, sweep_file: str) -> dict:
     qrels = data.qrels[split]
     max_queries, corpus_size = split_cap(data_config, split), data_config.get("eval_corpus_size")
     if max_queries is not None and len(qrels) > max_queries:

@@ -47,6 +47,8 @@ def read_tables(source: str, base_dir: Path, sweep_file: str, hub_split: str | N
     """A table source's rows by split, as (origin, {split: (rows, where they came from)}). One table is split None:
     its rows are all carved into splits later."""
     path = source_path(source, base_dir)
+    if path.is_dir() and ((path / "dataset_info.json").exists() or (path / "dataset_dict.json").exists()):
+        return read_saved_dataset(path)
     if path.is_dir() or _is_pattern(source):
         files = sorted(path.iterdir()) if path.is_dir() else sorted(path.parent.glob(path.name))
         split_files = _split_files(path) if path.is_dir() else {}
@@ -126,10 +128,28 @@ def read_table(path: Path, delimiter: str | None = None) -> list[dict]:
 
 
 def table_rows(path: Path, delimiter: str | None = None) -> tuple[list[dict], int]:
-    """A table file's rows, and the blank lines a jsonl file had (read once)."""
+    """A table file's rows, and the blank lines a jsonl file had (read once). Nested fields are reachable by their dotted
+    path too (`query.text`), as a column name in `data.columns`."""
     if path.name.endswith(".jsonl") or path.name.endswith(".jsonl.gz"):
-        return read_jsonl_counting(path)
-    return _other_table_rows(path, delimiter), 0
+        rows, blank = read_jsonl_counting(path)
+    else:
+        rows, blank = _other_table_rows(path, delimiter), 0
+    return [with_dotted_paths(row) for row in rows], blank
+
+
+def with_dotted_paths(row: dict) -> dict:
+    """`{"query": {"text": …}}` also as `query.text`: a row's nested mappings flattened beside the row as written."""
+    if not any(isinstance(value, dict) for value in row.values()):
+        return row
+    flat = dict(row)
+    stack = [(f"{key}.", value) for key, value in row.items() if isinstance(value, dict)]
+    while stack:
+        prefix, mapping = stack.pop()
+        for key, value in mapping.items():
+            flat[prefix + str(key)] = value
+            if isinstance(value, dict):
+                stack.append((f"{prefix}{key}.", value))
+    return flat
 
 
 def _other_table_rows(path: Path, delimiter: str | None) -> list[dict]:
@@ -145,6 +165,22 @@ def _other_table_rows(path: Path, delimiter: str | None) -> list[dict]:
     import pyarrow.parquet as pq
 
     return pq.read_table(path).to_pylist()
+
+
+def read_saved_dataset(path: Path) -> tuple[str, dict[str | None, tuple[list[dict], str]]]:
+    """A folder `datasets`' save_to_disk wrote: a Dataset (one table, carved into splits) or a DatasetDict (its splits
+    by their names: train, validation/dev/eval, test)."""
+    from datasets import Dataset, load_from_disk
+
+    loaded = load_from_disk(str(path))
+    if isinstance(loaded, Dataset):
+        return f"{path} (datasets.load_from_disk)", {None: ([with_dotted_paths(row) for row in loaded.to_list()], str(path))}
+    tables = {}
+    for name, split in loaded.items():
+        ours = next((split_name for split_name, names in SPLIT_FILE_NAMES.items() if name in names), None)
+        if ours is not None and ours not in tables:
+            tables[ours] = ([with_dotted_paths(row) for row in split.to_list()], f"{path}[{name}]")
+    return f"{path} (datasets.load_from_disk: {', '.join(f'{split} <- {where.rsplit(chr(91), 1)[1][:-1]}' for split, (_, where) in tables.items())})", tables
 
 
 def read_hub_dataset(dataset_id: str, sweep_file: str, hub_split: str | None) -> tuple[str, dict[str, tuple[list[dict], str]]]:

@@ -80,11 +80,11 @@ def scored_pair_sets(data_config: dict, seed: int, sweep_file: str, base_dir: Pa
                                            "(more rows, or larger data.eval_fraction/test_fraction)", f"{origin}: {len(splits[split])}")])
     train = cap_rows(splits["train"], data_config.get("max_train_rows"), seed)
     return origin, {
-        "train": _columns(train),
-        "eval": {"task": "sts", **_columns(cap_rows(splits["eval"], split_cap(data_config, "eval"), seed))},
-        "test": {"task": "sts", **_columns(cap_rows(splits["test"], split_cap(data_config, "test"), seed))},
+        "train": pair_columns(train),
+        "eval": {"task": "sts", **pair_columns(cap_rows(splits["eval"], split_cap(data_config, "eval"), seed))},
+        "test": {"task": "sts", **pair_columns(cap_rows(splits["test"], split_cap(data_config, "test"), seed))},
     }, len(splits["train"])
 
 
-def _columns(pairs: list[tuple[str, str, float]]) -> dict[str, list]:
+def pair_columns(pairs: list[tuple[str, str, float]]) -> dict[str, list]:
     return {"sentence1": [p[0] for p in pairs], "sentence2": [p[1] for p in pairs], "score": [p[2] for p in pairs]}

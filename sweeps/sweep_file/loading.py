@@ -167,6 +167,9 @@ def _describe(source: str, detail: dict, raw: dict) -> str:
     if kind == "extra_forbidden" and key == "entity":
         return problem(source, key, "is W&B's team or user, which MLflow has no place for: remove it (the experiment is `project` "
                        "or `mlflow.experiment`)", detail["input"])
+    if kind == "extra_forbidden" and key in FOREIGN_SECTIONS:
+        return problem(source, key, f"is a section of another tool's config; here {FOREIGN_SECTIONS[key]}: each setting goes under "
+                       "`parameters` as `name: {value: …}` (or `values: […]` to sweep it)", _short(detail["input"]))
     if kind == "extra_forbidden":
         siblings = _allowed_siblings(location)
         return problem(source, key, f"is not a known key{did_you_mean(str(location[-1]), siblings)}; expected one of {sorted(siblings)}", detail["input"])
@@ -182,6 +185,25 @@ def _describe(source: str, detail: dict, raw: dict) -> str:
         expected = re.findall(r"'([^']*)'", detail.get("ctx", {}).get("expected", ""))
         message += f" ({hint})" if hint else did_you_mean(word, expected, CHOICE_ALIASES.get(field, {}))
     return problem(source, key, message, detail.get("input"))
+
+
+# An author's nested config (Hydra's, a notebook's): sections whose settings are parameters here.
+FOREIGN_SECTIONS = {
+    "model": "the model is `parameters.base_model` (with `max_seq_length`, `prompts`)",
+    "training": "training settings are SentenceTransformerTrainingArguments fields",
+    "train": "training settings are SentenceTransformerTrainingArguments fields",
+    "trainer": "training settings are SentenceTransformerTrainingArguments fields",
+    "hyperparameters": "hyperparameters are SentenceTransformerTrainingArguments fields",
+    "args": "training settings are SentenceTransformerTrainingArguments fields",
+    "optimizer": "the optimizer's settings are SentenceTransformerTrainingArguments fields (learning_rate, weight_decay, optim)",
+    "dataset": "the data is the `data` section (`source`, `columns`)",
+    "loss": "the loss is `parameters.loss`, its options loss parameters (scale, margin, …)",
+}
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 # W&B's words for our choices, where no spelling is close; and what to use for those we lack.

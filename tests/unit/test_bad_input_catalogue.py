@@ -70,6 +70,11 @@ CASES = [
          "`evaluations_per_trial`); remove it, but got 'save_steps'",
          "sweep.yaml: `parameters.per_device_eval_batch_size` is decided by the runner (the runner's evaluators encode in batches of "
          "their own (64); the trainer's eval loop does not run); remove it, but got 'per_device_eval_batch_size'"]),
+    ("an author's nested config: model and training sections", BASE + "model: {name: all-MiniLM-L6-v2}\ntraining: {epochs: 1, lr: 2.0e-5}\n",
+        ["sweep.yaml: `model` is a section of another tool's config; here the model is `parameters.base_model` (with `max_seq_length`, "
+         "`prompts`): each setting goes under `parameters` as `name: {value: …}` (or `values: […]` to sweep it), but got \"{'name': 'all-MiniLM-L6-v2'}\"",
+         "sweep.yaml: `training` is a section of another tool's config; here training settings are SentenceTransformerTrainingArguments "
+         "fields: each setting goes under `parameters` as `name: {value: …}` (or `values: […]` to sweep it), but got \"{'epochs': 1, 'lr': 2e-05}\""]),
     ('not a mapping', "- just\n- a list\n",
         ["sweep.yaml: the sweep file must be a YAML mapping, but got 'list'"]),
     ('empty file', "",

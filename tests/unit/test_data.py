@@ -211,3 +211,20 @@ def test_the_eval_cap_leaves_the_test_split_whole_and_the_test_cap_is_its_own():
     assert len(capped_eval.eval["queries"]) == 10 and len(capped_eval.test["queries"]) > 10
     both = prepare_data({**PYDOCS, "max_eval_queries": 10, "max_test_queries": 12}, 42, "sweep.yaml", REPO)
     assert len(both.test["queries"]) == 12 and both.eval["queries"] == capped_eval.eval["queries"]
+
+
+def test_a_save_to_disk_folder_and_nested_fields_are_read_as_people_have_them(tmp_path):
+    """An HF user's most natural local format, Dataset or DatasetDict, and jsonl fields nested one level down."""
+    from datasets import Dataset, DatasetDict
+
+    rows = [json.loads(line) for line in (REPO / "examples/data/pydocs.jsonl").read_text().splitlines()]
+    nested = [{"query": {"text": row["query"]}, "page": {"body": row["passage"]}} for row in rows]
+    columns = {"anchor": "query.text", "positive": "page.body"}
+    Dataset.from_list(nested).save_to_disk(str(tmp_path / "one"))
+    one = prepare({**PYDOCS, "source": str(tmp_path / "one"), "columns": columns})
+    assert one.origin.endswith("(datasets.load_from_disk)") and one.train_rows > 300
+    DatasetDict({"train": Dataset.from_list(nested[:400]), "validation": Dataset.from_list(nested[400:440]),
+                 "test": Dataset.from_list(nested[440:])}).save_to_disk(str(tmp_path / "splits"))
+    split = prepare({**PYDOCS, "source": str(tmp_path / "splits"), "columns": columns})
+    assert split.origin.endswith("(datasets.load_from_disk: train <- train, eval <- validation, test <- test)")
+    assert len(split.eval["queries"]) <= 40 and split.train_rows <= 400

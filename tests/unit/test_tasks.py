@@ -139,3 +139,21 @@ def test_sweeps_evaluate_reads_a_bare_sts_source_or_a_sweep_files_own_task(tmp_p
     assert split["task"] == "sts" and set_size(split) == {"pairs": 150} and origin.endswith("wordnet_sts")
     labelled, _, fingerprint = evaluation_set(str(repo / "examples/classification.yaml"), "test", 0)
     assert labelled["task"] == "classification" and set_size(labelled) == {"texts": 96} and len(fingerprint) == 16
+
+
+def test_sweeps_evaluate_judges_a_single_file_whole_and_says_so(tmp_path):
+    """A file that is itself a test set (stsb-de-test.csv) is never carved: every pair is judged, and the origin says so."""
+    import json
+    from pathlib import Path
+
+    from sweeps.evaluate import evaluation_set, set_size
+
+    repo = Path(__file__).resolve().parents[2]
+    whole, origin, _ = evaluation_set(str(repo / "examples/data/wordnet_sts/test.csv"), "test", 42, "sts")
+    rows = len((repo / "examples/data/wordnet_sts/test.csv").read_text().strip().splitlines()) - 1
+    assert set_size(whole) == {"pairs": rows} and origin.endswith("(one file: judged whole, no split carved from it)")
+    lines = (repo / "examples/data/pydocs.jsonl").read_text().splitlines()
+    (tmp_path / "pairs.jsonl").write_text("".join(json.dumps({"anchor": row["query"], "positive": row["passage"]}) + "\n"
+                                                  for row in map(json.loads, lines)))
+    pairs, _, _ = evaluation_set(str(tmp_path / "pairs.jsonl"), "test", 42)
+    assert set_size(pairs)["queries"] > 400  # every query of the file, not a tenth
