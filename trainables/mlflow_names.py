@@ -21,6 +21,7 @@ ALPHA = "sweeps.alpha"
 
 # On a trial's run
 TRIAL_ID = "sweeps.trial_id"
+SEQUENCE = "sweeps.sequence"  # the order the trial's run was created in, 0 first: ties go to the first created
 NODE_ID = "sweeps.node_id"
 WORKER_PROCESSES = "sweeps.worker_processes"  # host:pid of each rank
 BASE_MODEL_PATH = "sweeps.base_model_path"

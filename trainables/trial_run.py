@@ -36,8 +36,10 @@ class TrialRun:
         client = MlflowClient(tracking.tracking_uri)
         existing = find_trial_run(client, tracking, trial_id)
         if existing is None:
+            sequence = len(client.search_runs([tracking.experiment_id], filter_string=f"tags.`{names.PARENT_RUN_ID}` = "
+                                              f"'{tracking.parent_run_id}' and tags.`{names.ROLE}` = '{role}'", max_results=10_000))
             tags = {names.PARENT_RUN_ID: tracking.parent_run_id, "mlflow.runName": run_name, names.TRIAL_ID: trial_id,
-                    names.ROLE: role, names.SWEEP: tracking.sweep_name}
+                    names.ROLE: role, names.SWEEP: tracking.sweep_name, names.SEQUENCE: str(sequence)}
             return cls(client, trial_id, client.create_run(tracking.experiment_id, tags=tags, run_name=run_name).info.run_id)
         run_id = existing.info.run_id
         if existing.info.status != "RUNNING":

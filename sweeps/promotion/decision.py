@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from sweeps.ranking import beats, ranked
+from sweeps.ranking import beats, creation_order, ranked
 from sweeps.significance import paired_p_value, per_query_scores
 from sweeps.sweep_file.schema import MetricConfig, PromoteConfig, default_registered_model
 from trainables import mlflow_names as names
@@ -74,7 +74,8 @@ def decide(client: MlflowClient, sweep: str, name: str | None = None, alias: str
     if not eligible:
         statuses = sorted(f"{run.info.run_name}={run.info.status}" for run in children if run.data.tags.get(names.ROLE) == names.TRIAL_ROLE)
         raise PromotionError(f"sweep {parent.info.run_name!r} must have a FINISHED trial to promote, but got {statuses or 'no trials'}")
-    in_order = ranked(eligible, lambda run: _value(run, ranking_key(metric)), lambda run: run.data.tags.get(names.TRIAL_ID, ""), mode)
+    in_order = ranked(eligible, lambda run: _value(run, ranking_key(metric)),
+                      lambda run: creation_order(run.data.tags.get(names.SEQUENCE), run.data.tags.get(names.TRIAL_ID)), mode)
     within = [run for run in in_order if not run.data.tags.get(names.GUARD_EXCEEDED)]
     candidate = within[0] if within else in_order[0]
     better_but_over = in_order[:in_order.index(candidate)] if within else in_order

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from sweeps.ranking import beats, ranked
+from sweeps.ranking import beats, creation_order, ranked
 from sweeps.significance import paired_p_value, per_query_scores
 from trainables import mlflow_names as names
 from trainables.metrics import CI_HIGH_SUFFIX, CI_LOW_SUFFIX, DROP, GUARD_PREFIX, TEST_PREFIX, curve_key, guard_key, ranking_key
@@ -30,6 +30,7 @@ def leaderboard_rows(children: list, metric_key: str, mode: str, columns: tuple[
             "run": run.info.run_name,
             "run_id": run.info.run_id,
             "trial_id": run.data.tags.get(names.TRIAL_ID, ""),
+            "sequence": run.data.tags.get(names.SEQUENCE),
             "role": run.data.tags.get(names.ROLE, names.TRIAL_ROLE),
             "status": "STOPPED" if run.data.tags.get(names.OUTCOME) == names.STOPPED_EARLY else run.info.status,
             "params": dict(run.data.params),
@@ -42,7 +43,8 @@ def leaderboard_rows(children: list, metric_key: str, mode: str, columns: tuple[
             "guard_exceeded": run.data.tags.get(names.GUARD_EXCEEDED),
         })
     # A run that failed, or was cut off, keeps its figures on the board but never ranks above a sound one.
-    return ranked(rows, lambda row: row[metric_key] if row["status"] in RANKED_STATUSES else None, lambda row: row["trial_id"], mode)
+    return ranked(rows, lambda row: row[metric_key] if row["status"] in RANKED_STATUSES else None,
+                  lambda row: creation_order(row["sequence"], row["trial_id"]), mode)
 
 
 RANKED_STATUSES = ("FINISHED", "STOPPED")

@@ -15,7 +15,7 @@ import tempfile
 from ray.tune import Callback, Checkpoint
 
 from search_spaces import report_keys
-from sweeps.ranking import ranked
+from sweeps.ranking import creation_order, ranked
 from sweeps.running.live_callbacks import LiveCallback
 from sweeps.tracking.models import log_trial_model
 from sweeps.tracking.parent_run import SweepRun
@@ -38,9 +38,11 @@ class ModelKeeper(LiveCallback, Callback):
         self.finished: dict[str, float] = {}  # trial id -> its kept checkpoint's metric
         self.running: set[str] = set()
         self.over_a_guard: set[str] = set()  # finished trials that dropped more than a guard's max_drop
+        self.created: dict[str, int] = {}  # trial id -> its place in the order of creation, for ties
 
     def on_trial_start(self, iteration, trials, trial, **info):
         self.running.add(trial.trial_id)
+        self.created.setdefault(trial.trial_id, len(self.created))  # Tune starts trials in the order it made them
 
     def on_checkpoint(self, iteration, trials, trial, checkpoint, **info):
         self.checkpoints[trial.trial_id] = checkpoint
@@ -67,6 +69,8 @@ class ModelKeeper(LiveCallback, Callback):
         for run in children:
             trial_id = run.data.tags.get(names.TRIAL_ID)
             value = run.data.metrics.get(self.metric_key)
+            if trial_id and run.data.tags.get(names.SEQUENCE, "").isdigit():
+                self.created[trial_id] = int(run.data.tags[names.SEQUENCE])
             if trial_id and run.info.status == "FINISHED" and value is not None:
                 self.finished[trial_id] = value
                 if run.data.tags.get(names.GUARD_EXCEEDED):
@@ -83,7 +87,7 @@ class ModelKeeper(LiveCallback, Callback):
     def kept(self) -> list[str]:
         """Trial ids whose models are kept, best first; trials over a guard's max_drop after every trial within the
         limits, since promotion passes over them."""
-        in_order = ranked(self.finished, self.finished.get, str, self.mode)
+        in_order = ranked(self.finished, self.finished.get, lambda trial_id: creation_order(self.created.get(trial_id), trial_id), self.mode)
         return sorted(in_order, key=lambda trial_id: trial_id in self.over_a_guard)[: self.keep]
 
     def _prune(self) -> None:

@@ -92,6 +92,7 @@ def test_one_trial_trains_reports_and_logs(tmp_path, tiny_model_dir):
     logged = client.get_run(run.info.run_id)
     assert logged.info.status == "FINISHED"
     assert logged.data.tags["mlflow.parentRunId"] == sweep_run.run_id
+    assert logged.data.tags["sweeps.sequence"] == "0"  # the first trial run of its sweep: ties go to it
     assert logged.data.params["learning_rate"] == "0.0005" and logged.data.params["loss"] == "MultipleNegativesRankingLoss"
     history = client.get_metric_history(run.info.run_id, "curves/ndcg_at_10")
     assert [m.step for m in history] == [3, 6]

@@ -14,8 +14,11 @@ def store(tmp_path):
         "sweeps.role": "sweep", "sweeps.metric": "ndcg_at_10", "sweeps.goal": "maximize",
         "sweeps.registered_model": "m", "sweeps.alias": "champion"}).info.run_id
 
-    def trial(name, best, test, status="FINISHED", stopped=False, model=True, fingerprint="f1", trial_id=None, role="trial", encoding=None):
+    def trial(name, best, test, status="FINISHED", stopped=False, model=True, fingerprint="f1", trial_id=None, role="trial", encoding=None,
+              sequence=None):
         tags = {"mlflow.parentRunId": parent, "sweeps.role": role, "sweeps.data_fingerprint": fingerprint, "sweeps.trial_id": trial_id or name}
+        if sequence is not None:
+            tags["sweeps.sequence"] = str(sequence)
         if encoding:
             tags["sweeps.encoding"] = encoding
         if stopped:
@@ -95,14 +98,16 @@ def test_tied_trials_are_ranked_the_same_way_by_the_keeper_the_leaderboard_and_p
     from trainables.storage import Storage
 
     client, trial = store
-    # Created second but with the lower trial id: Tune's order, not MLflow's, breaks the tie.
-    later = trial("tied-b", 0.80, 0.81, model=False, trial_id="t_00001")
-    first = trial("tied-a", 0.80, 0.79, trial_id="t_00000")
+    # Tune's trial ids are random: the first created (sequence 0) has the greater id here, and still wins the tie.
+    later = trial("tied-b", 0.80, 0.81, model=False, trial_id="0a3f9c1e", sequence=1)
+    first = trial("tied-a", 0.80, 0.79, trial_id="b7c1d2e4", sequence=0)
     keeper = ModelKeeper(1, "best_ndcg_at_10", "max", Storage.at(str(tmp_path)))
-    for trial_id in ("t_00001", "t_00000"):
+    for trial_id in ("b7c1d2e4", "0a3f9c1e"):  # started in the order they were created
+        keeper.on_trial_start(0, [], SimpleNamespace(trial_id=trial_id))
+    for trial_id in ("0a3f9c1e", "b7c1d2e4"):  # the later one finished first
         keeper.on_trial_complete(0, [], SimpleNamespace(trial_id=trial_id, last_result={"final": True, "best_ndcg_at_10": 0.80}))
     children = [client.get_run(run_id) for run_id in (later, first)]
-    assert keeper.kept() == ["t_00000"]
+    assert keeper.kept() == ["b7c1d2e4"]
     assert leaderboard_rows(children, "ndcg_at_10", "max")[0]["run"] == "tied-a"
     decision = decide(client, "sw")
     assert decision.action == "register" and decision.candidate.info.run_name == "tied-a"
