@@ -133,6 +133,10 @@ def prepare_sweep(config: SweepConfig, sweep_file: str | Path) -> PreparedSweep:
                                                              config.task)) from None
     data = prepare_data(config.data.model_dump(), config.seed, source, Path(sweep_file).resolve().parent, config.task,
                         (config.metric.key, *config.metric.also_keys))
+    unused = [f"data.{split}_fraction is unused: the source has its own {split} split" for split in data.own_splits
+              if f"{split}_fraction" in config.data.model_fields_set]
+    if unused:
+        data = dataclasses.replace(data, notes=(*data.notes, *unused))
     problems = metric_problems(config, data, source)
     sets, notes, loss_problems = training_sets(data.train, config.parameters, config.seed, source)
     guards, guard_problems = guard_sets(config.guard, config.seed, source, Path(sweep_file).resolve().parent)

@@ -37,6 +37,7 @@ class PreparedData:
     notes: tuple[str, ...] = ()  # what the preparation decided that a user should know
     mining: MiningInput | None = None  # with data.hard_negatives: what the miner reads
     source_fingerprint: str = ""  # with mined negatives: the fingerprint of the rows as read, which the mining follows from
+    own_splits: tuple[str, ...] = ()  # the evaluation splits the source gave itself (no fraction carved them)
 
     @property
     def train_rows(self) -> int:
@@ -82,6 +83,7 @@ def prepare_data(data_config: dict, seed: int, sweep_file: str, base_dir: Path, 
                             notes=tuple(notes))
     data = read_source(data_config["source"], base_dir, data_config.get("columns") or {}, sweep_file, data_config.get("hub_split"),
                        delimiter=data_config.get("delimiter"))
+    own_splits = tuple(split for split in ("eval", "test") if data.qrels.get(split))
     carve_missing_splits(data, data_config["eval_fraction"], data_config["test_fraction"], seed)
     for split in ("train", "eval", "test"):
         if not data.qrels.get(split):
@@ -106,7 +108,7 @@ def prepare_data(data_config: dict, seed: int, sweep_file: str, base_dir: Path, 
     if extra:
         splits["eval"], splits["test"] = {**splits["eval"], CUTOFFS: extra}, {**splits["test"], CUTOFFS: extra}
     return PreparedData(**splits, origin=data.origin, fingerprint=fingerprint(splits), source_rows=source_rows, group_pairs=group_pairs,
-                        mining=mining)
+                        mining=mining, own_splits=own_splits)
 
 
 # A sentence-embedding model reads a few hundred tokens; a text of 100,000 characters is a mistake (a whole page dumped in a

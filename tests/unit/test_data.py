@@ -228,3 +228,20 @@ def test_a_save_to_disk_folder_and_nested_fields_are_read_as_people_have_them(tm
     split = prepare({**PYDOCS, "source": str(tmp_path / "splits"), "columns": columns})
     assert split.origin.endswith("(datasets.load_from_disk: train <- train, eval <- validation, test <- test)")
     assert len(split.eval["queries"]) <= 40 and split.train_rows <= 400
+
+
+def test_a_fraction_the_source_makes_unused_is_said(tmp_path):
+    """A BEIR folder with its own test qrels: a test_fraction the file sets changes nothing, and the run says so."""
+    from sweeps.prepared_sweep import prepare_sweep
+    from sweeps.sweep_file import load_sweep_file
+
+    folder = tmp_path / "beir"
+    (folder / "qrels").mkdir(parents=True)
+    (folder / "corpus.jsonl").write_text("".join(json.dumps({"_id": f"d{i}", "text": f"passage number {i}"}) + "\n" for i in range(60)))
+    (folder / "queries.jsonl").write_text("".join(json.dumps({"_id": f"q{i}", "text": f"question {i}"}) + "\n" for i in range(60)))
+    for split, ids in (("train", range(0, 40)), ("test", range(40, 60))):
+        (folder / "qrels" / f"{split}.tsv").write_text("".join(f"q{i}\td{i}\t1\n" for i in ids))
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(f"data: {{source: {folder}, test_fraction: 0.3}}\nparameters: {{base_model: {{value: all-MiniLM-L6-v2}}}}\n")
+    notes = prepare_sweep(load_sweep_file(sweep), sweep).data.notes
+    assert "data.test_fraction is unused: the source has its own test split" in notes
