@@ -29,7 +29,9 @@ class SweepProgress(LiveCallback, Callback):
         self.evaluations = evaluations_per_trial
         self.swept = tuple(swept)
         self.rows: dict[str, dict] = {}
-        self.carried_over = 0  # trials an interrupted sweep had ended before --resume: Tune sends no events for them
+        # Trial ids an interrupted sweep had ended before --resume: Tune sends no events for them, or (a trial it restored
+        # as unfinished, reported again) one more; each trial counts once either way.
+        self.carried_over: set[str] = set()
         self.best: tuple[float, str] | None = None
         self.started = time.monotonic()
         self.console = console
@@ -80,13 +82,13 @@ class SweepProgress(LiveCallback, Callback):
             self.live.start()
 
     def _done(self) -> int:
-        return self.carried_over + sum(row["status"] in ENDED for row in self.rows.values())
+        return len(self.carried_over | {trial_id for trial_id, row in self.rows.items() if row["status"] in ENDED})
 
     def _progress(self) -> float:
         """The share of the planned evaluations behind us: an ended trial counts whole, a running one by its evaluations."""
         behind = sum(1.0 if row["status"] in ENDED else min(row["evaluations_done"], self.evaluations) / self.evaluations
-                     for row in self.rows.values())
-        return (self.carried_over + behind) / self.total if self.total else 1.0
+                     for trial_id, row in self.rows.items() if trial_id not in self.carried_over)
+        return (len(self.carried_over) + behind) / self.total if self.total else 1.0
 
     def on_trial_start(self, iteration, trials, trial, **info):
         shown = {name: value for name, value in trial.config.items() if name in self.swept} if self.swept else trial.config

@@ -51,3 +51,20 @@ def test_the_table_shows_the_swept_parameters_and_marks_the_best():
     text = console.export_text()
     assert "learning_rate" in text and "0.0003162" in text and "0.4000 *" in text and "0.5000 *" not in text
     assert "best ndcg_at_10 0.4000 (demo-b)" in text and "1/2" in text
+
+
+def test_a_resumed_sweep_counts_each_trial_once():
+    """A trial that finished before the driver died, and that Tune restores as unfinished and reports again, is one
+    trial done, not two (a resumed sweep showed `3/2 done`)."""
+    progress = SweepProgress(Console(file=io.StringIO(), width=200), 2, "ndcg_at_10", "max", 2)
+    progress.carried_over = {"a"}  # FINISHED in MLflow before the resume
+    again = FakeTrial("a", {})
+    again.last_result = {"ndcg_at_10": 0.8, "final": True, "evaluation": 2}
+    progress.on_trial_start(0, [], again)
+    progress.on_trial_complete(0, [], again)
+    assert progress.headline().startswith("1/2 done")
+    other = FakeTrial("b", {})
+    other.last_result = {"ndcg_at_10": 0.7, "final": True, "evaluation": 2}
+    progress.on_trial_start(0, [], other)
+    progress.on_trial_complete(0, [], other)
+    assert progress.headline().startswith("2/2 done")
