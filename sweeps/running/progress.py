@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from search_spaces.report_keys import EVALUATION, FINAL, STEP
+from search_spaces.report_keys import EVALUATION, FINAL, OUTCOME, STEP
 from sweeps.reports.leaderboard import shown_parameter
 from sweeps.running.live_callbacks import LiveCallback
 from trainables.metrics import TEST_PREFIX
@@ -110,7 +110,10 @@ class SweepProgress(LiveCallback, Callback):
 
     def on_trial_complete(self, iteration, trials, trial, **info):
         last = trial.last_result or {}
-        if last.get(FINAL):
+        if last.get(FINAL) and last.get(OUTCOME):  # ended by its own guard: a NaN loss, a collapsed model
+            self._row(trial)["status"] = "FAILED"
+            self._update(trial, f"[{self.headline()}] {trial} failed: {last[OUTCOME]}")
+        elif last.get(FINAL):
             self._row(trial)["status"] = "FINISHED"
             self._update(trial, f"[{self.headline()}] {trial} finished")
         else:

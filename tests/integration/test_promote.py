@@ -112,20 +112,28 @@ def test_a_sweep_worse_than_the_champion_is_refused(promoted, tiny_model_dir):
 
 @pytest.mark.real_model
 def test_a_sweep_that_only_hurts_the_model_says_so_and_is_not_promoted(promoted):
-    """Six steps at a learning rate that wrecks MiniLM: every trial ends below its untrained baseline."""
+    """Six steps at learning rates that wreck MiniLM: at 1e-2 it collapses (every text one vector: FAILED, never ranked,
+    whatever its tie-order scores), at 2e-3 it trains but ends below its untrained baseline."""
     workdir, _ = promoted
     demo = yaml.safe_load((REPO / "grid.yaml").read_text())
     demo["data"]["source"] = str(REPO / "examples" / demo["data"]["source"].removeprefix("examples/"))
     hurt = {
         "name": "hurt", "seed": demo["seed"], "data": demo["data"],
         "parameters": {"base_model": {"value": "all-MiniLM-L6-v2"}, "max_seq_length": {"value": 64},
-                       "learning_rate": {"value": 1e-2}, "max_steps": {"value": 6}, "per_device_train_batch_size": {"value": 16}},
+                       "learning_rate": {"values": [1e-2, 2e-3]}, "max_steps": {"value": 6}, "per_device_train_batch_size": {"value": 16}},
         "mlflow": {"tracking_uri": "sqlite:///mlflow.db", "experiment": "hurt"}, "promote": {"registered_model": "hurt-model"},
     }
     (workdir / "hurt.yaml").write_text(yaml.safe_dump(hurt))
     swept = run_module("sweeps.run", "hurt.yaml", cwd=workdir)
     assert swept.returncode == 0, swept.stdout[-3000:] + swept.stderr[-3000:]
     assert "warning: no trial beats its untrained baseline on eval ndcg_at_10: the best, hurt-" in swept.stdout
+    client = MlflowClient(f"sqlite:///{workdir}/mlflow.db")
+    trials = {run.data.params["learning_rate"]: run for run in client.search_runs(
+        [client.get_experiment_by_name("hurt").experiment_id], "tags.`sweeps.role` = 'trial'")}
+    collapsed = trials["0.01"]
+    assert collapsed.info.status == "FAILED" and collapsed.data.tags["sweeps.outcome"] == "collapsed", collapsed.data.tags
+    assert "every text embeds to nearly the same vector" in collapsed.data.tags["sweeps.error"]
+    assert trials["0.002"].info.status == "FINISHED"
 
     refused = run_module("sweeps.promote", "hurt", cwd=workdir)
     lines = refused.stderr.strip().splitlines()

@@ -68,3 +68,13 @@ def test_a_resumed_sweep_counts_each_trial_once():
     progress.on_trial_start(0, [], other)
     progress.on_trial_complete(0, [], other)
     assert progress.headline().startswith("2/2 done")
+
+
+def test_a_trial_its_own_guard_ended_is_shown_failed_with_the_cause():
+    out = io.StringIO()
+    progress = SweepProgress(Console(file=out, width=200), 1, "ndcg_at_10", "max", 2)
+    collapsed = FakeTrial("c", {})
+    collapsed.last_result = {"ndcg_at_10": float("nan"), "final": True, "outcome": "collapsed"}
+    progress.on_trial_start(0, [], collapsed)
+    progress.on_trial_complete(0, [], collapsed)
+    assert out.getvalue().splitlines()[-1].endswith("demo-c failed: collapsed") and progress.rows["c"]["status"] == "FAILED"
