@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from sweeps.errors import problem
+from sweeps.running.disk_use import human
 from trainables.storage import is_uri
 
 # What one running trial keeps in storage, in model sizes: its best model, and HF Trainer's resume state (the weights
@@ -41,15 +42,8 @@ def storage_room_problems(storage: str, model_paths: dict[str, str], running_tri
     need = largest * (CHECKPOINT_MODELS_PER_RUNNING_TRIAL * running_trials + keep_models)
     free = shutil.disk_usage(existing).free
     if need > free:
-        return [problem(source, "storage_path", f"must have room for the sweep's checkpoints (about {_size(need)} at peak: "
-                        f"{CHECKPOINT_MODELS_PER_RUNNING_TRIAL} x {_size(largest)} per running trial, {running_trials} at once, and "
-                        f"{keep_models} kept model(s))", f"{storage}: {_size(free)} free")]
+        return [problem(source, "storage_path", f"must have room for the sweep's checkpoints (about {human(need)} at peak: "
+                        f"{CHECKPOINT_MODELS_PER_RUNNING_TRIAL} x {human(largest)} per running trial, {running_trials} at once, and "
+                        f"{keep_models} kept model(s))", f"{storage}: {human(free)} free")]
     return []
 
-
-def _size(count: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if count < 1000 or unit == "GB":
-            return f"{count:,.0f} {unit}" if unit == "B" else f"{count:,.1f} {unit}"
-        count /= 1000
-    return f"{count:,.1f} TB"

@@ -147,18 +147,26 @@ def _not_better(client: MlflowClient, champion, candidate, metric: str, mode: st
                 f"{champions} vs {fingerprint}), so the test scores can't be compared")
     if theirs is None or ours is None:
         return f"{test_key} is missing on the candidate or the champion (version {champion.version})"
-    better = beats(ours, float(theirs), mode)
-    verdict = f"{candidate.info.run_name} {test_key}={ours:.4f} is not better than the champion's (version {champion.version}) {float(theirs):.4f}"
-    candidates, champions = (per_query_scores(client, run_id, "test", metric) for run_id in (candidate.info.run_id, champion.run_id))
-    if candidates is None or champions is None:  # runs from before per-query scores: the means alone
-        return None if better else f"{verdict} on the same test data"
-    p_value, queries = paired_p_value(candidates, champions, metric)
+    return _paired_verdict(client, candidate, champion.run_id, metric, ours, float(theirs), mode, alpha,
+                           f"the champion's (version {champion.version})", "is not better than", " on the same test data", "")
+
+
+def _paired_verdict(client: MlflowClient, candidate, other_run_id: str, metric: str, ours: float, theirs: float, mode: str, alpha: float,
+                    other: str, not_better: str, without_scores: str, worse: str) -> str | None:
+    """Why `candidate` does not beat `other` (the champion, its untrained baseline) on the same test queries, or None: a
+    paired randomization test at `alpha` over their per-query scores (the means alone for runs from before those)."""
+    test_key = TEST_PREFIX + metric
+    better = beats(ours, theirs, mode)
+    verdict = f"{candidate.info.run_name} {test_key}={ours:.4f} {not_better} {other} {theirs:.4f}"
+    candidates, others = (per_query_scores(client, run_id, "test", metric) for run_id in (candidate.info.run_id, other_run_id))
+    if candidates is None or others is None:
+        return None if better else verdict + without_scores
+    p_value, queries = paired_p_value(candidates, others, metric)
     test = f"p={p_value:.3f}, paired randomization test over the same {queries} test queries"
     if not better:
-        return f"{verdict} ({test})"
+        return f"{verdict} ({test}){worse}"
     if p_value >= alpha:
-        return (f"{candidate.info.run_name} {test_key}={ours:.4f} is not significantly better than the champion's "
-                f"(version {champion.version}) {float(theirs):.4f} ({test}; alpha {alpha})")
+        return f"{candidate.info.run_name} {test_key}={ours:.4f} is not significantly better than {other} {theirs:.4f} ({test}; alpha {alpha})"
     return None
 
 
@@ -187,20 +195,9 @@ def _not_better_than_baseline(client: MlflowClient, candidate, children, metric:
                      and encoding is not None and run.data.tags.get(names.ENCODING) == encoding), None)
     if baseline is None or _value(baseline, test_key) is None or _value(candidate, test_key) is None:
         return None
-    ours, theirs = _value(candidate, test_key), _value(baseline, test_key)
-    better = beats(ours, theirs, mode)
-    verdict = f"{candidate.info.run_name} {test_key}={ours:.4f} does not beat its untrained baseline ({baseline.info.run_name}) {theirs:.4f}"
-    candidates, baselines = (per_query_scores(client, run.info.run_id, "test", metric) for run in (candidate, baseline))
-    if candidates is None or baselines is None:  # runs from before per-query scores: the means alone
-        return None if better else f"{verdict}: fine-tuning did not help"
-    p_value, queries = paired_p_value(candidates, baselines, metric)
-    test = f"p={p_value:.3f}, paired randomization test over the same {queries} test queries"
-    if not better:
-        return f"{verdict} ({test}): fine-tuning did not help"
-    if p_value >= alpha:
-        return (f"{candidate.info.run_name} {test_key}={ours:.4f} is not significantly better than its untrained baseline "
-                f"({baseline.info.run_name}) {theirs:.4f} ({test}; alpha {alpha})")
-    return None
+    return _paired_verdict(client, candidate, baseline.info.run_id, metric, _value(candidate, test_key), _value(baseline, test_key), mode,
+                           alpha, f"its untrained baseline ({baseline.info.run_name})", "does not beat", ": fine-tuning did not help",
+                           ": fine-tuning did not help")
 
 
 def _why_no_model(parent, children) -> str:

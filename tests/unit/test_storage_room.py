@@ -13,6 +13,6 @@ def test_room_is_counted_from_the_model_size_the_running_trials_and_the_kept_mod
     usage = namedtuple("usage", "total used free")
     monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 10**9 - 50_000_000, 50_000_000))  # a disk with 50 MB left
     (line,) = storage_room_problems(str(tmp_path / "results"), minilm, 2, 1, "grid.yaml")
-    assert line == ("grid.yaml: `storage_path` must have room for the sweep's checkpoints (about 817.8 MB at peak: 4 x 90.9 MB per "
-                    f"running trial, 2 at once, and 1 kept model(s)), but got '{tmp_path / 'results'}: 50.0 MB free'")
+    assert line == ("grid.yaml: `storage_path` must have room for the sweep's checkpoints (about 779.9 MB at peak: 4 x 86.7 MB per "
+                    f"running trial, 2 at once, and 1 kept model(s)), but got '{tmp_path / 'results'}: 47.7 MB free'")
     assert storage_room_problems("s3://bucket/sweeps", minilm, 2, 1, "grid.yaml") == []  # an object store's room is not ours to count
