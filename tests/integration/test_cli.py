@@ -114,6 +114,8 @@ def test_default_sweep_from_the_readme(demo_sweep):
     workdir, result = demo_sweep
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "leaderboard" in result.stdout and "mlflow ui --backend-store-uri sqlite:///" in result.stdout
+    assert "promote: sweeps promote " in result.stdout  # grid.yaml has a promote: section, so the end says how
+    assert "it/s]" not in result.stdout + result.stderr  # no library's progress bar between the sweep's lines
     client, parent, children = children_of(workdir / "mlflow.db", "demo")
     trials = [c for c in children if c.data.tags["sweeps.role"] == "trial"]
     baselines = [c for c in children if c.data.tags["sweeps.role"] == "baseline"]

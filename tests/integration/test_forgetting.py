@@ -44,6 +44,7 @@ def test_mined_negatives_train_and_the_guard_keeps_a_forgetful_trial_from_promot
     assert not (tmp_path / "ray_results" / "hard_negatives").exists()
     result = run_module("sweeps.run", "guarded.yaml", cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "it/s]" not in result.stdout + result.stderr  # mining's encode bars stay off the sweep's lines
 
     client = MlflowClient(f"sqlite:///{tmp_path}/mlflow.db")
     experiment = client.get_experiment_by_name("guarded").experiment_id

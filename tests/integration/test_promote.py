@@ -27,6 +27,7 @@ def test_promote_registers_the_best_trial_and_is_idempotent(promoted):
     workdir, first = promoted
     assert first.returncode == 0, first.stderr
     assert first.stdout.startswith("promoted: demo-") and f"models:/{MODEL}@champion" in first.stdout
+    assert "already exists" not in first.stdout + first.stderr  # MLflow's line about the model the promote itself made
 
     client = MlflowClient(f"sqlite:///{workdir}/mlflow.db")
     champion = client.get_model_version_by_alias(MODEL, "champion")

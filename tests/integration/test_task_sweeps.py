@@ -58,6 +58,12 @@ def test_a_german_sts_sweep_ranks_by_spearman_and_beats_the_untrained_model(tmp_
           f"best trial ({trials[0].data.params['loss']}, lr {trials[0].data.params['learning_rate']}) {best['test_spearman_cosine']:.4f} "
           f"[{best['test_spearman_cosine_ci_low']:.4f}, {best['test_spearman_cosine_ci_high']:.4f}]; pearson {best['test_pearson_cosine']:.4f}")
     assert best["test_spearman_cosine"] > untrained["test_spearman_cosine"]
+    # Promotion decides by the paired test over the same test pairs, in one line either way.
+    promoted = run_module("sweeps.promote", "sts-check", "--tracking-uri", "sqlite:///sts.db", cwd=tmp_path)
+    decided = (promoted.stdout + promoted.stderr).strip().splitlines()
+    print(decided[-1])
+    assert promoted.returncode in (0, 1) and len(decided) == 1, decided
+    assert promoted.returncode == 0 or "paired randomization test over the same 300 test queries" in decided[0]
 
 
 @pytest.mark.real_model
