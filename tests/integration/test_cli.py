@@ -108,7 +108,6 @@ def test_an_evaluation_only_benchmark_reproduces_its_reference_figure():
 
 
 @pytest.mark.real_model
-@pytest.mark.xdist_group("demo")
 def test_default_sweep_from_the_readme(demo_sweep):
     """README's second command, on the shipped model and data: ≥4 finished trials, curves, test metrics."""
     workdir, result = demo_sweep

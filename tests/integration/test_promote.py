@@ -10,8 +10,6 @@ from browser import mlflow_server, page_text, screenshot
 from subprocess_cli import REPO, run_module
 
 MODEL = "pydocs-minilm"
-# With `-n 2`, every test that reads the one default sweep runs in the worker that ran it.
-pytestmark = pytest.mark.xdist_group("demo")
 
 
 @pytest.fixture(scope="module")
