@@ -70,8 +70,13 @@ def main(argv: list[str] | None = None, prog: str = "python -m sweeps.run") -> i
     except KeyboardInterrupt as interruption:  # before the parent run exists: nothing to mark, nothing to resume
         errors.print(f"interrupted by {signal_name(interruption)} before the sweep started; nothing was logged", soft_wrap=True)
         return exit_code(interruption)
+    from sweeps.running.trial_deaths import StorageLost
+
     try:
         rows = run_sweep(sweep, console, resources, resume_run_id)
+    except StorageLost as lost:  # the parent run is FAILED by now; one line, no traceback
+        errors.print(f"error: {lost}", highlight=False, markup=False, soft_wrap=True)
+        return ExitCode.REFUSED
     except KeyboardInterrupt as interruption:
         errors.print(f"interrupted by {signal_name(interruption)}: the sweep's MLflow runs are marked KILLED; carry on with: {prog} {args.sweep_file} --resume",
                      soft_wrap=True)

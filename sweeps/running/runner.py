@@ -20,7 +20,7 @@ from sweeps.running.node_scratch import clear_every_node_scratch
 from sweeps.running.progress import SweepProgress
 from sweeps.running.stopped_trials import StoppedTrialRecorder
 from sweeps.running.train_runs import TrainRunEnder
-from sweeps.running.trial_deaths import TrialDeathRecorder
+from sweeps.running.trial_deaths import StorageLost, TrialDeathRecorder, storage_gone
 from sweeps.running.tuner import new_tuner, restored_tuner
 from sweeps.secrets import credentials_kept_from_tune
 from sweeps.tracking.baselines import log_baselines
@@ -102,10 +102,22 @@ def _tune(sweep: PreparedSweep, sweep_run: SweepRun, resources: TrialResources, 
     say(f"{'resuming' if resume_run_id else 'sweep'} {config.name!r}: {sweep.plan.num_samples} trials, {resources.describe()}, "
         f"up to {config.max_failures} retries each; MLflow parent run {sweep_run.run_id}")
     progress.start()
-    results = tuner.fit()
+    try:
+        results = tuner.fit()
+    except Exception:  # Tune wraps what a callback raised: the storage line is the one to say, not Tune's traceback
+        deaths = next((callback for callback in callbacks if isinstance(callback, TrialDeathRecorder)), None)
+        if deaths is not None and deaths.lost:
+            raise StorageLost(deaths.lost) from None
+        raise
+    if lost := storage_gone(state, "when the trials ended"):
+        raise StorageLost(lost)
     if line := target_line(results, config, sweep.plan.num_samples):
         say(line)
-    _wrap_up(sweep, sweep_run, results, keeper, state, say)
+    try:
+        _wrap_up(sweep, sweep_run, results, keeper, state, say)
+    except FileNotFoundError as error:  # a kept trial's checkpoint went with the storage: nothing to log from there
+        raise StorageLost(f"storage: a checkpoint to keep is gone from {state.path} ({error}): the sweep stops here, its MLflow "
+                          "parent run FAILED") from None
 
 
 def trial_context(sweep: PreparedSweep, sweep_run: SweepRun, resources: TrialResources) -> TrialContext:
@@ -150,7 +162,7 @@ def _callbacks(sweep: PreparedSweep, progress: SweepProgress, context: TrialCont
     """In this order when a trial ends: a stop is recorded first (so a stopped trial's own failure handler leaves its run
     alone), then a distributed trial's Train run is ended, then checkpoints nothing writes any more are pruned."""
     config = sweep.config
-    callbacks = [progress, TrialDeathRecorder(context.tracking)]
+    callbacks = [progress, TrialDeathRecorder(context.tracking, state)]
     if config.early_terminate is not None:
         callbacks.append(StoppedTrialRecorder(context.tracking, config.early_terminate.type))
     if resources.distributed:

@@ -32,6 +32,33 @@ def death_cause(error_text: str) -> str | None:
     return None
 
 
+# Ray's and the OS's words for storage that failed under a trial: the sweep can't go on there.
+STORAGE_FAILURES = ("Unable to set up cluster storage", "No space left on device", "Read-only file system")
+
+
+def storage_failure(error_text: str, state, found_when: str) -> str | None:
+    """The line to stop on when a trial failed because of the sweep's storage, else None."""
+    words = next((words for words in STORAGE_FAILURES if words in error_text), None)
+    if words is None:
+        return None
+    return (f"storage: the sweep's storage at {state.path} failed ({words}, {found_when}): the sweep stops here, its MLflow "
+            "parent run FAILED; every later trial would fail the same way")
+
+
+def storage_gone(state, found_when: str) -> str | None:
+    """The line to stop on when the sweep's storage folder is gone (deleted, unmounted), else None."""
+    try:
+        there = state.exists()
+    except OSError as error:  # an object store that stopped answering
+        there, why = False, f" ({error})"
+    else:
+        why = ""
+    if there:
+        return None
+    return (f"storage: the sweep's state at {state.path} is gone{why} (found {found_when}): the sweep stops "
+            "here, its MLflow parent run FAILED; every later trial would fail, and nothing could be kept or resumed")
+
+
 def last_failure(trial) -> str:
     """Tune's text of the trial's latest failure, from the driver's own copy of its error file (the copy in storage is
     written later: `Trial.get_error` reads that one, and finds nothing yet when the retry is being scheduled)."""
@@ -43,11 +70,17 @@ def last_failure(trial) -> str:
     return failures[-1] if failures else ""
 
 
+class StorageLost(RuntimeError):
+    """The sweep's storage went away under it: every later trial would fail, and nothing could be kept or resumed."""
+
+
 class TrialDeathRecorder(LiveCallback, Callback):
     live_name = "trial_deaths"
 
-    def __init__(self, tracking: SweepTracking):
+    def __init__(self, tracking: SweepTracking, state=None):
         self.tracking = tracking
+        self.state = state  # trainables.storage.Storage: the sweep's Tune state and checkpoints
+        self.lost: str | None = None
 
     def on_trial_recover(self, iteration, trials, trial, **info):
         self._record(trial, retried=True)
@@ -56,11 +89,12 @@ class TrialDeathRecorder(LiveCallback, Callback):
         self._record(trial, retried=False)
 
     def _record(self, trial, retried: bool) -> None:
+        error = last_failure(trial)
+        self._storage_still_there(trial, error)
         client = MlflowClient(self.tracking.tracking_uri)
         run = find_trial_run(client, self.tracking, trial.trial_id)
         if run is None or run.info.status != "RUNNING":
             return  # the trial recorded its own end (an exception it raised), or never opened its run
-        error = last_failure(trial)
         cause = death_cause(error)
         if cause is None:
             return
@@ -69,3 +103,11 @@ class TrialDeathRecorder(LiveCallback, Callback):
         if not retried:
             client.set_tag(run.info.run_id, names.ENDED, f"failed: {reason}"[:200])
             client.set_terminated(run.info.run_id, "FAILED")
+
+    def _storage_still_there(self, trial, error: str) -> None:
+        """Raised out of Tune's loop: the runner stops the sweep with one line instead of failing every later trial."""
+        if self.state is not None and self.lost is None:
+            found = f"when trial {trial} failed"
+            self.lost = storage_failure(error, self.state, found) or storage_gone(self.state, found)
+        if self.lost:
+            raise StorageLost(self.lost)

@@ -186,3 +186,41 @@ def test_a_worker_killed_from_outside_is_retried_and_sigterm_ends_the_sweep_as_c
     trial = next(run for run in runs if run.data.tags["sweeps.role"] == "trial")
     assert parent.info.status == trial.info.status == "KILLED"
     assert trial.data.tags["sweeps.ended"].startswith("interrupted"), trial.data.tags["sweeps.ended"]
+
+
+@pytest.mark.sweep
+def test_storage_deleted_mid_sweep_stops_it_with_one_line_and_the_parent_failed(tmp_path, tiny_model_dir):
+    """`ray_results` removed under a running sweep: every later trial used to fail, the parent end FINISHED, and a FAILED
+    trial rank first. Now the first trial to fail on it stops the sweep: one line, exit 1, the parent FAILED."""
+    import shutil
+
+    sweep = tmp_path / "storage.yaml"
+    sweep.write_text(SWEEP.replace("name: resilience", "name: lost").replace("evaluations_per_trial: 3", "evaluations_per_trial: 2").replace(
+        "[0.001, 0.002, 0.003, 0.004, 0.005, 0.006]", "[0.001, 0.002, 0.003]").format(data=REPO / "examples/data/pydocs.jsonl", model=tiny_model_dir))
+    env = {**{k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"},
+           "HF_HUB_OFFLINE": "1", "MLFLOW_DISABLE_TELEMETRY": "true", "RAY_USAGE_STATS_ENABLED": "0"}
+    driver = subprocess.Popen([sys.executable, "-m", "sweeps.run", str(sweep)], cwd=tmp_path, env=environment({}, env),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+
+    def one_finished() -> bool:
+        try:
+            runs = client.search_runs([client.get_experiment_by_name("lost").experiment_id], "tags.`sweeps.role` = 'trial'")
+        except Exception:  # the store is still being created
+            return False
+        return any(run.info.status == "FINISHED" for run in runs)
+
+    deadline = time.monotonic() + 300
+    while not one_finished():
+        assert driver.poll() is None and time.monotonic() < deadline, "the sweep ended before its first trial finished"
+        time.sleep(0.5)
+    for state in (tmp_path / "ray_results").glob("lost-*"):
+        shutil.rmtree(state)
+    stdout, stderr = driver.communicate(timeout=300)
+    lines = stderr.strip().splitlines()
+    assert driver.returncode == 1 and len(lines) == 1 and "Traceback" not in stderr, stdout[-2000:] + stderr[-3000:]
+    assert lines[0].startswith("error: storage: the sweep's storage at ") and "the sweep stops here, its MLflow parent run FAILED" in lines[0]
+    runs = client.search_runs([client.get_experiment_by_name("lost").experiment_id])
+    parent = next(run for run in runs if run.data.tags["sweeps.role"] == "sweep")
+    trials = [run for run in runs if run.data.tags["sweeps.role"] == "trial"]
+    assert parent.info.status == "FAILED" and len(trials) < 3, [(run.info.run_name, run.info.status) for run in trials]

@@ -27,3 +27,20 @@ def test_a_retry_after_a_memory_kill_halves_the_batch_and_keeps_the_effective_ba
     assert after_a_memory_kill({"per_device_train_batch_size": 1}, KILLED_FOR_MEMORY)[1].endswith("can't be halved, so the retry runs as before")
     assert after_a_memory_kill(config, "InjectedFault: boom") == (config, None)
     assert after_a_memory_kill(config, None) == (config, None)
+
+
+def test_a_trial_failing_on_the_sweeps_storage_stops_the_sweep_with_one_line(tmp_path):
+    """Ray's words when the storage folder was deleted under the sweep; a trial's own error is not a storage failure."""
+    from sweeps.running.trial_deaths import storage_failure, storage_gone
+    from trainables.storage import Storage
+
+    state = Storage.at(str(tmp_path / "sweep-1234"))
+    ray_error = ("RuntimeError: Unable to set up cluster storage with the following settings:\nStorageContext<\n"
+                 f"  storage_filesystem='local',\n  storage_fs_path='{tmp_path}',")
+    line = storage_failure(ray_error, state, "when trial demo-1 failed")
+    assert line.startswith(f"storage: the sweep's storage at {tmp_path / 'sweep-1234'} failed (Unable to set up cluster storage, "
+                           "when trial demo-1 failed): the sweep stops here")
+    assert storage_failure("fault_injection.InjectedFault: injected fault at step 2", state, "when trial demo-1 failed") is None
+    assert storage_gone(state, "when the trials ended").startswith(f"storage: the sweep's state at {tmp_path / 'sweep-1234'} is gone")
+    (tmp_path / "sweep-1234").mkdir()
+    assert storage_gone(state, "when the trials ended") is None
