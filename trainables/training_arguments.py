@@ -17,8 +17,8 @@ def training_arguments(hyperparameters: dict, loss_name: str, output_dir: str, s
     arguments.setdefault("num_train_epochs", 1)
     arguments.setdefault("per_device_train_batch_size", 8)
     arguments.setdefault("eval_steps", share_of_run(evaluations))
-    # Often enough that a NaN loss stops the trial soon; unfiltered, so the NaN shows.
-    arguments.setdefault("logging_steps", share_of_run(4 * evaluations))
+    # Often enough that a NaN loss stops the trial soon; unfiltered, so the NaN shows. The runner's alone (RUNNER_DECIDES).
+    arguments["logging_steps"] = share_of_run(4 * evaluations)
     arguments.setdefault("logging_nan_inf_filter", False)
     arguments.setdefault("seed", seed)
     if LOSSES[loss_name].batch_sampler:

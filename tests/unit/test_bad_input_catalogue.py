@@ -63,13 +63,16 @@ CASES = [
         ["sweep.yaml: `storage_path` must be a folder this user can write to (writing in /sys failed: Permission denied), "
          "but got '/sys/sweeps-results'"]),
     ('training arguments pasted from a notebook that the runner decides', rep("  per_device_train_batch_size: {value: 16}\n",
-        "  per_device_train_batch_size: {value: 16}\n  bf16: {value: true}\n  save_steps: {value: 50}\n  per_device_eval_batch_size: {value: 32}\n"),
+        "  per_device_train_batch_size: {value: 16}\n  bf16: {value: true}\n  save_steps: {value: 50}\n  per_device_eval_batch_size: {value: 32}\n"
+        "  logging_steps: {value: 50}\n"),
         ["sweep.yaml: `parameters.bf16` is decided by the runner (precision is `resources.precision`: auto (bf16 where the GPU has it, "
          "fp16 on older GPUs, fp32 on CPU), bf16, fp16 or fp32); remove it, but got 'bf16'",
          "sweep.yaml: `parameters.save_steps` is decided by the runner (a trial saves its resume checkpoint at each evaluation: set "
          "`evaluations_per_trial`); remove it, but got 'save_steps'",
          "sweep.yaml: `parameters.per_device_eval_batch_size` is decided by the runner (the runner's evaluators encode in batches of "
-         "their own (64); the trainer's eval loop does not run); remove it, but got 'per_device_eval_batch_size'"]),
+         "their own (64); the trainer's eval loop does not run); remove it, but got 'per_device_eval_batch_size'",
+         "sweep.yaml: `parameters.logging_steps` is decided by the runner (the train loss is logged 4 times per evaluation, so every "
+         "evaluation has its loss points and a NaN loss stops the trial within a quarter of an evaluation); remove it, but got 'logging_steps'"]),
     ("an author's nested config: model and training sections", BASE + "model: {name: all-MiniLM-L6-v2}\ntraining: {epochs: 1, lr: 2.0e-5}\n",
         ["sweep.yaml: `model` is a section of another tool's config; here the model is `parameters.base_model` (with `max_seq_length`, "
          "`prompts`): each setting goes under `parameters` as `name: {value: …}` (or `values: […]` to sweep it), but got \"{'name': 'all-MiniLM-L6-v2'}\"",
