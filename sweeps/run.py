@@ -33,6 +33,9 @@ def main(argv: list[str] | None = None, prog: str = "python -m sweeps.run") -> i
     args = parse_args(argv, prog)
     # Promotion and the leaderboard read per-query scores back from MLflow: no download bars between the result lines.
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    if not args.verbose:
+        # Encoding, mining and datasets' map draw tqdm bars of their own; tqdm reads this when it is first imported, so here.
+        os.environ.setdefault("TQDM_DISABLE", "1")
     # Off a terminal (CI, a log file) rich would wrap the leaderboard at 80 columns.
     console = Console(width=None if sys.stdout.isatty() else 200)
     errors = Console(stderr=True)
