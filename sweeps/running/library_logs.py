@@ -57,3 +57,6 @@ def send_library_logs_to(path: Path) -> None:
         logger.handlers[:] = []
         logger.propagate = True
         logger.setLevel(logging.INFO)
+    # sentence-transformers draws its "Batches" bar on stderr whenever its logger is at INFO (encode's default, which
+    # MLflow's signature inference and the evaluators use): its own INFO lines are the price of a clean screen.
+    logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
