@@ -8,6 +8,8 @@ Mined once on the driver and cached by (data fingerprint, mining model, options)
 
 from __future__ import annotations
 
+import contextlib
+import io
 import dataclasses
 import hashlib
 import json
@@ -69,12 +71,15 @@ def _mine(mining: MiningInput, options: dict, model_path: str, prompts: Prompts)
     model = SentenceTransformer(model_path, device="cuda" if torch.cuda.is_available() else "cpu")
     if options["max_seq_length"]:
         model.max_seq_length = options["max_seq_length"]
-    mined = mine_hard_negatives(
-        Dataset.from_dict({"anchor": [a for a, _ in pairs], "positive": [p for _, p in pairs]}), model, corpus=list(mining.candidates),
-        num_negatives=options["num_negatives"], range_min=options["range_min"], range_max=options["range_max"],
-        relative_margin=options["relative_margin"], absolute_margin=options["absolute_margin"],
-        sampling_strategy=options["sampling_strategy"], batch_size=options["batch_size"], query_prompt=prompts.query,
-        corpus_prompt=prompts.document, output_format="n-tuple", output_scores=True, verbose=False)
+    # sentence-transformers' miner draws its encode bars with show_progress_bar=True, whatever its logger or TQDM_DISABLE
+    # say; tqdm writes to the stderr of the moment it starts, so the bars go to a buffer and the sweep's lines stay clean.
+    with contextlib.redirect_stderr(io.StringIO()):
+        mined = mine_hard_negatives(
+            Dataset.from_dict({"anchor": [a for a, _ in pairs], "positive": [p for _, p in pairs]}), model, corpus=list(mining.candidates),
+            num_negatives=options["num_negatives"], range_min=options["range_min"], range_max=options["range_max"],
+            relative_margin=options["relative_margin"], absolute_margin=options["absolute_margin"],
+            sampling_strategy=options["sampling_strategy"], batch_size=options["batch_size"], query_prompt=prompts.query,
+            corpus_prompt=prompts.document, output_format="n-tuple", output_scores=True, verbose=False)
     count = options["num_negatives"]
     negatives, positive_scores, negative_scores = {}, [], []
     for row in mined:
