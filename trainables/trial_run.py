@@ -124,6 +124,19 @@ def record_stopped_early(tracking: SweepTracking, trial_id: str, stopped_by: str
     client.set_terminated(run.info.run_id, "KILLED")
 
 
+def record_worker_death(tracking: SweepTracking, trial_id: str, reason: str, retried: bool) -> None:
+    """The trial's process died before it could record its end: the driver records why, on the run while it is RUNNING.
+    A retry moves the error to sweeps.previous_error when it reopens the run; out of retries, the run ends FAILED."""
+    client = MlflowClient(tracking.tracking_uri)
+    run = find_trial_run(client, tracking, trial_id)
+    if run is None or run.info.status != "RUNNING":
+        return  # the trial recorded its own end (an exception it raised), or never opened its run
+    tags = [RunTag(names.ERROR, reason[:500])] + ([] if retried else [RunTag(names.ENDED, f"failed: {reason}"[:200])])
+    client.log_batch(run.info.run_id, tags=tags)
+    if not retried:
+        client.set_terminated(run.info.run_id, "FAILED")
+
+
 def finished_result(tracking: SweepTracking, trial_id: str, evaluations: int) -> dict | None:
     """The final report of a trial that already FINISHED in MLflow, or None.
 

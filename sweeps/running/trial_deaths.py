@@ -6,14 +6,12 @@ from __future__ import annotations
 import os
 import re
 
-from mlflow.tracking import MlflowClient
 from ray.tune import Callback
 
 from sweeps.running.live_callbacks import LiveCallback
-from trainables import mlflow_names as names
 from trainables.context import SweepTracking
 from trainables.memory_retry import KILLED_FOR_MEMORY
-from trainables.trial_run import find_trial_run
+from trainables.trial_run import record_worker_death
 
 # Ray's words for why a worker is gone, in the error Tune keeps for the trial: first match wins.
 CAUSES = (
@@ -91,18 +89,10 @@ class TrialDeathRecorder(LiveCallback, Callback):
     def _record(self, trial, retried: bool) -> None:
         error = last_failure(trial)
         self._storage_still_there(trial, error)
-        client = MlflowClient(self.tracking.tracking_uri)
-        run = find_trial_run(client, self.tracking, trial.trial_id)
-        if run is None or run.info.status != "RUNNING":
-            return  # the trial recorded its own end (an exception it raised), or never opened its run
         cause = death_cause(error)
-        if cause is None:
-            return
-        reason = f"{cause}: {error.strip().splitlines()[0][:300]}" if error.strip() else cause
-        client.set_tag(run.info.run_id, names.ERROR, reason[:500])  # a retry moves it to sweeps.previous_error
-        if not retried:
-            client.set_tag(run.info.run_id, names.ENDED, f"failed: {reason}"[:200])
-            client.set_terminated(run.info.run_id, "FAILED")
+        if cause is not None:
+            reason = f"{cause}: {error.strip().splitlines()[0][:300]}" if error.strip() else cause
+            record_worker_death(self.tracking, trial.trial_id, reason, retried)
 
     def _storage_still_there(self, trial, error: str) -> None:
         """Raised out of Tune's loop: the runner stops the sweep with one line instead of failing every later trial."""

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from search_spaces.samplers import SAMPLER_CLASSES
+from sweeps.cli.tracking_uri import DEFAULT_TRACKING_URI
 from search_spaces.schedulers import SCHEDULERS
 from search_spaces.space import draws_integers, step_range
 from trainables.metrics import metric_key
@@ -249,7 +250,7 @@ class DataConfig(StrictModel):
 
 
 class MlflowConfig(StrictModel):
-    tracking_uri: str = "sqlite:///mlflow.db"
+    tracking_uri: str = DEFAULT_TRACKING_URI
     experiment: str | None = None
 
 
