@@ -1,17 +1,13 @@
 """An evaluation that keeps each item's score: for confidence intervals on test metrics and for paired tests
 between two models on the same items.
 
-The means are sentence-transformers' evaluators' own. Per-query IR scores come from ir_measures over the very
-rankings the InformationRetrievalEvaluator scored (it writes them); per-triplet outcomes from the library's own
+The means are sentence-transformers' evaluators' own, but for retrieval's, which count tied scores as ties
+(trainables.tied_rankings) and come with each query's figure; per-triplet outcomes from the library's own
 cosine similarity; per-text kNN outcomes from the kNN evaluator; STS keeps each pair's cosine similarity and gold
 score, since a correlation is no mean. Intervals are scipy's bootstrap over items (paired for correlations).
 """
 
 from __future__ import annotations
-
-import json
-import os
-import tempfile
 
 from sentence_transformers.sentence_transformer.evaluation import SentenceEvaluator
 
@@ -27,8 +23,6 @@ from trainables.metrics import (
     STS_EVALUATOR_NAME,
     TEST_PREFIX,
     TRIPLET_KEY,
-    ir_measure_name,
-    ir_metric,
     rename_evaluator_metrics,
 )
 from trainables.mlflow_names import PER_QUERY_ARTIFACTS
@@ -53,26 +47,23 @@ class ItemKeepingEvaluator(SentenceEvaluator):
         super().__init__()
         self.evaluation_set, self.prompts, self.batch_size = evaluation_set, prompts, batch_size
         self.task = task_of(evaluation_set)
-        self.inner = None if self.task == "sts" else build_evaluator(evaluation_set, batch_size=batch_size, prompts=prompts,
-                                                                      write_predictions=True)
+        self.inner = None if self.task == "sts" else build_evaluator(evaluation_set, batch_size=batch_size, prompts=prompts)
         self.last_items: dict[str, dict[str, float]] = {}
 
     def __call__(self, model, output_path: str | None = None, epoch: int = -1, steps: int = -1) -> dict[str, float]:
         if self.inner is None:
             metrics, self.last_items = _sts_in_detail(model, self.evaluation_set, self.prompts, self.batch_size)
             return {f"{STS_EVALUATOR_NAME}_{key}": value for key, value in metrics.items()}
-        with tempfile.TemporaryDirectory() as scratch:  # the retrieval evaluator's rankings, read back for per-query scores
-            raw = self.inner(model, output_path=scratch, epoch=epoch, steps=steps)
-            metrics = rename_evaluator_metrics(raw)
-            predictions = [os.path.join(scratch, name) for name in sorted(os.listdir(scratch)) if name.endswith("_predictions_cosine.jsonl")]
-            relevant = self.evaluation_set.get("relevant") or _label_relevance(self.evaluation_set)
-            per_item = per_query_ir_scores(predictions[0], relevant, [key for key in metrics if ir_metric(key)]) if predictions else {}
         from trainables.knn_evaluator import KnnAccuracyEvaluator
-        from trainables.shared_encodings import SharedTripletEvaluator
+        from trainables.shared_encodings import SharedRetrievalEvaluator, SharedTripletEvaluator
 
-        # The triplet and kNN evaluators keep each item's outcome from the call above: nothing is encoded or voted twice.
+        raw = self.inner(model, output_path=None, epoch=epoch, steps=steps)
+        per_item: dict[str, dict[str, float]] = {}
+        # Each evaluator keeps each item's figure from the call above: nothing is encoded, ranked or voted twice.
         for evaluator in self.inner.evaluators:
-            if isinstance(evaluator, SharedTripletEvaluator):
+            if isinstance(evaluator, SharedRetrievalEvaluator):
+                per_item.update(_per_query_figures(evaluator))
+            elif isinstance(evaluator, SharedTripletEvaluator):
                 per_item[TRIPLET_KEY] = _outcomes(evaluator.last_outcomes)
             elif isinstance(evaluator, KnnAccuracyEvaluator):
                 per_item[KNN_KEY] = _outcomes(evaluator.last_correct)
@@ -97,27 +88,15 @@ def _sts_in_detail(model, evaluation_set: dict, prompts: Prompts, batch_size: in
     return metrics, {SPEARMAN_KEY: similarities, PEARSON_KEY: similarities, GOLD_SCORES: gold}
 
 
-def _label_relevance(evaluation_set: dict) -> dict[str, list[str]]:
-    """A classification set's texts ranking the label names: query i's relevant 'document' is its label's index."""
-    names = evaluation_set.get("label_names") or []
-    return {str(index): [str(names.index(label))] for index, label in enumerate(evaluation_set.get("labels", [])) if label in names}
-
-
-def per_query_ir_scores(predictions_file: str, relevant: dict[str, list[str]], keys: list[str]) -> dict[str, dict[str, float]]:
-    import ir_measures
-
-    run = {}
-    with open(predictions_file, encoding="utf-8") as handle:
-        for line in handle:
-            prediction = json.loads(line)
-            # The evaluator's own order (score, then id): ranks as scores, so ties break as they did there.
-            run[prediction["query_id"]] = {hit["corpus_id"]: -float(rank) for rank, hit in enumerate(prediction["results"])}
-    qrels = {query_id: {doc_id: 1 for doc_id in docs} for query_id, docs in relevant.items()}
-    ours = {ir_measures.parse_measure(ir_measure_name(key)): key for key in keys}
-    scores: dict[str, dict[str, float]] = {key: {} for key in keys}
-    for metric in ir_measures.iter_calc(list(ours), qrels, run):
-        scores[ours[metric.measure]][metric.query_id] = float(metric.value)
-    return scores
+def _per_query_figures(evaluator) -> dict[str, dict[str, float]]:
+    """A retrieval evaluator's per-query figures of its latest call, under our metric keys (`ndcg_at_10`)."""
+    figures = {}
+    for score_name, families in evaluator.last_per_query.items():
+        for family, by_cutoff in families.items():
+            for cutoff, by_query in by_cutoff.items():
+                for ours in rename_evaluator_metrics({f"{evaluator.name}_{score_name}_{family.removesuffix('k')}{cutoff}": 0.0}):
+                    figures[ours] = by_query
+    return figures
 
 
 def _encode(model, texts, prompt, batch_size):

@@ -26,7 +26,7 @@ def task_of(evaluation_set) -> str:
     return evaluation_set.get(TASK, RETRIEVAL)
 
 
-def build_evaluator(evaluation_set: dict, batch_size: int = 64, prompts: Prompts = NO_PROMPTS, write_predictions: bool = False):
+def build_evaluator(evaluation_set: dict, batch_size: int = 64, prompts: Prompts = NO_PROMPTS):
     """The task's evaluators, in one SharedEncodingEvaluator: a text two of them embed alike is encoded once per call."""
     from trainables.shared_encodings import EncodingCache, SharedEncodingEvaluator
 
@@ -37,14 +37,14 @@ def build_evaluator(evaluation_set: dict, batch_size: int = 64, prompts: Prompts
         evaluators = [triplet_evaluator(evaluation_set["triplets"], batch_size, prompts.query, prompts.query, cache),
                       knn_evaluator(evaluation_set, batch_size, prompts)]
         if evaluation_set.get("label_names"):
-            evaluators.append(label_ranking_evaluator(evaluation_set, batch_size, prompts, write_predictions, cache))
+            evaluators.append(label_ranking_evaluator(evaluation_set, batch_size, prompts, cache))
     else:
-        evaluators = [retrieval_evaluator(evaluation_set, batch_size, prompts, write_predictions, cache),
+        evaluators = [retrieval_evaluator(evaluation_set, batch_size, prompts, cache),
                       triplet_evaluator(evaluation_set["triplets"], batch_size, prompts.query, prompts.document, cache)]
     return SharedEncodingEvaluator(evaluators, cache)
 
 
-def retrieval_evaluator(evaluation_set: dict, batch_size: int, prompts: Prompts, write_predictions: bool, cache):
+def retrieval_evaluator(evaluation_set: dict, batch_size: int, prompts: Prompts, cache):
     from trainables.shared_encodings import SharedRetrievalEvaluator
 
     cutoffs = ir_cutoffs(evaluation_set.get(CUTOFFS, ()))
@@ -62,12 +62,11 @@ def retrieval_evaluator(evaluation_set: dict, batch_size: int, prompts: Prompts,
         map_at_k=list(cutoffs["map"]),
         query_prompt=prompts.query,
         corpus_prompt=prompts.document,
-        write_predictions=write_predictions,
         cache=cache,
     )
 
 
-def label_ranking_evaluator(evaluation_set: dict, batch_size: int, prompts: Prompts, write_predictions: bool, cache):
+def label_ranking_evaluator(evaluation_set: dict, batch_size: int, prompts: Prompts, cache):
     """Each text ranks the label names, as a retrieval of its own label: recall@1/3/5 and MRR@10."""
     from trainables.shared_encodings import SharedRetrievalEvaluator
 
@@ -86,7 +85,6 @@ def label_ranking_evaluator(evaluation_set: dict, batch_size: int, prompts: Prom
         map_at_k=[10],
         query_prompt=prompts.query,
         corpus_prompt=prompts.query,
-        write_predictions=write_predictions,
         cache=cache,
     )
 

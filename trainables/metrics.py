@@ -13,8 +13,6 @@ STS_EVALUATOR_NAME = "sts"
 KNN_EVALUATOR_NAME = "knn"
 LABELS_EVALUATOR_NAME = "labels"  # classification: each text ranks the label names
 
-# Our IR metric families: key stem -> ir_measures' measure, for per-query scores of the very rankings the evaluator scored.
-IR_MEASURES = {"ndcg": "nDCG", "mrr": "RR", "recall": "R", "map": "AP"}
 # What a retrieval evaluation always computes; other cutoffs are computed when the sweep's metric asks for them.
 DEFAULT_IR_CUTOFFS = {"ndcg": (10,), "mrr": (10,), "recall": (10,), "map": (100,)}
 LABEL_RANKING_CUTOFFS = {"recall": (1, 3, 5), "mrr": (10,)}
@@ -97,11 +95,6 @@ def ir_cutoffs(keys) -> dict[str, tuple[int, ...]]:
         if parsed:
             cutoffs[parsed[0]].add(parsed[1])
     return {family: tuple(sorted(ks)) for family, ks in cutoffs.items()}
-
-
-def ir_measure_name(key: str) -> str:
-    family, cutoff = ir_metric(key)
-    return f"{IR_MEASURES[family]}@{cutoff}"
 
 
 def rename_evaluator_metrics(raw: dict[str, float], prefix: str = "") -> dict[str, float]:

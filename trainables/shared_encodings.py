@@ -16,6 +16,9 @@ from sentence_transformers.sentence_transformer.evaluation import (
 )
 
 
+QUERY_CHUNK = 256
+
+
 class EncodingCache:
     def __init__(self):
         self._vectors: dict = {}
@@ -45,9 +48,43 @@ def _how(encode_fn_name, prompt_name, prompt, truncate_dim, kwargs: dict) -> tup
 
 
 class SharedRetrievalEvaluator(InformationRetrievalEvaluator):
+    """Its figures count tied scores as ties (`trainables.tied_rankings`), from the embeddings its own call encoded
+    (the cache holds them); each call keeps every query's figures (`last_per_query`)."""
+
     def __init__(self, *args, cache: EncodingCache, **kwargs):
         super().__init__(*args, **kwargs)
         self.cache = cache
+        # {score function: {family: {cutoff: {query id: figure}}}}, of the latest call
+        self.last_per_query: dict[str, dict[str, dict[int, dict[str, float]]]] = {}
+
+    def compute_all_metrics(self, model, corpus_model=None, corpus_embeddings=None, output_path: str | None = None):
+        import numpy as np
+
+        from trainables.tied_rankings import tie_aware_scores
+
+        scores = super().compute_all_metrics(model, corpus_model, corpus_embeddings, output_path)
+        queries = self.embed_inputs(model, self.queries, encode_fn_name="query", prompt_name=self.query_prompt_name, prompt=self.query_prompt)
+        if corpus_embeddings is None:
+            corpus_embeddings = self.embed_inputs(corpus_model or model, self.corpus, encode_fn_name="document",
+                                                  prompt_name=self.corpus_prompt_name, prompt=self.corpus_prompt)
+        column = {corpus_id: index for index, corpus_id in enumerate(self.corpus_ids)}
+        relevant = [[column[doc] for doc in self.relevant_docs[query_id] if doc in column] for query_id in self.queries_ids]
+        counts = [len(self.relevant_docs[query_id]) for query_id in self.queries_ids]
+        cutoffs = {"accuracy@k": self.accuracy_at_k, "precision@k": self.precision_recall_at_k, "recall@k": self.precision_recall_at_k,
+                   "mrr@k": self.mrr_at_k, "ndcg@k": self.ndcg_at_k, "map@k": self.map_at_k}
+        self.last_per_query = {}
+        for name, score_function in self.score_functions.items():
+            figures = {family: {k: [] for k in ks} for family, ks in cutoffs.items()}
+            for start in range(0, len(relevant), QUERY_CHUNK):  # a chunk's scores against the whole corpus at a time
+                pair_scores = score_function(queries[start:start + QUERY_CHUNK], corpus_embeddings).float().cpu().numpy().astype(np.float64)
+                chunk = tie_aware_scores(pair_scores, relevant[start:start + QUERY_CHUNK], cutoffs, counts[start:start + QUERY_CHUNK])
+                for family, by_cutoff in chunk.items():
+                    for k, values in by_cutoff.items():
+                        figures[family][k].extend(values)
+            scores[name] = {family: {k: float(np.mean(values)) for k, values in by_cutoff.items()} for family, by_cutoff in figures.items()}
+            self.last_per_query[name] = {family: {k: dict(zip(self.queries_ids, values)) for k, values in by_cutoff.items()}
+                                         for family, by_cutoff in figures.items()}
+        return scores
 
     def embed_inputs(self, model, sentences, encode_fn_name=None, prompt_name=None, prompt=None, **kwargs):
         def encode(texts):

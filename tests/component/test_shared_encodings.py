@@ -84,3 +84,22 @@ def test_the_triplet_evaluator_keeps_each_triplets_outcome(model, evaluation_set
     outcomes = evaluator.evaluators[1].last_outcomes
     assert len(outcomes) == len(evaluation_set["triplets"]["anchor"])
     assert sum(outcomes) / len(outcomes) == pytest.approx(metrics["triplet_accuracy"], abs=1e-6)  # float32 there
+
+
+def test_a_duplicate_passage_is_a_tie_and_the_figures_do_not_follow_its_id(model, evaluation_set):
+    """Each relevant passage also in the corpus as a copy under another id (a page crawled twice): any model scores the
+    two alike. The library ranks whichever id sorts first above the other, so its figures follow the ids; here the tie
+    counts as a tie, and each figure is the same whichever way the ids sort: for the figures that are sums over ranks
+    (NDCG's gain, recall), the mean of the library's two."""
+    relevant = {doc for docs in evaluation_set["relevant"].values() for doc in docs}
+
+    def with_copies(mark: str) -> dict:  # "!" sorts before every id here, "~" after
+        return {**evaluation_set, "corpus": {**evaluation_set["corpus"], **{mark + doc: evaluation_set["corpus"][doc] for doc in relevant}}}
+
+    ours = {mark: rename_evaluator_metrics(build_evaluator(with_copies(mark))(model)) for mark in "!~"}
+    library = {mark: library_figures(model, with_copies(mark), Prompts()) for mark in "!~"}
+    assert library["!"]["ndcg_at_10"] < library["~"]["ndcg_at_10"]  # the copy ranked first costs the relevant passage a place
+    for key in ("ndcg_at_10", "mrr_at_10", "recall_at_10", "map_at_100"):
+        assert ours["!"][key] == pytest.approx(ours["~"][key], abs=1e-9), key
+    for key in ("ndcg_at_10", "recall_at_10"):
+        assert ours["!"][key] == pytest.approx((library["!"][key] + library["~"][key]) / 2, abs=1e-6), key

@@ -65,7 +65,7 @@ def test_bad_input_exits_2_before_anything_is_written(tmp_path, tiny_model_dir):
 def test_dry_run_prints_the_plan_and_trains_nothing(tmp_path):
     result = run_cli(REPO / "grid.yaml", "--dry-run", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "grid points: 4" in result.stdout and "{'learning_rate': 0.0002, 'per_device_train_batch_size': 64}" in result.stdout
+    assert "grid points: 2" in result.stdout and "{'learning_rate': 0.0002}" in result.stdout
     assert "dry run: nothing mined, trained or logged" in result.stdout
     assert "prompts of all-MiniLM-L6-v2 (its own): none" in result.stdout
     assert "422 training rows (anchor, positive) from 422 source rows" in result.stdout
@@ -109,7 +109,7 @@ def test_an_evaluation_only_benchmark_reproduces_its_reference_figure():
 
 @pytest.mark.real_model
 def test_default_sweep_from_the_readme(demo_sweep):
-    """README's second command, on the shipped model and data: ≥4 finished trials, curves, test metrics."""
+    """README's second command, on the shipped model and data: its two trials finished, curves, test metrics."""
     workdir, result = demo_sweep
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "leaderboard" in result.stdout and "mlflow ui --backend-store-uri sqlite:///" in result.stdout
@@ -118,9 +118,9 @@ def test_default_sweep_from_the_readme(demo_sweep):
     client, parent, children = children_of(workdir / "mlflow.db", "demo")
     trials = [c for c in children if c.data.tags["sweeps.role"] == "trial"]
     baselines = [c for c in children if c.data.tags["sweeps.role"] == "baseline"]
-    assert parent.info.status == "FINISHED" and len(trials) == 4 and len(baselines) == 1
+    assert parent.info.status == "FINISHED" and len(trials) == 2 and len(baselines) == 1
     assert sorted((t.data.params["learning_rate"], t.data.params["per_device_train_batch_size"]) for t in trials) == [
-        ("0.0002", "16"), ("0.0002", "64"), ("2e-05", "16"), ("2e-05", "64")]
+        ("0.0002", "64"), ("2e-05", "64")]
     # Same data and seed, different hyperparameters: the models really differ.
     assert len({t.data.metrics["curves/ndcg_at_10"] for t in trials}) >= 2
     assert "test_ndcg_at_10" in baselines[0].data.metrics
@@ -139,7 +139,7 @@ def test_default_sweep_from_the_readme(demo_sweep):
     for phase in phases:
         assert parent.data.metrics[f"time_{phase}_s"] == pytest.approx(sum(t.data.metrics[f"time_{phase}_s"] for t in trials), abs=0.01)
     assert parent.data.metrics["peak_rss_mb"] == max(t.data.metrics["peak_rss_mb"] for t in trials)
-    summary = re.search(r"^trial time: (.*) \(([\d,]+) s over 4 trials; peak memory [\d,]+ MB\)$", result.stdout, re.MULTILINE)
+    summary = re.search(r"^trial time: (.*) \(([\d,]+) s over 2 trials; peak memory [\d,]+ MB\)$", result.stdout, re.MULTILINE)
     assert summary, result.stdout[-3000:]
     shares = dict((word, int(share)) for share, word in re.findall(r"(\d+)% (\w+)", summary.group(1)))
     assert set(shares) == {"training", "evaluations", "checkpoints", "setup", "test", "logging"} and 97 <= sum(shares.values()) <= 103

@@ -1,6 +1,8 @@
-"""Nothing lost, in one sweep: trials that raise once, always raise, get their process killed or diverge,
-then the driver SIGKILLed mid-trial and the sweep resumed into the same runs."""
+"""Nothing lost, in one sweep of four trials at once: trials that raise once, always raise, get their process killed
+or diverge, then the driver SIGKILLed mid-trial and the sweep resumed into the same runs. Every metric Tune heard is
+in MLflow, unchanged, and the secrets planted in the driver's environment are nowhere in what the sweep wrote."""
 
+import json
 import os
 import signal
 import subprocess
@@ -9,6 +11,7 @@ import time
 
 import pytest
 from fault_injection import SWEEP_FILE_LINES, environment
+from leak_check import PLANTED, assert_nothing_leaked, ray_temp_dir
 from mlflow.tracking import MlflowClient
 from subprocess_cli import REPO, run_module
 
@@ -27,6 +30,8 @@ parameters:
   base_model: {{value: {model}}}
   learning_rate: {{values: [0.001, 0.002, 0.003, 0.004, 0.005, 0.006]}}
   per_device_train_batch_size: {{value: 16}}
+resources: {{cpus_per_trial: 0.5}}
+max_concurrent: 4
 max_failures: 1
 baselines: false
 mlflow: {{tracking_uri: "sqlite:///mlflow.db"}}
@@ -34,6 +39,7 @@ storage_path: ray_results
 """ + SWEEP_FILE_LINES
 # Keyed by learning rate; the last trial pauses after each checkpoint so the driver can be killed mid-trial.
 FAULTS = {"0.002": "raise_once", "0.003": "raise_always", "0.004": "nan_loss", "0.005": "kill_once", "0.006": "sleep:120"}
+BOOKKEEPING = {"step", "evaluation", "final", "best_step", "checkpoint_dir", "outcome"}
 
 
 def trial_runs(tmp_path):
@@ -51,36 +57,71 @@ def histories(client, run):
     return {key: [(m.step, m.value) for m in client.get_metric_history(run.info.run_id, key)] for key in run.data.metrics}
 
 
-def last_trial_is_mid_way(tmp_path) -> bool:
-    """Past its first evaluation and with its resume checkpoint written (the checkpoint follows the evaluation)."""
+def time_to_kill(tmp_path) -> bool:
+    """Every other trial ended, and the last one past its first evaluation with its resume checkpoint written (the
+    checkpoint follows the evaluation)."""
     try:
         _, _, trials = trial_runs(tmp_path)
     except Exception:  # the store is still being created
         return False
-    if "0.006" not in trials or "curves/ndcg_at_10" not in trials["0.006"].data.metrics:
+    if len(trials) < 6 or any(run.info.status == "RUNNING" for rate, run in trials.items() if rate != "0.006"):
+        return False
+    if "curves/ndcg_at_10" not in trials["0.006"].data.metrics:
         return False
     trial_id = trials["0.006"].data.tags["sweeps.trial_id"]
     return any((tmp_path / "ray_results").glob(f"*/*{trial_id}*/checkpoint_*/resume/checkpoint-*/trainer_state.json"))
 
 
+def assert_every_report_is_in_mlflow(tmp_path, client, runs: dict) -> int:
+    """Each evaluation's figures Tune wrote to a finished trial's result.json are MLflow's learning curves
+    (curves/<key>) at that step; the final best_/test_ ones are bare. Returns how many were compared."""
+    by_id = {run.data.tags["sweeps.trial_id"]: run for run in runs.values() if run.info.status == "FINISHED"}
+    compared = 0
+    for result_file in (tmp_path / "ray_results").rglob("result.json"):
+        reports = [json.loads(line) for line in result_file.read_text().splitlines() if line.strip()]
+        if not reports or reports[0]["trial_id"] not in by_id:
+            continue
+        run = by_id[reports[0]["trial_id"]]
+        for report in reports:
+            mlflow_key = {key: f"curves/{key}" if f"curves/{key}" in run.data.metrics else key for key in report}
+            metrics = {key: value for key, value in report.items() if key not in BOOKKEEPING and mlflow_key[key] in run.data.metrics}
+            if report.get("final"):  # the kept checkpoint's figures, logged as best_* and test_*
+                for key in [key for key in metrics if key.startswith(("best_", "test_"))]:
+                    assert run.data.metrics[key] == metrics[key], key
+                    compared += 1
+                continue
+            for key, value in metrics.items():
+                logged = {point.step: point.value for point in client.get_metric_history(run.info.run_id, mlflow_key[key])}
+                assert logged[report["step"]] == value, (key, report["step"])
+                compared += 1
+    return compared
+
+
 @pytest.mark.cluster  # a SIGKILLed trial process and a SIGKILLed driver
-def test_faults_and_a_killed_driver_lose_nothing(tmp_path, tiny_model_dir):
+def test_faults_and_a_killed_driver_lose_nothing_and_leak_nothing(tmp_path, tiny_model_dir):
     sweep, data = tmp_path / "resilience.yaml", tmp_path / "pairs.jsonl"
     data.write_text((REPO / "examples/data/pydocs.jsonl").read_text())
     sweep.write_text(SWEEP.format(data=data, model=tiny_model_dir))
-    env = {**{k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"},
+    ray_temp = ray_temp_dir()
+    env = {**{k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}, **PLANTED, "RAY_TMPDIR": str(ray_temp),
            "HF_HUB_OFFLINE": "1", "MLFLOW_DISABLE_TELEMETRY": "true", "RAY_USAGE_STATS_ENABLED": "0"}
+    first_output = open(tmp_path / "first-driver.log", "w")  # under tmp_path: searched for the secrets with the rest
     driver = subprocess.Popen([sys.executable, "-m", "sweeps.run", str(sweep)], cwd=tmp_path,
-                              env=environment(FAULTS, env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              env=environment(FAULTS, env), stdout=first_output, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 600
-    while not last_trial_is_mid_way(tmp_path):
-        assert driver.poll() is None and time.monotonic() < deadline, "the sweep ended before the point to interrupt"
+    while not time_to_kill(tmp_path):
+        assert driver.poll() is None and time.monotonic() < deadline, \
+            "the sweep ended before the point to interrupt: " + (tmp_path / "first-driver.log").read_text()[-3000:]
         time.sleep(0.5)
     driver.send_signal(signal.SIGKILL)
     driver.wait(timeout=60)
+    first_output.close()
+    assert "0.5 CPU per trial, up to 4 at once" in (tmp_path / "first-driver.log").read_text()
     client, parents, before = trial_runs(tmp_path)
     ended_before = {rate: histories(client, run) for rate, run in before.items() if rate != "0.006"}
-
+    # Four really ran at once: the first four to start all started before any of them ended.
+    spans = sorted((run.info.start_time, run.info.end_time) for rate, run in before.items() if rate != "0.006")[:4]
+    assert max(start for start, _ in spans) < min(end for _, end in spans), spans
     # A changed world is refused, one line per difference, before anything starts: rewritten data, a new grid point.
     rows, grid = data.read_text(), sweep.read_text()
     data.write_text(rows.replace("Return", "Give back"))
@@ -95,6 +136,7 @@ def test_faults_and_a_killed_driver_lose_nothing(tmp_path, tiny_model_dir):
 
     resumed = run_module("sweeps.run", sweep, "--resume", cwd=tmp_path, env=environment({}, env))  # the faults fired once
     assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
+    assert_nothing_leaked(tmp_path, resumed, list(PLANTED.values()), ray_temp)
     assert "resuming 'resilience'" in resumed.stdout and "storage: checkpoints peaked at" in resumed.stdout
 
     client, parents_after, trials = trial_runs(tmp_path)
@@ -127,6 +169,8 @@ def test_faults_and_a_killed_driver_lose_nothing(tmp_path, tiny_model_dir):
     assert nan.data.tags["sweeps.error"].startswith("training loss became nan at step 2 (learning_rate=0.004)")
 
     assert not any((tmp_path / "ray_results").rglob("checkpoint-*")), "resume states are deleted at the end"
+    # 4 finished trials: 2 evaluations x 6 figures before the final one, and 10 best/test figures each.
+    assert assert_every_report_is_in_mlflow(tmp_path, client, trials) >= 4 * (2 * 6 + 10)
     promoted = run_module("sweeps.promote", "resilience", cwd=tmp_path)
     assert promoted.returncode == 0, promoted.stdout + promoted.stderr
     champion = client.get_model_version_by_alias("resilience-model", "champion")
