@@ -55,7 +55,7 @@ def bare_trainings(sweep_file: Path) -> dict[int, dict[str, float]]:
     from search_spaces.losses import DEFAULT_LOSS, build_loss
     from sweeps.prepared_sweep import prepare_sweep
     from sweeps.sweep_file import load_sweep_file
-    from trainables.evaluation import build_evaluator
+    from trainables.evaluation.evaluators import build_evaluator
     from trainables.training_arguments import training_arguments
 
     config = load_sweep_file(sweep_file)

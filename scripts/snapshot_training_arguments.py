@@ -1,7 +1,7 @@
 """Rewrite search_spaces/training_argument_fields.py from the installed SentenceTransformerTrainingArguments.
 
 The sweep file is checked against that snapshot, so `--dry-run` need not import transformers;
-tests/unit/test_training_argument_fields.py fails when the installed library disagrees with it.
+tests/unit/trainables/test_trial_helpers.py (the snapshot test) fails when the installed library disagrees with it.
 Run: python scripts/snapshot_training_arguments.py
 """
 

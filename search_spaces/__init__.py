@@ -1,7 +1,5 @@
-"""Parameters, conditions, spaces, searchers and schedulers, the loss registry, and the keys of a trial's report.
-
-Modules that need Ray (searchers, schedulers) are not re-exported here, so this package loads without it.
-"""
+"""Parameters, conditions, spaces, samplers, the loss registry and the data formats, all without Ray: Tune's
+searchers and schedulers are in sweeps/search/, beside the Tuner."""
 
 from search_spaces.data_formats import DATA_FORMATS, DataFormat
 from search_spaces.losses import LOSSES, LossSpec

@@ -48,18 +48,18 @@ def evaluation_set(data: str, split: str, seed: int, task: str = "retrieval") ->
 
             prepared = prepare_sweep(config, data).with_hard_negatives(lambda line: print(line, file=sys.stderr)).data
         else:
-            prepared = prepare_data(config.data.model_dump(), config.seed, data, Path(data).resolve().parent, config.task,
+            prepared = prepare_data(config.data, config.seed, data, Path(data).resolve().parent, config.task,
                                     (config.metric.key, *config.metric.also_keys))
         return getattr(prepared, split), prepared.origin, prepared.fingerprint
     if Path(data).is_file() and task in ("retrieval", "sts"):  # a file that is itself a test set: judged whole, never carved
         from sweeps.data.whole_file import whole_file_evaluation
 
-        evaluation, origin, fingerprint = whole_file_evaluation(DataConfig(source=data).model_dump(), task, "DATA", Path.cwd())
+        evaluation, origin, fingerprint = whole_file_evaluation(DataConfig(source=data), task, "DATA", Path.cwd())
         return evaluation, f"{origin} (one file: judged whole, no split carved from it)", fingerprint
     if task != "retrieval":
-        prepared = prepare_data(DataConfig(source=data).model_dump(), seed, "DATA", Path.cwd(), task)
+        prepared = prepare_data(DataConfig(source=data), seed, "DATA", Path.cwd(), task)
         return getattr(prepared, split), prepared.origin, prepared.fingerprint
-    return prepare_evaluation(DataConfig(source=data).model_dump(), split, seed, "DATA", Path.cwd())
+    return prepare_evaluation(DataConfig(source=data), split, seed, "DATA", Path.cwd())
 
 
 def load_model(reference: str, tracking_uri: str):
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m sweeps.evaluate")
             return ExitCode.BAD_INPUT
     from sweeps.errors import SweepInputError
     from sweeps.sweep_file.model_refs import ModelReferenceError
-    from trainables.detailed_evaluation import confidence_intervals, evaluate_in_detail
+    from trainables.evaluation.item_keeping_evaluator import confidence_intervals, evaluate_in_detail
     from trainables.prompts import Prompts
 
     try:
@@ -112,10 +112,10 @@ def main(argv: list[str] | None = None, prog: str = "python -m sweeps.evaluate")
     return ExitCode.OK
 
 
-def set_size(split: dict) -> dict[str, int]:
-    if "queries" in split:
-        return {"queries": len(split["queries"]), "corpus": len(split["corpus"])}
-    return {"pairs": len(split["score"])} if "score" in split else {"texts": len(split["texts"])}
+def set_size(split) -> dict[str, int]:
+    if split.task == "retrieval":
+        return {"queries": len(split.queries), "corpus": len(split.corpus)}
+    return {"pairs": len(split.score)} if split.task == "sts" else {"texts": len(split.texts)}
 
 
 if __name__ == "__main__":

@@ -16,10 +16,10 @@ from sweeps.errors import SweepInputError, problem
 from sweeps.planning.trial_plan import TrialPlan, plan_trials
 from sweeps.sweep_file.schema import SweepConfig
 from sweeps.sweep_file.validation import check_sweep
-from trainables.metrics import metric_key
+from trainables.contract.metrics import metric_key
+from trainables.contract.tasks import LABEL_RANKING_KEYS
+from trainables.contract.trial_data import GuardSet, TrialData
 from trainables.prompts import PROMPTS_PARAMETER, Prompts, prompts_in_model_folder
-from trainables.tasks import LABEL_RANKING_KEYS
-from trainables.trial_data import GuardSet, TrialData
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ class PreparedSweep:
 
 def metric_problems(config: SweepConfig, data: PreparedData, source: str) -> list[str]:
     """Metrics the task names but this data can't give: ranking the label names needs labels that are text."""
-    if config.task != "classification" or data.eval.get("label_names"):
+    if config.task != "classification" or data.eval.label_names:
         return []
     keys = [(where, name) for where, names in (("metric.name", [config.metric.name]), ("metric.also", config.metric.also)) for name in names]
     return [problem(source, where, "ranks the label names, so the data's labels must be text; with integer labels use "
@@ -129,9 +129,9 @@ def prepare_sweep(config: SweepConfig, sweep_file: str | Path) -> PreparedSweep:
     try:
         models, guides = check_sweep(config, sweep_file)
     except SweepInputError as error:  # the data's own problems too, in the same pass
-        raise SweepInputError(error.problems + data_problems(config.data.model_dump(), config.seed, source, Path(sweep_file).resolve().parent,
+        raise SweepInputError(error.problems + data_problems(config.data, config.seed, source, Path(sweep_file).resolve().parent,
                                                              config.task)) from None
-    data = prepare_data(config.data.model_dump(), config.seed, source, Path(sweep_file).resolve().parent, config.task,
+    data = prepare_data(config.data, config.seed, source, Path(sweep_file).resolve().parent, config.task,
                         (config.metric.key, *config.metric.also_keys))
     unused = [f"data.{split}_fraction is unused: the source has its own {split} split" for split in data.own_splits
               if f"{split}_fraction" in config.data.model_fields_set]
@@ -147,6 +147,4 @@ def prepare_sweep(config: SweepConfig, sweep_file: str | Path) -> PreparedSweep:
 
 
 def guard_size(evaluation_set) -> str:
-    if "queries" in evaluation_set:
-        return f"{len(evaluation_set['queries'])} queries / {len(evaluation_set['corpus'])} passages"
-    return f"{len(evaluation_set['score'])} scored pairs"
+    return evaluation_set.size()

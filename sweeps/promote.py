@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m sweeps.promote") 
 
 def _promote(client, args) -> int:
     from sweeps.promotion.decision import apply, decide
-    from trainables.mlflow_names import VERSION_FORCED
+    from trainables.contract.mlflow_names import VERSION_FORCED
 
     decision = decide(client, args.sweep, args.name, args.alias, args.force, args.alpha)
     for line in decision.passed_over:

@@ -11,6 +11,8 @@ import math
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
+from trainables.contract.goal import Goal
+
 Item = TypeVar("Item")
 
 
@@ -19,14 +21,14 @@ def ranked(items: Iterable[Item], value: Callable[[Item], float | None], created
     def key(item: Item) -> tuple:
         score = value(item)
         missing = score is None or math.isnan(score)
-        return (missing, 0.0 if missing else (-score if mode == "max" else score), created(item))
+        return (missing, 0.0 if missing else Goal(mode).best_first(score), created(item))
 
     return sorted(items, key=key)
 
 
 def beats(value: float, other: float, mode: str) -> bool:
     """Strictly better by the metric's direction (`max` or `min`): a tie beats nothing."""
-    return value > other if mode == "max" else value < other
+    return Goal(mode).better(value, other)
 
 
 def creation_order(sequence: str | int | None, trial_id: str | None) -> tuple:

@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m sweeps.run") -> i
         errors.print(f"interrupted by {signal_name(interruption)}: the sweep's MLflow runs are marked KILLED; carry on with: {prog} {args.sweep_file} --resume",
                      soft_wrap=True)
         return exit_code(interruption)
-    from trainables.mlflow_names import TRIAL_ROLE
+    from trainables.contract.mlflow_names import TRIAL_ROLE
 
     trials = [row for row in rows if row["role"] == TRIAL_ROLE]
     return ExitCode.OK if trials and any(row["status"] == "FINISHED" for row in trials) else ExitCode.REFUSED

@@ -8,9 +8,9 @@ import json
 import os
 import tempfile
 
-from trainables import mlflow_names as names
-from trainables.item_statistics import correlation, correlation_kind, is_correlation
-from trainables.metrics import GOLD_SCORES
+from trainables.contract import mlflow_names as names
+from trainables.contract.metrics import GOLD_SCORES
+from trainables.evaluation.item_statistics import correlation, correlation_kind, is_correlation
 
 RESAMPLES = 9999
 

@@ -1,9 +1,9 @@
 """The MLflow metric keys a finished trial logs, from the vocabulary the driver and the trial share: what every
 test that checks "the same keys as a one-worker trial" compares against, so none needs another test's sweep."""
 
-from trainables.metrics import (BEST_PREFIX, CI_HIGH_SUFFIX, CI_LOW_SUFFIX, PEAK_RSS_KEY, TEST_PREFIX, THROUGHPUT_KEY,
+from trainables.contract.metrics import (BEST_PREFIX, CI_HIGH_SUFFIX, CI_LOW_SUFFIX, PEAK_RSS_KEY, TEST_PREFIX, THROUGHPUT_KEY,
                                 TIME_PHASES, curve_key, time_key)
-from trainables.tasks import TASKS
+from trainables.contract.tasks import TASKS
 
 
 def finished_trial_metric_keys(task: str = "retrieval") -> set[str]:

@@ -9,6 +9,8 @@ import json
 import math
 import os
 
+from trainables.contract.goal import Goal
+from trainables.contract.report_keys import STEP
 from trainables.trial_clock import CHECKPOINT, TrialClock
 
 STATE_FILE = "sweeps_best.json"
@@ -29,7 +31,7 @@ class BestCheckpoint:
         if os.path.exists(state):
             with open(state) as handle:
                 saved = json.load(handle)
-            self.metrics, self.step = saved["metrics"], saved["step"]
+            self.metrics, self.step = saved["metrics"], saved[STEP]
 
     def better(self, value: float) -> bool:
         if value is None or math.isnan(value):
@@ -37,7 +39,7 @@ class BestCheckpoint:
         if self.step is None:
             return True
         best = self.metrics[self.metric_key]
-        return value > best if self.mode == "max" else value < best
+        return Goal(self.mode).better(value, best)
 
     def consider(self, model, metrics: dict[str, float], step: int, items: dict | None = None) -> bool:
         """Save `model` when `metrics` beat the best so far; True when it did."""
@@ -47,5 +49,5 @@ class BestCheckpoint:
             model.save(self.folder)
             self.metrics, self.step, self.items = dict(metrics), step, items
             with open(os.path.join(self.folder, STATE_FILE), "w") as handle:
-                json.dump({"metrics": self.metrics, "step": step}, handle)
+                json.dump({"metrics": self.metrics, STEP: step}, handle)
         return True

@@ -10,10 +10,10 @@ starts from the latest checkpoint (`ray.train.get_checkpoint`), on whichever nod
 
 from __future__ import annotations
 
-from search_spaces import report_keys
-from trainables.context import TrialContext
+from trainables.contract import report_keys
+from trainables.contract.context import TrialContext
+from trainables.contract.trial_data import TrialData
 from trainables.storage import Storage, join
-from trainables.trial_data import TrialData
 
 ENDED_MARKERS = "train-runs-ended"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from trainables.contract.mlflow_names import TrialParam
 from trainables.prompts import PROMPTS_PARAMETER, Prompts, trial_prompts
 
 
@@ -21,7 +22,7 @@ class Encoding:
                            "query_prompt": self.prompts.query, "document_prompt": self.prompts.document}, sort_keys=True)
 
     def params(self) -> dict:
-        return {"max_seq_length": self.max_seq_length, "prompts": self.prompts.describe()}
+        return {TrialParam.MAX_SEQ_LENGTH: self.max_seq_length, TrialParam.PROMPTS: self.prompts.describe()}
 
 
 def apply_encoding(model, config: dict) -> Encoding:

@@ -4,7 +4,7 @@ keeps the models of trials within every limit, and promotion passes over the oth
 
 from __future__ import annotations
 
-from trainables.metrics import DROP, guard_key
+from trainables.contract.metrics import DROP, guard_key
 
 
 def guard_drops(guards, metrics: dict, baseline_metrics: dict) -> tuple[dict[str, float], list[str]]:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 from trainables.ranks import gather_from_ranks
 
+Precision = Literal["auto", "bf16", "fp16", "fp32"]  # what a sweep file asks for
+TrainingPrecision = Literal["bf16", "fp16", "fp32"]  # what a trial trains in
+PRECISIONS: tuple[str, ...] = get_args(Precision)
 
-def resolve_precision(requested: str, cuda: bool, bf16_supported: bool) -> str:
+
+def resolve_precision(requested: Precision, cuda: bool, bf16_supported: bool) -> TrainingPrecision:
     if requested != "auto":
         return requested
     if not cuda:
@@ -13,17 +19,17 @@ def resolve_precision(requested: str, cuda: bool, bf16_supported: bool) -> str:
     return "bf16" if bf16_supported else "fp16"
 
 
-def agreed_precision(requested: str, cuda: bool, bf16_by_rank: list[bool]) -> str:
+def agreed_precision(requested: Precision, cuda: bool, bf16_by_rank: list[bool]) -> TrainingPrecision:
     """bf16 only where every rank's GPU has it: ranks of mixed bf16 and fp16 would scale gradients on some ranks only."""
     return resolve_precision(requested, cuda, all(bf16_by_rank))
 
 
-def precision_arguments(precision: str) -> dict:
+def precision_arguments(precision: TrainingPrecision) -> dict:
     """The TrainingArguments flags for `precision`."""
     return {"bf16": precision == "bf16", "fp16": precision == "fp16"}
 
 
-def trial_precision(requested: str, use_gpu: bool, world_size: int) -> str:
+def trial_precision(requested: Precision, use_gpu: bool, world_size: int) -> TrainingPrecision:
     """Decided once for the trial: every rank gathers what every GPU supports and takes the same choice."""
     import torch
 

@@ -13,7 +13,7 @@ import gc
 import resource
 import sys
 
-from trainables.metrics import PEAK_GPU_MEMORY_KEY, PEAK_RSS_KEY
+from trainables.contract.metrics import PEAK_GPU_MEMORY_KEY, PEAK_RSS_KEY
 
 _STATUS = "/proc/self/status"
 _RESET_HIGH_WATER_MARK = "5"  # proc(5), /proc/pid/clear_refs: "reset the peak resident set size"

@@ -5,9 +5,9 @@ Light on purpose: the driver imports this module to hand it to Tune; torch and t
 
 from __future__ import annotations
 
-from trainables import mlflow_names as names
-from trainables.context import TrialContext
-from trainables.trial_data import TrialData
+from trainables.contract import mlflow_names as names
+from trainables.contract.context import TrialContext
+from trainables.contract.trial_data import TrialData
 
 
 def train_sentence_transformer(config: dict, data: TrialData, context: TrialContext) -> None:

@@ -8,32 +8,32 @@ import shutil
 import socket
 from dataclasses import dataclass
 
-from search_spaces import report_keys
 from search_spaces.losses import DEFAULT_LOSS, LOSSES, build_loss, training_loss
-from trainables import mlflow_names as names
+from trainables.callbacks.collapse_guard import CollapseGuard, eval_texts
+from trainables.callbacks.custom_callbacks import build_callbacks
+from trainables.callbacks.evaluation_reporter import EvaluationReporter, evaluation_number
+from trainables.callbacks.final_save_skip import FinalSaveSkip
+from trainables.callbacks.non_finite_loss_guard import NonFiniteLossGuard, out_of_memory_message
+from trainables.callbacks.phase_timer import PhaseTimer
+from trainables.callbacks.report_at_save import ReportAtSave
 from trainables.checkpoint import BestCheckpoint
-from trainables.context import TrialContext
-from trainables.custom_callbacks import build_callbacks
-from trainables.detailed_evaluation import ItemKeepingEvaluator, judge
+from trainables.contract import report_keys
+from trainables.contract import mlflow_names as names
+from trainables.contract.context import TrialContext
+from trainables.contract.metrics import BEST_PREFIX, THROUGHPUT_KEY, as_curves, rename_evaluator_metrics
+from trainables.contract.tasks import TASKS
+from trainables.contract.trial_data import TrialData
 from trainables.encoding import Encoding, apply_encoding
-from trainables.evaluation import task_of
-from trainables.final_save_skip import FinalSaveSkip
+from trainables.evaluation.evaluators import task_of
+from trainables.evaluation.item_keeping_evaluator import ItemKeepingEvaluator, judge
 from trainables.guard_drops import guard_drops
-from trainables.collapse_guard import CollapseGuard, eval_texts
-from trainables.loss_guard import NonFiniteLossGuard, out_of_memory_message
-from trainables.metrics import BEST_PREFIX, THROUGHPUT_KEY, as_curves, rename_evaluator_metrics
-from trainables.phase_timer import PhaseTimer
 from trainables.precision import trial_precision
 from trainables.prompts import Prompts
 from trainables.ranks import gather_from_ranks
-from trainables.report_at_save import ReportAtSave
-from trainables.reporting import EvaluationReporter, evaluation_number
 from trainables.resume_state import resume_checkpoint, resume_folder
 from trainables.scratch import best_folder, trial_scratch
-from trainables.tasks import TASKS
 from trainables.training_arguments import effective_batch_size, training_arguments
 from trainables.trial_clock import EVAL, LOGGING, TEST, TRAIN, TrialClock
-from trainables.trial_data import TrialData
 from trainables.trial_run import TrialRun
 
 
@@ -80,9 +80,10 @@ def _train(config: dict, data: TrialData, context: TrialContext, run: TrialRun |
     settings = trial_settings(config, context, data, scratch, world_size, encoding, use_gpu)
     if run is not None:
         sampler = settings.arguments.get("batch_sampler", "batch_sampler")  # HF's default when the loss asks for none
-        run.log_params({**settings.hyperparameters, **encoding.params(), "world_size": world_size, "precision": settings.precision,
-                        "effective_batch_size": effective_batch_size(settings.arguments, world_size),
-                        "batch_sampler": getattr(sampler, "value", sampler)})
+        param = names.TrialParam
+        run.log_params({**settings.hyperparameters, **encoding.params(), param.WORLD_SIZE: world_size, param.PRECISION: settings.precision,
+                        param.EFFECTIVE_BATCH_SIZE: effective_batch_size(settings.arguments, world_size),
+                        param.BATCH_SAMPLER: getattr(sampler, "value", sampler)})
         run.set_tags({names.BASE_MODEL_PATH: context.model_paths[config["base_model"]], names.DATA_FINGERPRINT: data.fingerprint,
                       names.WORKER_PROCESSES: ", ".join(workers), names.ENCODING: encoding.key()})
     checkpoint = BestCheckpoint(settings.best_folder, context.metric_key, context.mode, clock)
@@ -182,7 +183,7 @@ def trial_evaluator(data: TrialData, prompts: Prompts) -> tuple:
         return items, items
     from sentence_transformers.sentence_transformer.evaluation import SequentialEvaluator
 
-    from trainables.guard_evaluation import GuardEvaluator
+    from trainables.evaluation.guard_evaluator import GuardEvaluator
 
     guarded = SequentialEvaluator([items, *(GuardEvaluator(guard, prompts) for guard in every)], main_score_function=lambda scores: scores[0])
     return guarded, items
@@ -235,7 +236,7 @@ def test_kept_checkpoint(model, trainer, reporter, checkpoint: BestCheckpoint, d
     _, test = judge(run, kept, data.eval, data.test, settings.prompts, eval_items=checkpoint.items)
     guards, over = {}, []
     if data.guards:
-        from trainables.guard_evaluation import judge_guards
+        from trainables.evaluation.guard_evaluator import judge_guards
 
         guards = judge_guards(kept, data.guards, settings.prompts)
         drops, over = guard_drops(data.guards, guards, context.guard_baselines.get(settings.encoding_key, {}))

@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from trainables.metrics import TIME_PHASES, time_key
+from trainables.contract.metrics import TIME_PHASES, time_key
 from trainables.process_memory import PeakMemory
 
 SETUP, TRAIN, EVAL, CHECKPOINT, TEST, LOGGING = TIME_PHASES

@@ -4,25 +4,22 @@ from __future__ import annotations
 
 import traceback
 
-from mlflow.entities import Metric, Param, RunTag
+from mlflow.entities import RunTag
 from mlflow.tracking import MlflowClient
-from mlflow.utils.time import get_current_time_millis
 
-from search_spaces import report_keys
-from trainables import mlflow_names as names
-from trainables.context import SweepTracking
-from trainables.metrics import without_curve_prefix
+from trainables.contract import report_keys
+from trainables.contract import mlflow_names as names
+from trainables.contract.context import SweepTracking
+from trainables.contract.metrics import without_curve_prefix
+from trainables.run_writer import RunWriter
 from trainables.trial_clock import LOGGING, TrialClock
 
-MAX_PARAM_LENGTH = 6000
 
-
-class TrialRun:
+class TrialRun(RunWriter):
     def __init__(self, client: MlflowClient, trial_id: str, run_id: str, previous_error: str | None = None,
                  logged_params: dict | None = None):
-        self.client = client
+        super().__init__(client, run_id)
         self.trial_id = trial_id
-        self.run_id = run_id
         self.previous_error = previous_error  # why the last attempt ended, on a retry
         # A retry's params are the first attempt's (MLflow keeps a param's first value); what a retry changed, it tags.
         self.logged_params = dict(logged_params or {})
@@ -38,7 +35,7 @@ class TrialRun:
         if existing is None:
             sequence = len(client.search_runs([tracking.experiment_id], filter_string=f"tags.`{names.PARENT_RUN_ID}` = "
                                               f"'{tracking.parent_run_id}' and tags.`{names.ROLE}` = '{role}'", max_results=10_000))
-            tags = {names.PARENT_RUN_ID: tracking.parent_run_id, "mlflow.runName": run_name, names.TRIAL_ID: trial_id,
+            tags = {names.PARENT_RUN_ID: tracking.parent_run_id, names.RUN_NAME: run_name, names.TRIAL_ID: trial_id,
                     names.ROLE: role, names.SWEEP: tracking.sweep_name, names.SEQUENCE: str(sequence)}
             return cls(client, trial_id, client.create_run(tracking.experiment_id, tags=tags, run_name=run_name).info.run_id)
         run_id = existing.info.run_id
@@ -56,24 +53,13 @@ class TrialRun:
         """The run another process of this attempt already opened (rank 0 of a distributed trial): not reopened, not counted again."""
         return cls(MlflowClient(tracking.tracking_uri), trial_id, run_id)
 
+    def writing(self):
+        return self.clock.section(LOGGING)
+
     def log_params(self, params: dict) -> None:
         new = {key: value for key, value in params.items() if key not in self.logged_params}
         self.logged_params.update(new)
-        with self.clock.section(LOGGING):
-            self.client.log_batch(self.run_id, params=[Param(k, str(v)[:MAX_PARAM_LENGTH]) for k, v in sorted(new.items())])
-
-    def set_tags(self, tags: dict) -> None:
-        with self.clock.section(LOGGING):
-            self.client.log_batch(self.run_id, tags=[RunTag(k, str(v)) for k, v in tags.items()])
-
-    def log_metrics(self, metrics: dict[str, float], step: int) -> None:
-        now = get_current_time_millis()
-        with self.clock.section(LOGGING):
-            self.client.log_batch(self.run_id, metrics=[Metric(k, float(v), now, step) for k, v in metrics.items()])
-
-    def log_dict(self, dictionary: dict, artifact_file: str) -> None:
-        with self.clock.section(LOGGING):
-            self.client.log_dict(self.run_id, dictionary, artifact_file)
+        super().log_params(new)
 
     def finish(self) -> None:
         # Rank 0 of a distributed trial may get here just after the driver recorded a scheduler's stop: the stop stands.

@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from sweeps.data.prepare import prepare_evaluation
-from sweeps.data.scored_pairs import read_scored_pairs
+from sweeps.data.scored_pairs import pair_columns, read_scored_pairs
 from sweeps.data.table_splits import cap_rows
 from sweeps.errors import SweepInputError, problem
-from trainables.trial_data import GuardSet
+from trainables.contract.evaluation_sets import EvaluationSet, ScoredPairSet
+from trainables.contract.trial_data import GuardSet
 
 # The readers name `data.*` keys; a guard names its own.
 GUARD_KEYS = {"data.source": "source", "data.eval_corpus_size": "corpus_size", "data.max_eval_queries": "max_queries",
@@ -29,7 +30,7 @@ def guard_sets(guards: list, seed: int, sweep_file: str, base_dir: Path) -> tupl
     return tuple(sets), problems
 
 
-def _read(guard, seed: int, sweep_file: str, base_dir: Path) -> dict:
+def _read(guard, seed: int, sweep_file: str, base_dir: Path) -> EvaluationSet:
     if guard.task_name == "sts":
         origin, splits = read_scored_pairs(guard.data_config(), sweep_file, base_dir)
         # A single file is all evaluation: a guard set is never trained on.
@@ -38,7 +39,7 @@ def _read(guard, seed: int, sweep_file: str, base_dir: Path) -> dict:
             raise SweepInputError([problem(sweep_file, "data.source", f"must hold the {guard.split} split, or be one file of scored pairs",
                                            f"{origin} with splits {sorted(splits)}")])
         pairs = cap_rows(pairs, guard.max_queries, seed)
-        return {"task": "sts", "sentence1": [p[0] for p in pairs], "sentence2": [p[1] for p in pairs], "score": [p[2] for p in pairs]}
+        return ScoredPairSet(**pair_columns(pairs))
     evaluation_set, _, _ = prepare_evaluation(guard.data_config(), guard.split, seed, sweep_file, base_dir)
     return evaluation_set
 

@@ -9,11 +9,13 @@ from pathlib import Path
 from sweeps.data.readers import read_role_tables
 from sweeps.data.table_splits import cap_rows, carve_rows, split_cap
 from sweeps.errors import SweepInputError, problem
+from trainables.contract.evaluation_sets import LabelledReference, LabelledTextSet, Triplets
+from sweeps.sweep_file.schema import DataConfig
 
 ROLES = ("text", "label")
 
 
-def read_labelled_texts(data_config: dict, sweep_file: str, base_dir: Path) -> tuple[str, dict[str, list[tuple[str, str | int]]]]:
+def read_labelled_texts(data_config: DataConfig, sweep_file: str, base_dir: Path) -> tuple[str, dict[str, list[tuple[str, str | int]]]]:
     origin, tables, columns, problems = read_role_tables(data_config, ROLES, sweep_file, base_dir)
     splits = {}
     for split, (rows, where) in tables.items():
@@ -42,10 +44,10 @@ def _labels_of_one_kind(splits: dict[str, list]) -> dict[str, list]:
     return {split: [(text, str(label)) for text, label in rows] for split, rows in splits.items()}
 
 
-def labelled_sets(data_config: dict, seed: int, sweep_file: str, base_dir: Path) -> tuple[str, dict, int, list[str]]:
+def labelled_sets(data_config: DataConfig, seed: int, sweep_file: str, base_dir: Path) -> tuple[str, dict, int, list[str]]:
     """(origin, {train: columns, eval: set, test: set}, training rows before max_train_rows, notes)."""
     origin, splits = read_labelled_texts(data_config, sweep_file, base_dir)
-    kept_whole = carve_rows(splits, data_config["eval_fraction"], data_config["test_fraction"], seed, stratum=lambda row: row[1])
+    kept_whole = carve_rows(splits, data_config.eval_fraction, data_config.test_fraction, seed, stratum=lambda row: row[1])
     notes = [f"labels kept whole in train, too few rows to also evaluate on: {', '.join(kept_whole)}"] if kept_whole else []
     trained = {label for _, label in splits["train"]}
     problems = []
@@ -61,7 +63,7 @@ def labelled_sets(data_config: dict, seed: int, sweep_file: str, base_dir: Path)
                                     "label it never sees)", f"{split} labels never seen in train: {unseen[:10]}"))
     if problems:
         raise SweepInputError(problems)
-    train = cap_rows(splits["train"], data_config.get("max_train_rows"), seed)
+    train = cap_rows(splits["train"], data_config.max_train_rows, seed)
     ids = {label: index for index, label in enumerate(sorted({label for _, label in train}, key=str))}
     label_names = sorted(ids) if all(isinstance(label, str) for label in ids) else None
     sets = {"train": {"sentence": [text for text, _ in train], "label": [ids[label] for _, label in train]}}
@@ -71,7 +73,7 @@ def labelled_sets(data_config: dict, seed: int, sweep_file: str, base_dir: Path)
     return origin, sets, len(splits["train"]), notes
 
 
-def labelled_evaluation_set(rows: list, train: list, label_names: list[str] | None, rng: random.Random) -> dict:
+def labelled_evaluation_set(rows: list, train: list, label_names: list[str] | None, rng: random.Random) -> LabelledTextSet:
     """Texts and labels; (text, same-label text, other-label text) triplets drawn from the split itself where it has
     them; and the training rows whose nearest neighbours vote for knn_accuracy."""
     rows = sorted(rows, key=lambda row: (str(row[1]), row[0]))
@@ -81,21 +83,15 @@ def labelled_evaluation_set(rows: list, train: list, label_names: list[str] | No
     trained_by_label: dict = {}
     for text, label in train:
         trained_by_label.setdefault(label, []).append(text)
-    triplets: dict[str, list[str]] = {"anchor": [], "positive": [], "negative": []}
+    triplets = Triplets()
     for text, label in rows:
         same = [other for other in by_label[label] if other != text] or [other for other in trained_by_label.get(label, []) if other != text]
         others = [other for other_label, texts in by_label.items() if other_label != label for other in texts]
         if not same or not others:
             continue
         position = by_label[label].index(text)
-        triplets["anchor"].append(text)
-        triplets["positive"].append(same[position % len(same)])
-        triplets["negative"].append(others[rng.randrange(len(others))])
-    return {
-        "task": "classification",
-        "texts": [text for text, _ in rows],
-        "labels": [label for _, label in rows],
-        "triplets": triplets,
-        "reference": {"texts": [text for text, _ in train], "labels": [label for _, label in train]},
-        "label_names": label_names,
-    }
+        triplets.anchor.append(text)
+        triplets.positive.append(same[position % len(same)])
+        triplets.negative.append(others[rng.randrange(len(others))])
+    return LabelledTextSet(texts=[text for text, _ in rows], labels=[label for _, label in rows], triplets=triplets,
+                           reference=LabelledReference([text for text, _ in train], [label for _, label in train]), label_names=label_names)

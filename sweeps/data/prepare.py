@@ -17,9 +17,10 @@ from sweeps.data.scored_pairs import scored_pair_sets
 from sweeps.data.splits import carve_missing_splits
 from sweeps.data.table_splits import split_cap
 from sweeps.errors import SweepInputError, problem
-from trainables.evaluation import CUTOFFS
-from trainables.metrics import ir_metric
-from trainables.tasks import RETRIEVAL, TASKS
+from trainables.contract.metrics import ir_metric
+from trainables.contract.tasks import RETRIEVAL, TASKS
+from trainables.contract.evaluation_sets import EvaluationSet, QueryCorpusSet, Triplets
+from sweeps.sweep_file.schema import DataConfig
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,8 @@ class PreparedData:
     # retrieval: anchor, positive, and negative(s) / label where the data has them; sts: sentence1, sentence2, score;
     # classification: sentence, label (ids)
     train: dict[str, list]
-    eval: dict  # what trainables.evaluation reads for the task: queries, corpus, relevant, triplets for retrieval
-    test: dict
+    eval: EvaluationSet  # the task's kind of set, as trainables.evaluation reads it
+    test: EvaluationSet
     origin: str
     fingerprint: str  # two sweeps with the same fingerprint trained and were judged on exactly the same data
     source_rows: int  # the training split's rows as the source wrote them, before group_pairs and max_train_rows
@@ -45,33 +46,31 @@ class PreparedData:
 
     def sample_texts(self, count: int = 3) -> list[str]:
         """A few eval texts: the input example a logged model's signature is inferred from."""
-        texts = self.eval.get("queries", {}).values() if self.task == RETRIEVAL else self.eval.get("texts") or self.eval.get("sentence1")
-        return list(texts)[:count]
+        return self.eval.text_pools()[0][:count]
 
     def summary(self) -> str:
         if self.task == "sts":
             return (f"{self.origin}: {len(self.train['score'])} training pairs from {self.source_rows}; "
-                    f"eval {len(self.eval['score'])} scored pairs; test {len(self.test['score'])} scored pairs")
+                    f"eval {self.eval.size()}; test {self.test.size()}")
         if self.task == "classification":
             labels = len(set(self.train["label"]))
-            kind = "text labels" if self.eval.get("label_names") else "integer labels"
+            kind = "text labels" if self.eval.label_names else "integer labels"
             return (f"{self.origin}: {len(self.train['label'])} training texts of {labels} {kind} from {self.source_rows}; "
-                    f"eval {len(self.eval['texts'])} texts; test {len(self.test['texts'])} texts")
+                    f"eval {self.eval.size()}; test {self.test.size()}")
         built = f"{len(self.train['anchor'])} training rows ({', '.join(self.train)}) from {self.source_rows} source rows"
         if self.group_pairs == "all":
             built += " (group_pairs: all, each anchor paired with every passage of its group)"
         return (
             f"{self.origin}: {built}; "
-            f"eval {len(self.eval['queries'])} queries / {len(self.eval['corpus'])} passages; "
-            f"test {len(self.test['queries'])} queries / {len(self.test['corpus'])} passages"
+            f"eval {self.eval.size()}; test {self.test.size()}"
         )
 
 
-def prepare_data(data_config: dict, seed: int, sweep_file: str, base_dir: Path, task: str = RETRIEVAL,
+def prepare_data(data_config: DataConfig, seed: int, sweep_file: str, base_dir: Path, task: str = RETRIEVAL,
                  metric_keys: tuple[str, ...] = ()) -> PreparedData:
     """The task's training rows and evaluation sets. `metric_keys`: the sweep's metrics, whose IR cutoffs beyond the
     defaults the retrieval evaluator computes too."""
-    limit = data_config.get("max_text_chars") or DEFAULT_MAX_TEXT_CHARS
+    limit = data_config.max_text_chars or DEFAULT_MAX_TEXT_CHARS
     if task == "sts":
         origin, splits, source_rows = scored_pair_sets(data_config, seed, sweep_file, base_dir)
         refuse_long_texts(splits, limit, sweep_file, origin)
@@ -81,10 +80,10 @@ def prepare_data(data_config: dict, seed: int, sweep_file: str, base_dir: Path, 
         refuse_long_texts(splits, limit, sweep_file, origin)
         return PreparedData(**splits, origin=origin, fingerprint=fingerprint(splits), source_rows=source_rows, group_pairs=None, task=task,
                             notes=tuple(notes))
-    data = read_source(data_config["source"], base_dir, data_config.get("columns") or {}, sweep_file, data_config.get("hub_split"),
-                       delimiter=data_config.get("delimiter"))
+    data = read_source(data_config.source, base_dir, data_config.columns, sweep_file, data_config.hub_split,
+                       delimiter=data_config.delimiter)
     own_splits = tuple(split for split in ("eval", "test") if data.qrels.get(split))
-    carve_missing_splits(data, data_config["eval_fraction"], data_config["test_fraction"], seed)
+    carve_missing_splits(data, data_config.eval_fraction, data_config.test_fraction, seed)
     for split in ("train", "eval", "test"):
         if not data.qrels.get(split):
             raise SweepInputError([problem(
@@ -94,19 +93,19 @@ def prepare_data(data_config: dict, seed: int, sweep_file: str, base_dir: Path, 
                 f"{data.origin}: 0 such queries",
             )])
     rng = random.Random(seed)
-    group_pairs = data_config.get("group_pairs", "one") if data.group_docs else None
+    group_pairs = data_config.group_pairs if data.group_docs else None
     pairs = _training_pairs(data, group_pairs)
     splits = {
-        "train": _training_rows(data, pairs, data_config.get("max_train_rows"), rng),
+        "train": _training_rows(data, pairs, data_config.max_train_rows, rng),
         "eval": retrieval_evaluation_set(data, "eval", data_config, rng, sweep_file),
         "test": retrieval_evaluation_set(data, "test", data_config, rng, sweep_file),
     }
     refuse_long_texts(splits, limit, sweep_file, data.origin)
     source_rows = len(_training_pairs(data, "one")) if group_pairs == "all" else len(pairs)  # else they are the rows as written
-    mining = _mining_input(data, splits["train"]) if data_config.get("hard_negatives") else None
+    mining = _mining_input(data, splits["train"]) if data_config.hard_negatives is not None else None
     extra = sorted(key for key in metric_keys if ir_metric(key) and key not in TASKS[RETRIEVAL].metrics)
     if extra:
-        splits["eval"], splits["test"] = {**splits["eval"], CUTOFFS: extra}, {**splits["test"], CUTOFFS: extra}
+        splits["eval"], splits["test"] = splits["eval"].with_cutoffs(extra), splits["test"].with_cutoffs(extra)
     return PreparedData(**splits, origin=data.origin, fingerprint=fingerprint(splits), source_rows=source_rows, group_pairs=group_pairs,
                         mining=mining, own_splits=own_splits)
 
@@ -120,6 +119,8 @@ def _texts(value, where: str):
     """(where, text) for every text in a split: its rows' columns, its queries and corpus, its pairs."""
     if isinstance(value, str):
         yield where, value
+    elif isinstance(value, EvaluationSet):
+        yield from _texts(value.record(), where)
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from _texts(item, f"{where}.{key}" if where else str(key))
@@ -142,7 +143,7 @@ def refuse_long_texts(splits: dict, limit: int, sweep_file: str, origin: str) ->
                                        f"({'.'.join(where.split('.')[1:2])})")])
 
 
-def data_problems(data_config: dict, seed: int, sweep_file: str, base_dir: Path, task: str | None) -> list[str]:
+def data_problems(data_config: DataConfig, seed: int, sweep_file: str, base_dir: Path, task: str | None) -> list[str]:
     """What reading the data would refuse, for a file whose other checks failed: every problem in one pass."""
     if task is None:
         return []
@@ -153,16 +154,16 @@ def data_problems(data_config: dict, seed: int, sweep_file: str, base_dir: Path,
     return []
 
 
-def prepare_evaluation(data_config: dict, split: str, seed: int, sweep_file: str, base_dir: Path) -> tuple[dict, str, str]:
+def prepare_evaluation(data_config: DataConfig, split: str, seed: int, sweep_file: str, base_dir: Path) -> tuple[QueryCorpusSet, str, str]:
     """One evaluation set of a source that may hold nothing to train on (a BEIR folder with test qrels only):
     (the set, the source's origin, its fingerprint). A source without the split gets it carved as a sweep would."""
-    data = read_source(data_config["source"], base_dir, data_config.get("columns") or {}, sweep_file, data_config.get("hub_split"),
-                       require_train=False, delimiter=data_config.get("delimiter"))
+    data = read_source(data_config.source, base_dir, data_config.columns, sweep_file, data_config.hub_split,
+                       require_train=False, delimiter=data_config.delimiter)
     if split not in data.qrels:
         if "train" not in data.qrels:
             raise SweepInputError([problem(sweep_file, "data.source", f"must hold the {split} split, or a train split to carve it from",
                                            f"{data.origin} with splits {sorted(data.qrels)}")])
-        carve_missing_splits(data, data_config["eval_fraction"], data_config["test_fraction"], seed)
+        carve_missing_splits(data, data_config.eval_fraction, data_config.test_fraction, seed)
     evaluation_set = retrieval_evaluation_set(data, split, data_config, random.Random(seed), sweep_file)
     return evaluation_set, data.origin, fingerprint({split: evaluation_set})
 
@@ -176,8 +177,9 @@ def _mining_input(data: RetrievalSet, train: dict):
 
 
 def fingerprint(splits: dict) -> str:
-    """Of the data alone: which cutoffs an evaluation computes doesn't change what it was judged on."""
-    data = {split: {key: value for key, value in splits[split].items() if key != CUTOFFS} for split in ("train", "eval", "test") if split in splits}
+    """Of the data alone (an evaluation set's record leaves out which cutoffs it computes: they don't change what it judged)."""
+    data = {split: splits[split].record() if isinstance(splits[split], EvaluationSet) else splits[split]
+            for split in ("train", "eval", "test") if split in splits}
     payload = json.dumps(data, sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
@@ -217,9 +219,9 @@ def negative_column(index: int, count: int) -> str:
     return "negative" if count == 1 else f"negative_{index + 1}"
 
 
-def retrieval_evaluation_set(data: RetrievalSet, split: str, data_config: dict, rng: random.Random, sweep_file: str) -> dict:
+def retrieval_evaluation_set(data: RetrievalSet, split: str, data_config: DataConfig, rng: random.Random, sweep_file: str) -> QueryCorpusSet:
     qrels = data.qrels[split]
-    max_queries, corpus_size = split_cap(data_config, split), data_config.get("eval_corpus_size")
+    max_queries, corpus_size = split_cap(data_config, split), data_config.eval_corpus_size
     if max_queries is not None and len(qrels) > max_queries:
         qrels = {query_id: qrels[query_id] for query_id in sorted(rng.sample(sorted(qrels), max_queries))}
     relevant_ids = sorted({doc_id for docs in qrels.values() for doc_id in docs})
@@ -235,19 +237,15 @@ def retrieval_evaluation_set(data: RetrievalSet, split: str, data_config: dict, 
     corpus_ids.update(rng.sample(distractors, min(room, len(distractors))))
     corpus = {doc_id: data.corpus[doc_id] for doc_id in sorted(corpus_ids)}
     miner = LexicalNegativeMiner(corpus)
-    triplets: dict[str, list[str]] = {"anchor": [], "positive": [], "negative": []}
+    triplets = Triplets()
     for query_id in sorted(qrels):
         given = [n for n in data.negatives.get(query_id, []) if n not in qrels[query_id]]
         for index, doc_id in enumerate(sorted(qrels[query_id])):
             negative_id = given[index % len(given)] if given else miner.hardest(data.queries[query_id], qrels[query_id])
             if negative_id is None:
                 continue
-            triplets["anchor"].append(data.queries[query_id])
-            triplets["positive"].append(data.corpus[doc_id])
-            triplets["negative"].append(data.corpus[negative_id])
-    return {
-        "queries": {query_id: data.queries[query_id] for query_id in sorted(qrels)},
-        "corpus": corpus,
-        "relevant": {query_id: sorted(docs) for query_id, docs in sorted(qrels.items())},
-        "triplets": triplets,
-    }
+            triplets.anchor.append(data.queries[query_id])
+            triplets.positive.append(data.corpus[doc_id])
+            triplets.negative.append(data.corpus[negative_id])
+    return QueryCorpusSet(queries={query_id: data.queries[query_id] for query_id in sorted(qrels)}, corpus=corpus,
+                          relevant={query_id: sorted(docs) for query_id, docs in sorted(qrels.items())}, triplets=triplets)

@@ -10,6 +10,7 @@ from pathlib import Path
 from sweeps.data.retrieval_set import RetrievalSet
 from sweeps.data.text_files import read_delimited, read_jsonl, read_jsonl_counting, read_text
 from sweeps.errors import SweepInputError, problem
+from sweeps.sweep_file.schema import DataConfig
 
 TABLE_SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".parquet")
 SPLIT_FILE_NAMES = {"train": ("train",), "eval": ("eval", "dev", "validation", "val"), "test": ("test",)}
@@ -238,12 +239,12 @@ def _add_rows(data: RetrievalSet, split: str | None, rows: Iterable[dict], colum
     data.make_groups_relevant()
 
 
-def read_role_tables(data_config: dict, roles: tuple[str, ...], sweep_file: str, base_dir: Path
+def read_role_tables(data_config: DataConfig, roles: tuple[str, ...], sweep_file: str, base_dir: Path
                      ) -> tuple[str, dict[str | None, tuple[list[dict], str]], dict[str, str], list[str]]:
     """A table source whose columns play `roles` (each role's column is `data.columns.<role>`, else its own name):
     (origin, the tables that hold every role's column, role -> column, a problem per missing column)."""
-    origin, tables = read_tables(data_config["source"], base_dir, sweep_file, data_config.get("hub_split"), data_config.get("delimiter"))
-    columns = {role: (data_config.get("columns") or {}).get(role, role) for role in roles}
+    origin, tables = read_tables(data_config.source, base_dir, sweep_file, data_config.hub_split, data_config.delimiter)
+    columns = {role: (data_config.columns).get(role, role) for role in roles}
     complete, problems = {}, []
     for split, (rows, where) in tables.items():
         available = table_columns(rows, sweep_file, where)

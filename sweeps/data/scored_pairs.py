@@ -8,11 +8,13 @@ from pathlib import Path
 from sweeps.data.readers import read_role_tables
 from sweeps.data.table_splits import cap_rows, carve_rows, split_cap
 from sweeps.errors import SweepInputError, problem
+from sweeps.sweep_file.schema import DataConfig
+from trainables.contract.evaluation_sets import ScoredPairSet
 
 ROLES = ("sentence1", "sentence2", "score")
 
 
-def read_scored_pairs(data_config: dict, sweep_file: str, base_dir: Path) -> tuple[str, dict[str, list[tuple[str, str, float]]]]:
+def read_scored_pairs(data_config: DataConfig, sweep_file: str, base_dir: Path) -> tuple[str, dict[str, list[tuple[str, str, float]]]]:
     """(origin, split -> (sentence1, sentence2, score in 0-1)); a single table's rows are all 'train'."""
     origin, tables, columns, problems = read_role_tables(data_config, ROLES, sweep_file, base_dir)
     splits = {}
@@ -21,7 +23,7 @@ def read_scored_pairs(data_config: dict, sweep_file: str, base_dir: Path) -> tup
         problems += row_problems
     if problems:
         raise SweepInputError(problems)
-    _to_unit_range(splits, data_config.get("score_range"), sweep_file, origin)
+    _to_unit_range(splits, data_config.score_range, sweep_file, origin)
     return origin, splits
 
 
@@ -70,19 +72,19 @@ def _to_unit_range(splits: dict[str, list], score_range: tuple[float, float] | N
         splits[split] = [(first, second, (score - start) / (end - start)) for first, second, score in pairs]
 
 
-def scored_pair_sets(data_config: dict, seed: int, sweep_file: str, base_dir: Path) -> tuple[str, dict, int]:
+def scored_pair_sets(data_config: DataConfig, seed: int, sweep_file: str, base_dir: Path) -> tuple[str, dict, int]:
     """(origin, {train: columns, eval: set, test: set}, training pairs before max_train_rows)."""
     origin, splits = read_scored_pairs(data_config, sweep_file, base_dir)
-    carve_rows(splits, data_config["eval_fraction"], data_config["test_fraction"], seed)
+    carve_rows(splits, data_config.eval_fraction, data_config.test_fraction, seed)
     for split in ("train", "eval", "test"):
         if len(splits[split]) < 3:
             raise SweepInputError([problem(sweep_file, "data.source", f"must give the {split} split at least 3 scored pairs "
                                            "(more rows, or larger data.eval_fraction/test_fraction)", f"{origin}: {len(splits[split])}")])
-    train = cap_rows(splits["train"], data_config.get("max_train_rows"), seed)
+    train = cap_rows(splits["train"], data_config.max_train_rows, seed)
     return origin, {
         "train": pair_columns(train),
-        "eval": {"task": "sts", **pair_columns(cap_rows(splits["eval"], split_cap(data_config, "eval"), seed))},
-        "test": {"task": "sts", **pair_columns(cap_rows(splits["test"], split_cap(data_config, "test"), seed))},
+        "eval": ScoredPairSet(**pair_columns(cap_rows(splits["eval"], split_cap(data_config, "eval"), seed))),
+        "test": ScoredPairSet(**pair_columns(cap_rows(splits["test"], split_cap(data_config, "test"), seed))),
     }, len(splits["train"])
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
+from sweeps.sweep_file.schema import DataConfig
+
 
 def carve_rows(splits: dict[str, list], eval_fraction: float, test_fraction: float, seed: int,
                stratum: Callable[[object], object] | None = None) -> list[str]:
@@ -46,7 +48,7 @@ def cap_rows(rows: list, limit: int | None, seed: int) -> list:
     return rows if limit is None else rows[:limit]
 
 
-def split_cap(data_config: dict, split: str) -> int | None:
+def split_cap(data_config: DataConfig, split: str) -> int | None:
     """How many queries (pairs, texts) of an evaluation split are kept: `max_eval_queries` for eval, `max_test_queries`
     for test (default all: the split that is reported is never cut by the eval split's cap)."""
-    return data_config.get("max_test_queries" if split == "test" else "max_eval_queries")
+    return data_config.max_test_queries if split == "test" else data_config.max_eval_queries

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sweeps.errors import SweepInputError, problem
 from sweeps.sweep_file.schema import ResourcesConfig
-from trainables.context import WorkerShape
+from trainables.contract.context import WorkerShape
 
 EPSILON = 1e-9  # fractional GPUs: 4 x 0.25 must fit in 1.0
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from search_spaces.samplers import build_sampler, grid_sampler_size
-from search_spaces.schedulers import build_scheduler
-from search_spaces.space import OptunaSpace, grid_configs, grid_points
+from search_spaces.samplers import build_sampler
+from search_spaces.space import OptunaSpace, grid_points
+from sweeps.search.methods import METHODS
+from sweeps.search.schedulers import build_scheduler
 from sweeps.sweep_file.schema import SweepConfig
 
 SUGGESTIONS_SHOWN = 5
@@ -28,7 +29,7 @@ class TrialPlan:
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         study = optuna.create_study(sampler=build_sampler(sampler_name(config), config.seed, self.parameters),
-                                    direction="maximize" if config.metric.mode == "max" else "minimize")
+                                    direction=config.metric.mode.optuna_direction)
         space = OptunaSpace(self.parameters)
         return [space(study.ask()) for _ in range(min(count, self.num_samples))]
 
@@ -61,42 +62,23 @@ class TrialPlan:
 
 def plan_trials(config: SweepConfig) -> TrialPlan:
     parameters = {name: spec.model_dump() for name, spec in config.parameters.items()}
-    if config.method == "grid":
-        configs = grid_configs(parameters, config.seed)
-        grid_size = len(configs)
-        if config.run_cap is not None:
-            configs = configs[: config.run_cap]
-        return TrialPlan("grid", len(configs), parameters, configs, grid_size)
-    if config.method == "random":
-        return TrialPlan("random", config.run_cap, parameters)
-    if config.sampler == "grid":
-        size = grid_sampler_size(parameters)
-        return TrialPlan("optuna", min(size, config.run_cap or size), parameters, grid_size=size)
-    return TrialPlan("optuna", config.run_cap, parameters)
+    num_samples, configs, grid_size = METHODS[config.method].plan(config, parameters)
+    return TrialPlan(config.method, num_samples, parameters, configs, grid_size)
 
 
 def search_algorithm(config: SweepConfig, plan: TrialPlan, concurrency: int = 1):
     from ray.tune.search import ConcurrencyLimiter
 
-    if config.method == "grid":
-        from search_spaces.planned_search import PlannedSearcher
-
-        searcher = PlannedSearcher(plan.configs, config.metric.key, config.metric.mode)
-    else:
-        from search_spaces.optuna_search import PruningOptunaSearch
-
-        searcher = PruningOptunaSearch(space=OptunaSpace(plan.parameters), metric=config.metric.key, mode=config.metric.mode,
-                                       sampler=build_sampler(sampler_name(config), config.seed, plan.parameters))
+    searcher = METHODS[config.method].searcher(config, plan.configs, plan.parameters)
     if config.metric.target is not None:
-        from search_spaces.target_search import StopAtTarget
+        from sweeps.search.stop_at_target import StopAtTarget
 
         return StopAtTarget(searcher, concurrency, config.metric.target)
     return ConcurrencyLimiter(searcher, max_concurrent=concurrency)
 
 
 def sampler_name(config: SweepConfig) -> str | None:
-    """The random method is Optuna's RandomSampler: one random search, with Optuna's handling of conditions and seeds."""
-    return "random" if config.method == "random" else config.sampler
+    return METHODS[config.method].sampler(config)
 
 
 def scheduler_for(config: SweepConfig):

@@ -20,9 +20,9 @@ from mlflow.tracking import MlflowClient
 from sweeps.ranking import beats, creation_order, ranked
 from sweeps.significance import paired_p_value, per_query_scores
 from sweeps.sweep_file.schema import MetricConfig, PromoteConfig, default_registered_model
-from trainables import mlflow_names as names
-from trainables.metrics import BEST_PREFIX, TEST_PREFIX, ranking_key
-from trainables.tasks import RETRIEVAL, TASKS
+from trainables.contract import mlflow_names as names
+from trainables.contract.metrics import BEST_PREFIX, TEST_PREFIX, ranking_key
+from trainables.contract.tasks import RETRIEVAL, TASKS
 
 
 class PromotionError(ValueError):
@@ -201,7 +201,7 @@ def _not_better_than_baseline(client: MlflowClient, candidate, children, metric:
 
 
 def _why_no_model(parent, children) -> str:
-    if parent.data.params.get("keep_models") == "0":
+    if parent.data.params.get(names.ParentParam.KEEP_MODELS) == "0":
         return "the sweep kept no models (keep_models: 0)"
     if parent.info.status != "FINISHED":
         return f"the sweep is {parent.info.status}, and kept models are logged when it ends (carry on with --resume)"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trainables import mlflow_names as names
-from trainables.metrics import DROP, TEST_PREFIX, guard_key
+from trainables.contract import mlflow_names as names
+from trainables.contract.metrics import DROP, TEST_PREFIX, guard_key
 
 
 def plot_forgetting(children: list, metric_key: str, guards: list, folder: Path) -> Path | None:

@@ -7,9 +7,10 @@ from rich.table import Table
 
 from sweeps.ranking import beats, creation_order, ranked
 from sweeps.significance import paired_p_value, per_query_scores
-from trainables import mlflow_names as names
-from trainables.metrics import CI_HIGH_SUFFIX, CI_LOW_SUFFIX, DROP, GUARD_PREFIX, TEST_PREFIX, curve_key, guard_key, ranking_key
-from trainables.tasks import RETRIEVAL, TASKS, Task
+from trainables.contract import mlflow_names as names
+from trainables.contract.metrics import CI_HIGH_SUFFIX, CI_LOW_SUFFIX, DROP, GUARD_PREFIX, TEST_PREFIX, curve_key, guard_key, ranking_key
+from trainables.contract.report_keys import GUARD_EXCEEDED
+from trainables.contract.tasks import RETRIEVAL, TASKS, Task
 
 
 def leaderboard_columns(metric_key: str, task: Task = TASKS[RETRIEVAL], guards: list = (), also: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -40,7 +41,7 @@ def leaderboard_rows(children: list, metric_key: str, mode: str, columns: tuple[
             **{key: metrics.get(key) if key.startswith((TEST_PREFIX, GUARD_PREFIX)) else metrics.get(ranking_key(key), metrics.get(curve_key(key)))
                for key in columns if key != metric_key},
             **{key + end: metrics.get(key + end) for key in columns if key.startswith(TEST_PREFIX) for end in (CI_LOW_SUFFIX, CI_HIGH_SUFFIX)},
-            "guard_exceeded": run.data.tags.get(names.GUARD_EXCEEDED),
+            GUARD_EXCEEDED: run.data.tags.get(names.GUARD_EXCEEDED),
         })
     # A run that failed, or was cut off, keeps its figures on the board but never ranks above a sound one.
     return ranked(rows, lambda row: row[metric_key] if row["status"] in RANKED_STATUSES else None,
@@ -87,7 +88,7 @@ def print_leaderboard(console: Console, rows: list[dict], metric_key: str, colum
         label = f"{row['run']} (untrained)" if row["role"] == names.BASELINE_ROLE else row["run"]
         params = [shown_parameter(row["params"].get(name, "")) if row["role"] == names.TRIAL_ROLE else "" for name in varying]
         values = [shown_metric(row, column) for column in metric_columns]
-        status = f"{row['status']} over a guard" if row.get("guard_exceeded") else row["status"]
+        status = f"{row['status']} over a guard" if row.get(GUARD_EXCEEDED) else row["status"]
         table.add_row(str(rank), label, status, *params, *values, *([row.get("vs_best", "")] if marked else []))
     console.print(table)
 
@@ -103,8 +104,8 @@ def shown_metric(row: dict, column: str) -> str:
 
 def guard_lines(rows: list[dict]) -> list[str]:
     """One line per trial over a guard's max_drop, with the figures: forgetting said where people look, not only at promotion."""
-    return [f"guard: {row['run']} forgot too much: {row['guard_exceeded']}" for row in rows
-            if row["role"] == names.TRIAL_ROLE and row.get("guard_exceeded")]
+    return [f"guard: {row['run']} forgot too much: {row[GUARD_EXCEEDED]}" for row in rows
+            if row["role"] == names.TRIAL_ROLE and row.get(GUARD_EXCEEDED)]
 
 
 def shown_parameter(value: str) -> str:

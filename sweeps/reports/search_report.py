@@ -11,11 +11,11 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from search_spaces.report_keys import EVALUATION, FINAL, OUTCOME
 from search_spaces.space import choice_label, optuna_distributions
 from sweeps.reports.forgetting_plot import plot_forgetting
-from sweeps.reports.leaderboard import leaderboard_columns, leaderboard_rows, mark_the_noise
-from trainables.mlflow_names import SEARCH_ARTIFACTS
+from trainables.contract.goal import Goal
+from trainables.contract.mlflow_names import SEARCH_ARTIFACTS
+from trainables.contract.report_keys import EVALUATION, FINAL, OUTCOME
 
 PLOTS = ("optimization_history", "intermediate_values", "param_importances", "parallel_coordinate")
 # fANOVA on fewer finished trials ranks parameters by noise; below this, the plot is replaced by a line saying so.
@@ -30,7 +30,7 @@ def study_from_results(results, plan, metric_key: str, mode: str):
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     distributions = optuna_distributions(plan.parameters)
-    study = optuna.create_study(direction="maximize" if mode == "max" else "minimize", study_name=metric_key)
+    study = optuna.create_study(direction=Goal(mode).optuna_direction, study_name=metric_key)
     for result in results:
         params = {name: choice_label(value) for name, value in (result.config or {}).items() if name in distributions}
         metrics = result.metrics or {}
@@ -107,17 +107,15 @@ def _add_stopped_trials(study, figure, axes) -> None:
     axes.legend()
 
 
-def log_search_report(sweep_run, results, config, plan, say) -> None:
+def log_search_report(sweep_run, results, config, plan, rows: list[dict], children: list, say) -> None:
+    """The plots, and the leaderboard's `rows` (as printed) as csv and json, on the parent run."""
     import pandas as pd
 
     study = study_from_results(results, plan, config.metric.key, config.metric.mode)
-    columns = leaderboard_columns(config.metric.key, config.task_spec, config.guard, tuple(config.metric.also_keys))
-    rows = mark_the_noise(leaderboard_rows(sweep_run.children(), config.metric.key, config.metric.mode, columns), sweep_run.client,
-                          config.metric.key, config.promote.alpha)
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         files, skipped = render_plots(study, folder)
-        forgetting = plot_forgetting(sweep_run.children(), config.metric.key, config.guard, folder) if config.guard else None
+        forgetting = plot_forgetting(children, config.metric.key, config.guard, folder) if config.guard else None
         files += [forgetting] if forgetting else []
         for file in files:
             sweep_run.log_artifact(str(file), SEARCH_ARTIFACTS)

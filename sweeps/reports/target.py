@@ -11,7 +11,7 @@ def target_line(results, config: SweepConfig, planned: int) -> str | None:
     target, key = config.metric.target, config.metric.key
     if target is None:
         return None
-    reached = lambda value: value >= target if config.metric.mode == "max" else value <= target  # noqa: E731
+    reached = lambda value: config.metric.mode.reached(value, target)  # noqa: E731
     first = None
     for result in results:
         frame = result.metrics_dataframe

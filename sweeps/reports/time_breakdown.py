@@ -5,8 +5,8 @@ A stopped or failed trial counts up to its last evaluation, the last time its fi
 
 from __future__ import annotations
 
-from trainables import mlflow_names as names
-from trainables.metrics import PEAK_GPU_MEMORY_KEY, PEAK_RSS_KEY, TIME_PHASES, time_key
+from trainables.contract import mlflow_names as names
+from trainables.contract.metrics import PEAK_GPU_MEMORY_KEY, PEAK_RSS_KEY, TIME_PHASES, time_key
 
 PHASE_WORDS = {"setup": "setup", "train": "training", "eval": "evaluations", "checkpoint": "checkpoints", "test": "test",
                "logging": "logging"}

@@ -14,12 +14,12 @@ import tempfile
 
 from ray.tune import Callback, Checkpoint
 
-from search_spaces import report_keys
 from sweeps.ranking import creation_order, ranked
 from sweeps.running.live_callbacks import LiveCallback
 from sweeps.tracking.models import log_trial_model
 from sweeps.tracking.parent_run import SweepRun
-from trainables import mlflow_names as names
+from trainables.contract import report_keys
+from trainables.contract import mlflow_names as names
 from trainables.scratch import best_folder
 from trainables.storage import Storage
 

@@ -10,10 +10,11 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from search_spaces.report_keys import EVALUATION, FINAL, OUTCOME, STEP
 from sweeps.reports.leaderboard import shown_parameter
 from sweeps.running.live_callbacks import LiveCallback
-from trainables.metrics import TEST_PREFIX
+from trainables.contract.goal import Goal
+from trainables.contract.metrics import TEST_PREFIX
+from trainables.contract.report_keys import EVALUATION, FINAL, OUTCOME, STEP
 
 ENDED = ("FINISHED", "FAILED", "STOPPED")
 
@@ -41,7 +42,7 @@ class SweepProgress(LiveCallback, Callback):
         return self._table()
 
     def _row(self, trial) -> dict:
-        return self.rows.setdefault(trial.trial_id, {"name": trial.trial_id, "status": "PENDING", "step": "", "evaluations_done": 0,
+        return self.rows.setdefault(trial.trial_id, {"name": trial.trial_id, "status": "PENDING", STEP: "", "evaluations_done": 0,
                                                      "value": None, "config": {}})
 
     def _update(self, trial, message: str | None = None, **fields) -> None:
@@ -97,7 +98,7 @@ class SweepProgress(LiveCallback, Callback):
     def on_trial_result(self, iteration, trials, trial, result, **info):
         value = result.get(self.metric)
         if isinstance(value, int | float) and value == value:
-            if self.best is None or (value > self.best[0] if self.mode == "max" else value < self.best[0]):
+            if self.best is None or Goal(self.mode).better(value, self.best[0]):
                 self.best = (float(value), trial.trial_id)
         row = self._row(trial)
         row.update(step=result.get(STEP, ""), value=value, evaluations_done=result.get(EVALUATION, row["evaluations_done"]))

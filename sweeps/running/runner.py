@@ -6,13 +6,13 @@ import os
 
 from rich.console import Console
 
+from sweeps.cli.tracking_uri import DEFAULT_TRACKING_URI
 from sweeps.planning.resources import TrialResources
 from sweeps.prepared_sweep import PreparedSweep
 from sweeps.reports.leaderboard import fine_tuning_hurt, guard_lines, leaderboard_columns, leaderboard_rows, mark_the_noise, print_leaderboard
 from sweeps.reports.search_report import log_search_report
 from sweeps.reports.target import target_line
 from sweeps.reports.time_breakdown import time_summary, trial_runs, trial_time_totals
-from sweeps.cli.tracking_uri import DEFAULT_TRACKING_URI
 from sweeps.running.disk_use import human
 from sweeps.running.live_callbacks import register
 from sweeps.running.model_keeper import ModelKeeper
@@ -28,9 +28,9 @@ from sweeps.tracking.parent_run import SweepRun
 from sweeps.tracking.store import absolute_tracking_uri, redact_uri
 from sweeps.tracking.sweep_world import WORLD_ARTIFACT
 from sweeps.tracking.ui_view import runs_page, runs_view, show_sweep_in_ui, view_key
-from trainables import mlflow_names as names
-from trainables.context import TRAIN_RUNS, TrialContext
-from trainables.metrics import GUARD_PREFIX, ranking_key
+from trainables.contract import mlflow_names as names
+from trainables.contract.context import TRAIN_RUNS, TrialContext
+from trainables.contract.metrics import GUARD_PREFIX, ranking_key
 from trainables.storage import Storage
 
 
@@ -42,20 +42,20 @@ def run_sweep(sweep: PreparedSweep, console: Console, resources: TrialResources,
     config = sweep.config
     say = lambda text: console.print(text, highlight=False, soft_wrap=True)  # noqa: E731
     sweep_run = SweepRun(config.mlflow.tracking_uri, config.experiment_name, config.name, resume_run_id)
-    status = "FAILED"
+    status, results = "FAILED", None
     swept = [name for name, spec in config.parameters.items() if not spec.is_fixed]
     progress = SweepProgress(console, sweep.plan.num_samples, config.metric.key, config.metric.mode, config.evaluations_per_trial, tuple(swept))
     try:
         if resume_run_id is None:
             _describe_parent_run(sweep_run, sweep, resources)
         show_sweep_in_ui(sweep_run.client, sweep_run.experiment_id, view_key(config.name, sweep_run.run_id),
-                         runs_view(sweep_run.run_id, config.metric.key, config.metric.mode == "max", swept))
+                         runs_view(sweep_run.run_id, config.metric.key, config.metric.mode.maximizes, swept))
         if config.baselines and not any(child.data.tags.get(names.ROLE) == names.BASELINE_ROLE for child in sweep_run.children()):
             log_baselines(sweep_run.tracking(), sweep.data, config.parameters, sweep.models, config.allow_custom_code, say, sweep.guards)
         # From here on the driver's cloud credentials are out of its environment, where Tune would copy them
         # into a runtime env that Ray logs; the storage is opened within, from the file they moved to.
         with credentials_kept_from_tune():
-            _tune(sweep, sweep_run, resources, progress, resume_run_id, say)
+            results = _tune(sweep, sweep_run, resources, progress, resume_run_id, say)
         status = "FINISHED"
     except KeyboardInterrupt:
         status = "KILLED"
@@ -63,9 +63,15 @@ def run_sweep(sweep: PreparedSweep, console: Console, resources: TrialResources,
     finally:
         progress.stop()  # else the table's last redraw would land over what follows: the resume hint, an error
         sweep_run.close(status)
+    # The sweep's end reads its runs once, the parent closed: one leaderboard (with its paired tests) feeds the search
+    # report, the logged tables and the printed one.
+    children = sweep_run.children()
     columns = leaderboard_columns(config.metric.key, config.task_spec, config.guard, tuple(config.metric.also_keys))
-    rows = mark_the_noise(leaderboard_rows(sweep_run.children(), config.metric.key, config.metric.mode, columns), sweep_run.client,
+    rows = mark_the_noise(leaderboard_rows(children, config.metric.key, config.metric.mode, columns), sweep_run.client,
                           config.metric.key, config.promote.alpha)
+    if results is not None:
+        log_search_report(sweep_run, results, config, sweep.plan, rows, children, say)
+        _say_where_the_time_went(sweep_run, children, say)
     print_leaderboard(console, rows, config.metric.key, columns)
     hurt = fine_tuning_hurt(rows, config.metric.key, config.metric.mode)
     if hurt:
@@ -80,8 +86,8 @@ def run_sweep(sweep: PreparedSweep, console: Console, resources: TrialResources,
 
 
 def _tune(sweep: PreparedSweep, sweep_run: SweepRun, resources: TrialResources, progress: SweepProgress, resume_run_id: str | None,
-          say) -> None:
-    """Tune's part: the trials, then the kept models and what the sweep leaves in its storage."""
+          say):
+    """Tune's part: the trials, then the kept models and what the sweep leaves in its storage. Returns Tune's results."""
     config = sweep.config
     context = trial_context(sweep, sweep_run, resources)
     state = Storage.at(context.storage)
@@ -118,13 +124,14 @@ def _tune(sweep: PreparedSweep, sweep_run: SweepRun, resources: TrialResources, 
     except FileNotFoundError as error:  # a kept trial's checkpoint went with the storage: nothing to log from there
         raise StorageLost(f"storage: a checkpoint to keep is gone from {state.path} ({error}): the sweep stops here, its MLflow "
                           "parent run FAILED") from None
+    return results
 
 
 def trial_context(sweep: PreparedSweep, sweep_run: SweepRun, resources: TrialResources) -> TrialContext:
     config = sweep.config
     return TrialContext(
         tracking=sweep_run.tracking(), model_paths=sweep.model_paths, seed=config.seed, metric_key=config.metric.key,
-        mode=config.metric.mode, evaluations_per_trial=config.evaluations_per_trial, workers=resources.worker_shape(),
+        mode=config.metric.mode.value, evaluations_per_trial=config.evaluations_per_trial, workers=resources.worker_shape(),
         storage=config.state_location(sweep_run.run_id), callbacks=tuple(config.callbacks), trust_remote_code=config.allow_custom_code,
         guard_baselines=guard_baselines(sweep_run.children()) if config.guard else {},
     )
@@ -138,12 +145,13 @@ def guard_baselines(children: list) -> dict[str, dict[str, float]]:
 
 def _describe_parent_run(sweep_run: SweepRun, sweep: PreparedSweep, resources: TrialResources) -> None:
     config, data = sweep.config, sweep.data
+    param = names.ParentParam
     sweep_run.log_params({
-        "method": config.method, "metric": config.metric.key, "goal": config.metric.goal, "seed": config.seed,
-        "planned_trials": sweep.plan.num_samples, "data_source": data.origin, "data_fingerprint": data.fingerprint,
-        "train_rows": data.train_rows, "task": data.task, "workers_per_trial": resources.workers,
-        "cpus_per_worker": resources.cpus_per_worker, "gpus_per_worker": resources.gpus_per_worker,
-        "max_failures": config.max_failures, "keep_models": config.keep_models,
+        param.METHOD: config.method, param.METRIC: config.metric.key, param.GOAL: config.metric.goal, param.SEED: config.seed,
+        param.PLANNED_TRIALS: sweep.plan.num_samples, param.DATA_SOURCE: data.origin, param.DATA_FINGERPRINT: data.fingerprint,
+        param.TRAIN_ROWS: data.train_rows, param.TASK: data.task, param.WORKERS_PER_TRIAL: resources.workers,
+        param.CPUS_PER_WORKER: resources.cpus_per_worker, param.GPUS_PER_WORKER: resources.gpus_per_worker,
+        param.MAX_FAILURES: config.max_failures, param.KEEP_MODELS: config.keep_models,
     })
     sweep_run.log_dict(sweep.world(), WORLD_ARTIFACT)  # what --resume holds the sweep to
     if sweep.mining_stats is not None:
@@ -171,19 +179,21 @@ def _callbacks(sweep: PreparedSweep, progress: SweepProgress, context: TrialCont
 
 
 def _wrap_up(sweep: PreparedSweep, sweep_run: SweepRun, results, keeper: ModelKeeper, state: Storage, say) -> None:
-    """The sweep ran to its end: log the kept models and the search report, and say what is left in storage."""
+    """The sweep ran to its end: log the kept models, and say what is left in storage."""
     keeper.log_kept_models(sweep_run, results, sweep.data.sample_texts(), say)
     state.child(TRAIN_RUNS).remove()  # Train's restore snapshots of distributed trials: nothing is left to restore
     clear_every_node_scratch(state.name)
-    log_search_report(sweep_run, results, sweep.config, sweep.plan, say)
-    trials = trial_runs(sweep_run.children())
+    say(f"storage: checkpoints peaked at {human(keeper.peak_bytes)} (each trial's best model and resume state; deleted now), "
+        f"{human(state.size())} left in {sweep.config.state_location(sweep_run.run_id)}")
+
+
+def _say_where_the_time_went(sweep_run: SweepRun, children: list, say) -> None:
+    trials = trial_runs(children)
     totals = trial_time_totals(trials)
     sweep_run.log_metrics(totals)
     summary = time_summary(totals, len(trials))
     if summary:
         say(summary)
-    say(f"storage: checkpoints peaked at {human(keeper.peak_bytes)} (each trial's best model and resume state; deleted now), "
-        f"{human(state.size())} left in {sweep.config.state_location(sweep_run.run_id)}")
 
 
 def _where_to_look(uri: str, sweep_run: SweepRun) -> str:

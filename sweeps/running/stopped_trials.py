@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from ray.tune import Callback
 
-from search_spaces import report_keys
 from sweeps.running.live_callbacks import LiveCallback
-from trainables.context import SweepTracking
+from trainables.contract import report_keys
+from trainables.contract.context import SweepTracking
 from trainables.trial_run import record_stopped_early
 
 

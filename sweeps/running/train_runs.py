@@ -18,8 +18,8 @@ import time
 
 from ray.tune import Callback
 
-from search_spaces.report_keys import PLACEMENT_GROUP
 from sweeps.running.live_callbacks import LiveCallback
+from trainables.contract.report_keys import PLACEMENT_GROUP
 from trainables.distributed_trial import train_run_ended_marker
 from trainables.storage import Storage
 

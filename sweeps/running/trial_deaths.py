@@ -9,7 +9,7 @@ import re
 from ray.tune import Callback
 
 from sweeps.running.live_callbacks import LiveCallback
-from trainables.context import SweepTracking
+from trainables.contract.context import SweepTracking
 from trainables.memory_retry import KILLED_FOR_MEMORY
 from trainables.trial_run import record_worker_death
 

@@ -11,9 +11,9 @@ import os
 from sweeps.planning.resources import TrialResources
 from sweeps.planning.trial_plan import scheduler_for, search_algorithm
 from sweeps.prepared_sweep import PreparedSweep
-from trainables.context import TrialContext
+from trainables.contract.context import TrialContext
+from trainables.contract.trial_data import TrialData
 from trainables.storage import Storage
-from trainables.trial_data import TrialData
 
 
 def new_tuner(sweep: PreparedSweep, resources: TrialResources, data: TrialData, context: TrialContext, state: Storage,
@@ -25,7 +25,7 @@ def new_tuner(sweep: PreparedSweep, resources: TrialResources, data: TrialData, 
     return tune.Tuner(
         _trainable(resources, data, context),
         tune_config=tune.TuneConfig(
-            metric=config.metric.key, mode=config.metric.mode, search_alg=search_algorithm(config, sweep.plan, resources.concurrency),
+            metric=config.metric.key, mode=config.metric.mode.value, search_alg=search_algorithm(config, sweep.plan, resources.concurrency),
             scheduler=scheduler_for(config), num_samples=sweep.plan.num_samples,
             # A one-worker trial after the first skips the worker start and the torch import. A distributed trial's
             # actor only waits on its TorchTrainer, whose workers start anew anyway, and can't be handed on while a

@@ -10,7 +10,8 @@ from pydantic import ValidationError
 
 from sweeps.data.text_files import read_text
 from sweeps.errors import SweepInputError, did_you_mean, problem
-from sweeps.sweep_file.schema import WANDB_HYPERBAND_KEYS, SweepConfig
+from sweeps.sweep_file.schema import SweepConfig
+from sweeps.sweep_file.wandb_forms import WANDB_ONLY_KEYS, WANDB_WORDS
 
 
 class _SweepYamlLoader(yaml.SafeLoader):
@@ -143,7 +144,7 @@ def _data_problems(raw: dict, path: Path) -> list[str]:
     """The data's problems beside a schema that failed elsewhere, when the `data` section itself is valid."""
     from sweeps.data.prepare import data_problems
     from sweeps.sweep_file.schema import DataConfig
-    from trainables.tasks import TASKS, infer_task
+    from trainables.contract.tasks import TASKS, infer_task
 
     try:
         data = DataConfig.model_validate(raw.get("data"))
@@ -151,7 +152,7 @@ def _data_problems(raw: dict, path: Path) -> list[str]:
         return []  # its own lines are among the schema's
     task = raw.get("task") if raw.get("task") in TASKS else infer_task(data.columns)[0]
     seed = raw.get("seed") if isinstance(raw.get("seed"), int) else SweepConfig.model_fields["seed"].default
-    return data_problems(data.model_dump(), seed, str(path), path.resolve().parent, task)
+    return data_problems(data, seed, str(path), path.resolve().parent, task)
 
 
 def _describe(source: str, detail: dict, raw: dict) -> str:
@@ -161,12 +162,8 @@ def _describe(source: str, detail: dict, raw: dict) -> str:
     location = [f"[{part}]" if isinstance(part, int) else part for part in location]  # guard[0].max_drop, as validation names it
     key = ".".join(str(part) for part in location).replace(".[", "[")
     kind = detail["type"]
-    if kind == "extra_forbidden" and key in ("program", "command"):
-        return problem(source, key, f"is W&B's way to start a training script; here the trial is built in (SentenceTransformerTrainer "
-                       "on the sweep's `data` and `parameters`): remove it", detail["input"])
-    if kind == "extra_forbidden" and key == "entity":
-        return problem(source, key, "is W&B's team or user, which MLflow has no place for: remove it (the experiment is `project` "
-                       "or `mlflow.experiment`)", detail["input"])
+    if kind == "extra_forbidden" and key in WANDB_ONLY_KEYS:
+        return problem(source, key, WANDB_ONLY_KEYS[key], detail["input"])
     if kind == "extra_forbidden" and key in FOREIGN_SECTIONS:
         return problem(source, key, f"is a section of another tool's config; here {FOREIGN_SECTIONS[key]}: each setting goes under "
                        "`parameters` as `name: {value: …}` (or `values: […]` to sweep it)", _short(detail["input"]))
@@ -248,6 +245,3 @@ def _allowed_siblings(location: list) -> list[str]:
         model = models.get(parent, SweepConfig)
     return list(model.model_fields) + WANDB_WORDS.get(parent, [])
 
-
-# Accepted beside the schema's own keys, and read as ours before it (schema: _wandb_keys, _wandb_hyperband).
-WANDB_WORDS = {"": ["project"], "early_terminate": sorted(WANDB_HYPERBAND_KEYS)}

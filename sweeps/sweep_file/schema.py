@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -10,12 +9,16 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from search_spaces.samplers import SAMPLER_CLASSES
-from sweeps.cli.tracking_uri import DEFAULT_TRACKING_URI
-from search_spaces.schedulers import SCHEDULERS
 from search_spaces.space import draws_integers, step_range
-from trainables.metrics import metric_key
+from sweeps.cli.tracking_uri import DEFAULT_TRACKING_URI
+from sweeps.search.methods import METHODS
+from sweeps.search.schedulers import SCHEDULERS
+from sweeps.sweep_file.wandb_forms import as_our_hyperband, as_our_parameter_form, as_our_top_level
+from trainables.contract.goal import Goal
+from trainables.contract.metrics import metric_key
+from trainables.contract.tasks import TASKS, Task, infer_task
+from trainables.precision import PRECISIONS
 from trainables.storage import OBJECT_STORE_SCHEMES, is_uri, join
-from trainables.tasks import TASKS, Task, infer_task
 
 Scalar = int | float | str | bool | None
 
@@ -24,9 +27,6 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-# W&B's spellings of our forms: read as ours, so a W&B sweep file runs as written.
-WANDB_FORMS = {"constant": "value", "categorical": "values"}
-WANDB_EXPONENT_DISTRIBUTIONS = {"log_uniform": "log_uniform_values", "q_log_uniform": "q_log_uniform_values"}
 QUANTIZED = ("q_uniform", "q_log_uniform_values")
 LOG_SCALED = ("log_uniform_values", "q_log_uniform_values")
 
@@ -48,7 +48,7 @@ class ParameterSpec(StrictModel):
     def _remember_which_form(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             raise ValueError(f"must be a mapping with `value`, `values` or `distribution`, but got {data!r}")
-        data = _as_our_forms(data)
+        data = as_our_parameter_form(data)
         forms = [form for form in ("value", "values", "distribution") if form in data]
         if len(forms) != 1:
             unknown = sorted(set(data) - set(cls.model_fields))
@@ -100,23 +100,6 @@ def _no_step_between_the_ends(spec: ParameterSpec) -> bool:
     return lowest > highest
 
 
-def _as_our_forms(data: dict) -> dict:
-    """W&B's `constant` and `categorical` are our `value` and `values`; its log_uniform takes exponents (e^min to e^max);
-    `min` and `max` alone are int_uniform when both are whole numbers, else uniform."""
-    distribution = data.get("distribution")
-    if "distribution" not in data and {"min", "max"} <= set(data) and not {"value", "values"} & set(data):
-        whole = all(isinstance(data[end], int) and not isinstance(data[end], bool) for end in ("min", "max"))
-        return {**data, "distribution": "int_uniform" if whole else "uniform"}  # W&B's default for min and max
-    if distribution in WANDB_FORMS and WANDB_FORMS[distribution] in data:
-        return {key: value for key, value in data.items() if key != "distribution"}
-    if distribution in WANDB_EXPONENT_DISTRIBUTIONS:
-        data = {**data, "distribution": WANDB_EXPONENT_DISTRIBUTIONS[distribution]}
-        for end in ("min", "max"):
-            if isinstance(data.get(end), int | float) and not isinstance(data.get(end), bool):
-                data[end] = math.exp(data[end])
-    return data
-
-
 class MetricConfig(StrictModel):
     name: str | None = None  # None: the task's default; checked against the task's metrics when the file loads
     goal: Literal["maximize", "minimize"] = "maximize"
@@ -134,8 +117,8 @@ class MetricConfig(StrictModel):
         return [metric_key(name) for name in self.also]
 
     @property
-    def mode(self) -> str:
-        return "max" if self.goal == "maximize" else "min"
+    def mode(self) -> Goal:
+        return Goal.MAX if self.goal == "maximize" else Goal.MIN
 
 
 ROLES = tuple(dict.fromkeys(role for task in TASKS.values() for role in task.roles + task.optional_roles))
@@ -187,16 +170,15 @@ class GuardConfig(StrictModel):
         task = TASKS[self.task_name]
         return task.metric_key(self.metric) if self.metric else task.default_metric
 
-    def data_config(self) -> dict:
+    def data_config(self) -> DataConfig:
         """As a sweep's `data` section, for the readers."""
         return DataConfig(source=self.source, columns=self.columns, eval_corpus_size=self.corpus_size, max_eval_queries=self.max_queries,
-                          max_test_queries=self.max_queries,
-                          score_range=self.score_range).model_dump()
+                          max_test_queries=self.max_queries, score_range=self.score_range)
 
 
 class DataConfig(StrictModel):
     source: str = Field(min_length=1)
-    # The data's columns by role; the roles say the task (trainables.tasks). negatives: several per row, as a list of
+    # The data's columns by role; the roles say the task (trainables.contract.tasks). negatives: several per row, as a list of
     # columns ([neg_1, neg_2]) or one list-valued column.
     columns: dict[Literal[ROLES], str | list[str]] = Field(default_factory=dict)
     # sts: the scale the scores are written on ([0, 5] for STS-B), mapped onto 0-1 for the losses and the evaluator
@@ -254,9 +236,6 @@ class MlflowConfig(StrictModel):
     experiment: str | None = None
 
 
-PRECISIONS = ("auto", "bf16", "fp16", "fp32")
-
-
 class ResourcesConfig(StrictModel):
     """What one trial asks the cluster for. With `workers_per_trial` > 1 a trial is a Ray Train DDP run."""
 
@@ -304,7 +283,7 @@ class PromoteConfig(StrictModel):
 class EarlyTerminateConfig(StrictModel):
     """Stop weak trials at an evaluation, judged on the sweep's metric (Tune schedulers)."""
 
-    type: Literal[SCHEDULERS]
+    type: Literal[tuple(SCHEDULERS)]
     grace_period: int = Field(default=1, ge=1)
     reduction_factor: float | None = Field(default=None, gt=1)
     min_samples_required: int | None = Field(default=None, ge=1)
@@ -312,42 +291,17 @@ class EarlyTerminateConfig(StrictModel):
     @model_validator(mode="before")
     @classmethod
     def _wandb_hyperband(cls, data: Any) -> Any:
-        """W&B's hyperband keys, in evaluations (W&B's iterations are the metric's reports): `min_iter` is the first
-        band, `eta` the reduction factor (3 unless given, as in W&B), and `max_iter` with `s` puts the first band at
-        max_iter / eta^s. `max_iter` itself is the trial's last evaluation, checked at the sweep's level."""
-        if not isinstance(data, dict) or not WANDB_HYPERBAND_KEYS & set(data):
-            return data
-        data = dict(data)
-        for wandb_key, ours in (("min_iter", "grace_period"), ("eta", "reduction_factor")):
-            if wandb_key in data and ours in data:
-                raise ValueError(f"give one of `{wandb_key}` (W&B's) and `{ours}`, but got both ({wandb_key}={data[wandb_key]}, {ours}={data[ours]})")
-        eta = data.pop("eta", data.get("reduction_factor", 3))
-        data["reduction_factor"] = eta
-        max_iter, brackets = data.pop("max_iter", None), data.pop("s", None)
-        if "min_iter" in data:
-            if brackets is not None:
-                raise ValueError(f"`s` goes with `max_iter` (the first band at max_iter / eta^s), but got min_iter={data['min_iter']}; "
-                                 "with `min_iter` the bands run up to the trial's last evaluation")
-            data["grace_period"] = data.pop("min_iter")
-        elif max_iter is not None:
-            if brackets is None:
-                raise ValueError(f"`max_iter` needs `s` (the first band at max_iter / eta^s), as in W&B, but got max_iter={max_iter} alone")
-            if all(isinstance(number, int | float) for number in (max_iter, brackets, eta)) and eta > 1:
-                data["grace_period"] = max(1, round(max_iter / eta**brackets))
-        elif brackets is not None:
-            raise ValueError(f"`s` goes with `max_iter`, but got s={brackets} alone")
-        return data
+        return as_our_hyperband(data)
 
     @model_validator(mode="after")
     def _options_fit_the_type(self) -> EarlyTerminateConfig:
-        if self.type == "median" and self.reduction_factor is not None:
-            raise ValueError(f"`reduction_factor` applies to asha and hyperband, but got type={self.type!r}")
-        if self.type != "median" and self.min_samples_required is not None:
-            raise ValueError(f"`min_samples_required` applies to median, but got type={self.type!r}")
+        for key in ("reduction_factor", "min_samples_required"):  # each scheduler's entry says which it reads
+            if getattr(self, key) is not None and key not in SCHEDULERS[self.type].reads:
+                readers = " and ".join(name for name, entry in SCHEDULERS.items() if key in entry.reads)
+                raise ValueError(f"`{key}` applies to {readers}, but got type={self.type!r}")
         return self
 
 
-WANDB_HYPERBAND_KEYS = {"min_iter", "max_iter", "eta", "s"}
 MAX_TRIALS = 10_000  # about a week of one-minute trials, one at a time
 
 
@@ -356,7 +310,7 @@ class SweepConfig(StrictModel):
     description: str | None = None  # the parent run's description in MLflow
     # None: the task whose roles `data.columns` maps (retrieval when it maps none); the file loads with it filled in
     task: Literal[tuple(TASKS)] | None = None
-    method: Literal["grid", "random", "optuna"] = "grid"
+    method: Literal[tuple(METHODS)] = "grid"
     sampler: Literal[tuple(SAMPLER_CLASSES)] | None = None
     early_terminate: EarlyTerminateConfig | None = None
     # Each evaluation is a point where a trial is reported, plotted, and may be stopped early.
@@ -389,27 +343,7 @@ class SweepConfig(StrictModel):
     @model_validator(mode="before")
     @classmethod
     def _wandb_keys(cls, data: Any) -> Any:
-        """W&B's top-level words for ours. `method: bayes` is Bayesian optimisation by a model of the scores so far:
-        Optuna's TPE sampler here. `project` is the MLflow experiment. Hyperband's `max_iter` is the trial's last
-        evaluation."""
-        if not isinstance(data, dict):
-            return data
-        if data.get("method") == "bayes":
-            data = {**data, "method": "optuna", "sampler": data.get("sampler") or "tpe"}
-        if "project" in data:
-            mlflow = data.get("mlflow") if isinstance(data.get("mlflow"), dict) else {}
-            if "experiment" in mlflow:
-                raise ValueError(f"give one of `project` (W&B's) and `mlflow.experiment`, but got both (project={data['project']!r}, "
-                                 f"mlflow.experiment={mlflow['experiment']!r})")
-            data = {key: value for key, value in data.items() if key != "project"} | {"mlflow": {**mlflow, "experiment": data["project"]}}
-        stopping = data.get("early_terminate")
-        if isinstance(stopping, dict) and "max_iter" in stopping:
-            evaluations = data.get("evaluations_per_trial", stopping["max_iter"])
-            if evaluations != stopping["max_iter"]:
-                raise ValueError("`early_terminate.max_iter` is the trial's last evaluation, so it must equal `evaluations_per_trial`, "
-                                 f"but got (max_iter={stopping['max_iter']}, evaluations_per_trial={evaluations})")
-            data = {**data, "evaluations_per_trial": evaluations}
-        return data
+        return as_our_top_level(data)
 
     @model_validator(mode="before")
     @classmethod

@@ -10,7 +10,7 @@ from sweeps.errors import SweepInputError, did_you_mean, problem
 from sweeps.secrets import looks_secret
 from sweeps.sweep_file.model_refs import ModelReferenceError, resolve_model
 from sweeps.sweep_file.schema import SweepConfig
-from trainables.tasks import TASKS, infer_task
+from trainables.contract.tasks import TASKS, infer_task
 
 
 # Names people bring from other tools' sweep files and training scripts, for the hint their spelling can't give.
@@ -199,7 +199,7 @@ def _task_roles(task_names: list[str]) -> str:
 def check_callbacks(config: SweepConfig, source: str) -> list[str]:
     if not config.callbacks:
         return []
-    from trainables.custom_callbacks import NotACallback, callback_class
+    from trainables.callbacks.custom_callbacks import NotACallback, callback_class
 
     problems = []
     for index, name in enumerate(config.callbacks):

@@ -6,11 +6,11 @@ from __future__ import annotations
 import itertools
 
 from sweeps.data.prepare import PreparedData
-from trainables import mlflow_names as names
-from trainables.context import SweepTracking
-from trainables.detailed_evaluation import judge
+from trainables.contract import mlflow_names as names
+from trainables.contract.context import SweepTracking
+from trainables.contract.metrics import BEST_PREFIX, DROP, as_curves, guard_key
 from trainables.encoding import apply_encoding
-from trainables.metrics import BEST_PREFIX, DROP, as_curves, guard_key
+from trainables.evaluation.item_keeping_evaluator import judge
 from trainables.prompts import PROMPTS_PARAMETER
 from trainables.trial_run import TrialRun
 
@@ -31,7 +31,7 @@ def log_baselines(tracking: SweepTracking, data: PreparedData, parameters: dict,
                   trust_remote_code: bool, say, guards: tuple = ()) -> None:
     from sentence_transformers import SentenceTransformer
 
-    from trainables.guard_evaluation import judge_guards
+    from trainables.evaluation.guard_evaluator import judge_guards
 
     settings = baseline_settings(parameters)
     for setting in settings:
@@ -42,7 +42,7 @@ def log_baselines(tracking: SweepTracking, data: PreparedData, parameters: dict,
         try:
             model = SentenceTransformer(model_paths[reference], device="cpu", trust_remote_code=trust_remote_code)
             encoding = apply_encoding(model, setting)
-            run.log_params({"base_model": reference, **encoding.params()})
+            run.log_params({names.TrialParam.BASE_MODEL: reference, **encoding.params()})
             run.set_tags({names.ENCODING: encoding.key(), names.DATA_FINGERPRINT: data.fingerprint})
             evaluation, test = judge(run, model, data.eval, data.test, encoding.prompts)
             guarded = judge_guards(model, guards, encoding.prompts) if guards else {}

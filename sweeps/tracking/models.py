@@ -7,7 +7,7 @@ import shutil
 import tempfile
 
 from sweeps.tracking.parent_run import SweepRun
-from trainables import mlflow_names as names
+from trainables.contract import mlflow_names as names
 
 
 def log_trial_model(sweep_run: SweepRun, run_id: str, folder: str, input_example: list[str], trust_remote_code: bool) -> str:

@@ -2,48 +2,37 @@
 
 from __future__ import annotations
 
-import time
-
-from mlflow.entities import Metric, Param, RunTag
+from mlflow.entities import RunTag
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from sweeps.errors import SweepInputError, problem
 from sweeps.tracking.store import absolute_tracking_uri
 from sweeps.tracking.store_init import initialise_store
-from trainables import mlflow_names as names
-from trainables.context import SweepTracking
+from trainables.contract import mlflow_names as names
+from trainables.contract.context import SweepTracking
+from trainables.run_writer import RunWriter
 
 
-class SweepRun:
+class SweepRun(RunWriter):
     def __init__(self, tracking_uri: str, experiment: str, name: str, resume_run_id: str | None = None):
         self.tracking_uri = absolute_tracking_uri(tracking_uri)
         initialise_store(self.tracking_uri)
-        self.client = MlflowClient(self.tracking_uri)
+        client = MlflowClient(self.tracking_uri)
+        self.client = client
         found = self.client.get_experiment_by_name(experiment)
         self.experiment_id = found.experiment_id if found else self.client.create_experiment(experiment)
         if resume_run_id:  # the same parent run carries on
-            self.client.update_run(resume_run_id, status="RUNNING")
-            self.run_id = resume_run_id
+            client.update_run(resume_run_id, status="RUNNING")
+            run_id = resume_run_id
         else:
-            self.run_id = self.client.create_run(self.experiment_id, run_name=name, tags={names.ROLE: names.SWEEP_ROLE}).info.run_id
+            run_id = client.create_run(self.experiment_id, run_name=name, tags={names.ROLE: names.SWEEP_ROLE}).info.run_id
+        super().__init__(client, run_id)
         self.name = name
 
     def tracking(self) -> SweepTracking:
         """What each trial needs to log under this sweep."""
         return SweepTracking(self.tracking_uri, self.experiment_id, self.run_id, self.name)
-
-    def log_params(self, params: dict) -> None:
-        self.client.log_batch(self.run_id, params=[Param(k, str(v)[:6000]) for k, v in sorted(params.items())])
-
-    def set_tags(self, tags: dict) -> None:
-        self.client.log_batch(self.run_id, tags=[RunTag(k, str(v)) for k, v in tags.items()])
-
-    def log_metrics(self, metrics: dict) -> None:
-        self.client.log_batch(self.run_id, metrics=[Metric(k, float(v), int(time.time() * 1000), 0) for k, v in sorted(metrics.items())])
-
-    def log_dict(self, dictionary: dict, artifact_file: str) -> None:
-        self.client.log_dict(self.run_id, dictionary, artifact_file)
 
     def log_artifact(self, path: str, folder: str) -> None:
         self.client.log_artifact(self.run_id, path, folder)

@@ -13,12 +13,10 @@ from __future__ import annotations
 import json
 import re
 
-from trainables import mlflow_names as names
-from trainables.metrics import TEST_PREFIX, curve_key, ranking_key
+from trainables.contract import mlflow_names as names
+from trainables.contract.metrics import TEST_PREFIX, curve_key, ranking_key
 
-EXPERIMENT_KIND = "mlflow.experimentKind"
 MODEL_TRAINING = "custom_model_development"
-SHARED_VIEW_PREFIX = "mlflow.sharedViewState."
 
 
 def view_key(sweep_name: str, parent_run_id: str) -> str:
@@ -36,8 +34,8 @@ def runs_view(parent_run_id: str, metric_key: str, goal_is_max: bool, parameters
 
 
 def show_sweep_in_ui(client, experiment_id: str, key: str, view: dict) -> None:
-    client.set_experiment_tag(experiment_id, EXPERIMENT_KIND, MODEL_TRAINING)
-    client.set_experiment_tag(experiment_id, SHARED_VIEW_PREFIX + key, json.dumps(view))
+    client.set_experiment_tag(experiment_id, names.EXPERIMENT_KIND, MODEL_TRAINING)
+    client.set_experiment_tag(experiment_id, names.SHARED_VIEW_PREFIX + key, json.dumps(view))
 
 
 def runs_page(base_url: str, experiment_id: str, key: str) -> str:

@@ -1,13 +1,15 @@
 """The retrieval and triplet evaluators share one encoding per text and call: the same figures as
 sentence-transformers' own evaluators, for fewer texts encoded, and prompts applied once."""
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from sweeps.data.prepare import prepare_data
-from trainables.evaluation import build_evaluator
-from trainables.metrics import rename_evaluator_metrics
+from sweeps.sweep_file.schema import DataConfig
+from trainables.contract.metrics import rename_evaluator_metrics
+from trainables.evaluation.evaluators import build_evaluator
 from trainables.prompts import Prompts
 
 REPO = Path(__file__).resolve().parents[2]
@@ -17,7 +19,7 @@ DATA = {"source": str(REPO / "examples/data/pydocs.jsonl"), "columns": {"anchor"
 
 @pytest.fixture(scope="module")
 def evaluation_set():
-    return prepare_data(DATA, 42, "sweep.yaml", REPO).eval
+    return prepare_data(DataConfig(**DATA), 42, "sweep.yaml", REPO).eval
 
 
 @pytest.fixture
@@ -44,16 +46,16 @@ def counting_encoder(model, monkeypatch):
 def library_figures(model, evaluation_set, prompts: Prompts):
     from sentence_transformers.sentence_transformer.evaluation import InformationRetrievalEvaluator, TripletEvaluator
 
-    retrieval = InformationRetrievalEvaluator(evaluation_set["queries"], evaluation_set["corpus"],
-                                              {query: set(docs) for query, docs in evaluation_set["relevant"].items()}, name="ir",
+    retrieval = InformationRetrievalEvaluator(evaluation_set.queries, evaluation_set.corpus,
+                                              {query: set(docs) for query, docs in evaluation_set.relevant.items()}, name="ir",
                                               accuracy_at_k=[1, 10], precision_recall_at_k=[10], mrr_at_k=[10], ndcg_at_k=[10],
                                               map_at_k=[100], query_prompt=prompts.query, corpus_prompt=prompts.document,
                                               show_progress_bar=False)
-    triplets = evaluation_set["triplets"]
+    triplets = evaluation_set.triplets
     # With its prompts written into the texts and the model's own prompts off, TripletEvaluator sees each text once prompted.
-    triplet = TripletEvaluator([(prompts.query or "") + text for text in triplets["anchor"]],
-                               [(prompts.document or "") + text for text in triplets["positive"]],
-                               [(prompts.document or "") + text for text in triplets["negative"]], name="triplet",
+    triplet = TripletEvaluator([(prompts.query or "") + text for text in triplets.anchor],
+                               [(prompts.document or "") + text for text in triplets.positive],
+                               [(prompts.document or "") + text for text in triplets.negative], name="triplet",
                                similarity_fn_names=["cosine"], show_progress_bar=False)
     return rename_evaluator_metrics({**retrieval(model), **triplet(model)})
 
@@ -71,9 +73,9 @@ def test_each_text_is_encoded_once_per_evaluation(model, evaluation_set, monkeyp
     evaluator = build_evaluator(evaluation_set)
     evaluator(model)
     assert len(seen) == len(set(seen))
-    triplets = evaluation_set["triplets"]
-    without_sharing = len(evaluation_set["queries"]) + len(evaluation_set["corpus"]) + 3 * len(triplets["anchor"])
-    assert len(seen) < without_sharing - 2 * len(triplets["anchor"])  # the triplets' anchors and positives were all there
+    triplets = evaluation_set.triplets
+    without_sharing = len(evaluation_set.queries) + len(evaluation_set.corpus) + 3 * len(triplets.anchor)
+    assert len(seen) < without_sharing - 2 * len(triplets.anchor)  # the triplets' anchors and positives were all there
     evaluator(model)  # a new call is a new model state: everything is encoded again
     assert len(seen) == 2 * len(set(seen))
 
@@ -82,7 +84,7 @@ def test_the_triplet_evaluator_keeps_each_triplets_outcome(model, evaluation_set
     evaluator = build_evaluator(evaluation_set)
     metrics = rename_evaluator_metrics(evaluator(model))
     outcomes = evaluator.evaluators[1].last_outcomes
-    assert len(outcomes) == len(evaluation_set["triplets"]["anchor"])
+    assert len(outcomes) == len(evaluation_set.triplets.anchor)
     assert sum(outcomes) / len(outcomes) == pytest.approx(metrics["triplet_accuracy"], abs=1e-6)  # float32 there
 
 
@@ -91,10 +93,10 @@ def test_a_duplicate_passage_is_a_tie_and_the_figures_do_not_follow_its_id(model
     two alike. The library ranks whichever id sorts first above the other, so its figures follow the ids; here the tie
     counts as a tie, and each figure is the same whichever way the ids sort: for the figures that are sums over ranks
     (NDCG's gain, recall), the mean of the library's two."""
-    relevant = {doc for docs in evaluation_set["relevant"].values() for doc in docs}
+    relevant = {doc for docs in evaluation_set.relevant.values() for doc in docs}
 
     def with_copies(mark: str) -> dict:  # "!" sorts before every id here, "~" after
-        return {**evaluation_set, "corpus": {**evaluation_set["corpus"], **{mark + doc: evaluation_set["corpus"][doc] for doc in relevant}}}
+        return dataclasses.replace(evaluation_set, corpus={**evaluation_set.corpus, **{mark + doc: evaluation_set.corpus[doc] for doc in relevant}})
 
     ours = {mark: rename_evaluator_metrics(build_evaluator(with_copies(mark))(model)) for mark in "!~"}
     library = {mark: library_figures(model, with_copies(mark), Prompts()) for mark in "!~"}

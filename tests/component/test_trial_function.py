@@ -9,6 +9,7 @@ from mlflow.tracking import MlflowClient
 from transformers import TrainerCallback
 
 from sweeps.data.prepare import prepare_data
+from sweeps.sweep_file.schema import DataConfig
 from sweeps.data.training_sets import training_sets
 from sweeps.tracking.parent_run import SweepRun
 from trainables import TrialContext, TrialData, WorkerShape, run_trial
@@ -47,7 +48,7 @@ def trial_data(prepared, parameters: dict) -> TrialData:
 
 
 def start_trial(tmp_path, model_dir):
-    data = trial_data(prepare_data(DATA, 42, "sweep.yaml", REPO), {})
+    data = trial_data(prepare_data(DataConfig(**DATA), 42, "sweep.yaml", REPO), {})
     sweep_run = SweepRun(f"sqlite:///{tmp_path}/mlflow.db", "component", "component")
     return data, sweep_run, trial_context(tmp_path, sweep_run, {"tiny": str(model_dir)})
 
@@ -116,7 +117,7 @@ def test_one_trial_trains_reports_and_logs(tmp_path, tiny_model_dir):
     # The kept checkpoint's eval items come from the evaluation that kept it: what judging it again gives.
     from sentence_transformers import SentenceTransformer
 
-    from trainables.detailed_evaluation import evaluate_in_detail
+    from trainables.evaluation.item_keeping_evaluator import evaluate_in_detail
 
     logged_items = mlflow.artifacts.load_dict(f"{logged.info.artifact_uri}/per_query/eval.json")
     kept = SentenceTransformer(str(reports.checkpoints[-1] / "best"), device="cpu")
@@ -224,7 +225,7 @@ def test_a_models_own_prompts_reach_the_trainer_the_evaluators_and_the_baseline(
     from sweeps.data.prepare import prepare_data
     from sweeps.sweep_file.schema import ParameterSpec
     from sweeps.tracking.baselines import log_baselines
-    from trainables.evaluation import build_evaluator
+    from trainables.evaluation.evaluators import build_evaluator
     from trainables.prompts import Prompts
 
     data, sweep_run, context = start_trial(tmp_path, prompted_model_dir)
@@ -239,7 +240,7 @@ def test_a_models_own_prompts_reach_the_trainer_the_evaluators_and_the_baseline(
     assert (retrieval.query_prompt, retrieval.corpus_prompt) == ("query: ", "passage: ")
     assert triplet.prompts == {"query": "query: ", "document": "passage: "}
 
-    log_baselines(sweep_run.tracking(), prepare_data(DATA, 42, "sweep.yaml", REPO), {"base_model": ParameterSpec(value="tiny")},
+    log_baselines(sweep_run.tracking(), prepare_data(DataConfig(**DATA), 42, "sweep.yaml", REPO), {"base_model": ParameterSpec(value="tiny")},
                   {"tiny": str(prompted_model_dir)}, False, lambda line: None)
     baseline = trial_run(sweep_run, "baseline-tiny")
     trial = trial_run(sweep_run, "trial_prompts")
@@ -266,7 +267,7 @@ def test_mnrl_trains_on_every_negative_of_a_row(tmp_path, tiny_model_dir):
             handle.write(json.dumps({"anchor": row["query"], "positive": row["passage"], "hard": negatives}) + "\n")
     config = {"source": str(tmp_path / "rows.jsonl"), "columns": {"negatives": "hard"}, "eval_fraction": 0.1, "test_fraction": 0.1,
               "max_train_rows": 48, "eval_corpus_size": 60, "max_eval_queries": 10}
-    data = trial_data(prepare_data(config, 42, "sweep.yaml", REPO), {})
+    data = trial_data(prepare_data(DataConfig(**config), 42, "sweep.yaml", REPO), {})
     sweep_run = SweepRun(f"sqlite:///{tmp_path}/mlflow.db", "negatives", "negatives")
     context = dataclasses.replace(trial_context(tmp_path, sweep_run, {"tiny": str(tiny_model_dir)}),
                                   callbacks=("test_trial_function.RecordTrainingColumns",))
@@ -291,7 +292,7 @@ def test_sts_and_classification_trials_train_on_their_rows_and_log_their_metrics
     import json
     import math
 
-    prepared = prepare_data({"eval_fraction": 0.1, "test_fraction": 0.1, **source}, 42, "sweep.yaml", REPO, task)
+    prepared = prepare_data(DataConfig(**{"eval_fraction": 0.1, "test_fraction": 0.1, **source}), 42, "sweep.yaml", REPO, task)
     data = trial_data(prepared, {"loss": __import__("sweeps.sweep_file.schema", fromlist=["ParameterSpec"]).ParameterSpec(value=loss)})
     sweep_run = SweepRun(f"sqlite:///{tmp_path}/mlflow.db", task, task)
     context = dataclasses.replace(trial_context(tmp_path, sweep_run, {"tiny": str(tiny_model_dir)}), metric_key=metrics[0],
@@ -311,18 +312,18 @@ def test_sts_and_classification_trials_train_on_their_rows_and_log_their_metrics
     assert low <= run.data.metrics[f"test_{metrics[0]}"] <= high and low < high
     per_item = json.loads(mlflow.artifacts.load_text(f"{run.info.artifact_uri}/per_query/test.json"))
     per_text = "spearman_cosine" if task == "sts" else "knn_accuracy"
-    assert len(per_item[per_text]) == len(prepared.test["score" if task == "sts" else "texts"])
+    assert len(per_item[per_text]) == len(prepared.test.score if task == "sts" else prepared.test.texts)
 
 
 def test_the_detailed_sts_evaluation_agrees_with_the_evaluator(tiny_model_dir):
     """The trial's test metrics for STS come from one encoding; they must be what EmbeddingSimilarityEvaluator says."""
     from sentence_transformers import SentenceTransformer
 
-    from trainables.detailed_evaluation import evaluate_in_detail
-    from trainables.evaluation import build_evaluator
-    from trainables.metrics import rename_evaluator_metrics
+    from trainables.contract.metrics import rename_evaluator_metrics
+    from trainables.evaluation.evaluators import build_evaluator
+    from trainables.evaluation.item_keeping_evaluator import evaluate_in_detail
 
-    prepared = prepare_data({"source": str(REPO / "examples/data/wordnet_sts"), "eval_fraction": 0.1, "test_fraction": 0.1}, 42,
+    prepared = prepare_data(DataConfig(**{"source": str(REPO / "examples/data/wordnet_sts"), "eval_fraction": 0.1, "test_fraction": 0.1}), 42,
                             "sweep.yaml", REPO, "sts")
     model = SentenceTransformer(str(tiny_model_dir), device="cpu")
     detailed, per_item = evaluate_in_detail(model, prepared.test)
@@ -334,14 +335,14 @@ def test_the_detailed_sts_evaluation_agrees_with_the_evaluator(tiny_model_dir):
 def test_a_guard_set_is_judged_at_every_evaluation_and_its_drop_is_measured_against_the_baseline(tmp_path, tiny_model_dir):
     """An STS guard beside a retrieval trial: `guard_sts_*` at every evaluation and for the kept checkpoint, the drop
     against the baseline's figure handed over by the driver, and the trial tagged and reported over the limit."""
-    from search_spaces import report_keys
+    from trainables.contract import report_keys
+    from trainables.contract.trial_data import GuardSet
     from trainables.encoding import Encoding
     from trainables.prompts import Prompts
-    from trainables.trial_data import GuardSet
 
     data, sweep_run, context = start_trial(tmp_path, tiny_model_dir)
-    guard_set = prepare_data({"source": str(REPO / "examples/data/wordnet_sts"), "eval_fraction": 0.1, "test_fraction": 0.1,
-                              "max_eval_queries": 40}, 42, "sweep.yaml", REPO, "sts").test
+    guard_set = prepare_data(DataConfig(**{"source": str(REPO / "examples/data/wordnet_sts"), "eval_fraction": 0.1, "test_fraction": 0.1,
+                              "max_eval_queries": 40}), 42, "sweep.yaml", REPO, "sts").test
     data = dataclasses.replace(data, guards=(GuardSet("sts", guard_set, "spearman_cosine", max_drop=0.0, every_evaluation=True),))
     encoding = Encoding("tiny", 64, Prompts()).key()
     context = dataclasses.replace(context, guard_baselines={encoding: {"guard_sts_spearman_cosine": 0.99}})
@@ -364,7 +365,7 @@ def test_a_guard_set_is_judged_at_every_evaluation_and_its_drop_is_measured_agai
 def test_a_retry_after_a_kill_for_memory_trains_at_half_the_batch_and_says_so(tmp_path, tiny_model_dir):
     """The driver recorded the last attempt as killed for memory (sweeps.running.trial_deaths): this attempt runs with
     half the batch and twice the accumulation, the same optimizer steps, and its run says what it ran with."""
-    from trainables import mlflow_names as names
+    from trainables.contract import mlflow_names as names
     from trainables.memory_retry import KILLED_FOR_MEMORY
     from trainables.trial_run import TrialRun
 
@@ -388,8 +389,8 @@ def test_a_collapsed_model_fails_with_its_reason_and_a_sound_one_does_not_trip(t
     skip it; the leaderboard ranks it below every sound trial)."""
     from sentence_transformers import SentenceTransformer
 
-    from trainables import mlflow_names as names
-    from trainables.collapse_guard import COLLAPSED_AT, eval_texts, mean_pairwise_cosine
+    from trainables.callbacks.collapse_guard import COLLAPSED_AT, eval_texts, mean_pairwise_cosine
+    from trainables.contract import mlflow_names as names
 
     data, _, _ = start_trial(tmp_path / "untrained", tiny_model_dir)
     untrained = mean_pairwise_cosine(SentenceTransformer(str(tiny_model_dir), device="cpu"), eval_texts(data.eval))

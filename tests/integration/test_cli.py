@@ -3,11 +3,10 @@
 import json
 import os
 import re
-from pathlib import Path
 
 import pytest
-from mlflow.tracking import MlflowClient
 from subprocess_cli import REPO, run_module
+from sweep_runs import children_of
 from trial_metrics import finished_trial_metric_keys
 
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -15,15 +14,6 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 
 def run_cli(*args, cwd):
     return run_module("sweeps.run", *args, cwd=cwd)
-
-
-def children_of(db: Path, experiment: str):
-    client = MlflowClient(f"sqlite:///{db}")
-    experiment_id = client.get_experiment_by_name(experiment).experiment_id
-    parents = client.search_runs([experiment_id], filter_string="tags.`sweeps.role` = 'sweep'")
-    assert len(parents) == 1
-    children = client.search_runs([experiment_id], filter_string=f"tags.`mlflow.parentRunId` = '{parents[0].info.run_id}'")
-    return client, parents[0], children
 
 
 SMALL_SWEEP = """

@@ -7,6 +7,7 @@ from leak_check import ray_temp_dir
 from loopback_cluster import wait_until
 from mlflow.tracking import MlflowClient
 from subprocess_cli import REPO
+from sweep_runs import runs_by_role
 from trial_metrics import finished_trial_metric_keys
 
 SWEEP = """
@@ -40,14 +41,6 @@ def sweep_file(tmp_path, model, name="ddp", learning_rates="[1.0e-3]", resources
                                  resources=resources, max_concurrent=max_concurrent, tracking_uri=tracking_uri,
                                  batch_size=batch_size, rows=rows, extra=extra))
     return path
-
-
-def trial_runs(client, experiment):
-    experiment_id = client.get_experiment_by_name(experiment).experiment_id
-    runs = client.search_runs([experiment_id])
-    parents = [run for run in runs if run.data.tags.get("sweeps.role") == "sweep"]
-    assert len(parents) == 1
-    return parents[0], [run for run in runs if run.data.tags.get("sweeps.role") == "trial"]
 
 
 def train_cleaner_processes() -> list[int]:
@@ -84,7 +77,7 @@ def test_a_multi_worker_sweep_stops_retries_and_resumes_ddp_trials_and_leaves_no
     assert held == {}, "placement groups the sweep left reserved"
 
     client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
-    parent, trials = trial_runs(client, "ddp")
+    (parent,), trials = runs_by_role(client, "ddp")
     assert parent.info.status == "FINISHED" and parent.data.params["workers_per_trial"] == "2"
     by_rate = {trial.data.params["learning_rate"]: trial for trial in trials}
     assert len(by_rate) == len(trials) == 3, "only rank 0 logs, and a retry carries on in its run: one child run per trial"

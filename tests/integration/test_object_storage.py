@@ -14,6 +14,7 @@ from loopback_cluster import loopback_cluster
 from mlflow.tracking import MlflowClient
 from object_store import keys, read, s3_server
 from subprocess_cli import SMALL_PYDOCS_DATA, run_module
+from sweep_runs import runs_by_role
 
 PASSWORD = "PLANTEDpassword7890"
 BUCKET = "sweeps"
@@ -37,15 +38,9 @@ storage_path: s3://{bucket}/{storage}
 CHECKPOINT_FILES = ("model.safetensors", "optimizer.pt", "trainer_state.json", "sweeps_best.json")
 
 
-def trials_of(client, experiment: str):
-    found = client.get_experiment_by_name(experiment)
-    runs = client.search_runs([found.experiment_id]) if found else []
-    return [run for run in runs if run.data.tags.get("sweeps.role") == "sweep"], [run for run in runs if run.data.tags.get("sweeps.role") == "trial"]
-
-
 def mid_way(client, s3_env) -> bool:
     """Both trials evaluated once, and each one's checkpoint in the bucket: `<sweep>/<trial dir>/checkpoint_…/resume/…`."""
-    _, trials = trials_of(client, "objstore")
+    _, trials = runs_by_role(client, "objstore")
     evaluated = [run for run in trials if "curves/ndcg_at_10" in run.data.metrics]
     stored = {key.split("/")[3] for key in keys(s3_env, BUCKET, STORAGE) if key.endswith("trainer_state.json")}
     return len(evaluated) == 2 and len(stored) == 2
@@ -99,7 +94,7 @@ def test_a_sweep_with_object_storage_resumes_after_a_driver_kill_and_leaves_noth
         driver.send_signal(signal.SIGKILL)
         driver.wait(timeout=60)
         output.close()
-        _, before = trials_of(client, "objstore")
+        _, before = runs_by_role(client, "objstore")
         # One CPU per node and two trials at once: one trial on each node.
         assert len({run.data.tags["sweeps.node_id"] for run in before}) == 2
 
@@ -108,7 +103,7 @@ def test_a_sweep_with_object_storage_resumes_after_a_driver_kill_and_leaves_noth
         assert "resuming 'objstore'" in resumed.stdout and f"left in s3://{BUCKET}/{STORAGE}/objstore-" in resumed.stdout
         assert f"MLflow: {mlflow_url}/#/experiments/" in resumed.stdout and "alice" not in resumed.stdout
 
-        parents, trials = trials_of(client, "objstore")
+        parents, trials = runs_by_role(client, "objstore")
         assert len(parents) == 1 and parents[0].info.status == "FINISHED"
         assert sorted(run.info.run_id for run in trials) == sorted(run.info.run_id for run in before)  # no run twice
         assert sorted(run.data.params["learning_rate"] for run in trials) == ["0.0001", "0.001"]

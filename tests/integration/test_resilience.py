@@ -14,6 +14,7 @@ from fault_injection import SWEEP_FILE_LINES, environment
 from leak_check import PLANTED, assert_nothing_leaked, ray_temp_dir
 from mlflow.tracking import MlflowClient
 from subprocess_cli import REPO, run_module
+from sweep_runs import runs_by_role
 
 SWEEP = """
 name: resilience
@@ -37,6 +38,8 @@ baselines: false
 mlflow: {{tracking_uri: "sqlite:///mlflow.db"}}
 storage_path: ray_results
 """ + SWEEP_FILE_LINES
+ONE_AT_A_TIME = SWEEP.replace("resources: {{cpus_per_trial: 0.5}}\nmax_concurrent: 4\n", "")
+assert ONE_AT_A_TIME != SWEEP
 # Keyed by learning rate; the last trial pauses after each checkpoint so the driver can be killed mid-trial.
 FAULTS = {"0.002": "raise_once", "0.003": "raise_always", "0.004": "nan_loss", "0.005": "kill_once", "0.006": "sleep:120"}
 BOOKKEEPING = {"step", "evaluation", "final", "best_step", "checkpoint_dir", "outcome"}
@@ -44,10 +47,7 @@ BOOKKEEPING = {"step", "evaluation", "final", "best_step", "checkpoint_dir", "ou
 
 def trial_runs(tmp_path):
     client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
-    experiment_id = client.get_experiment_by_name("resilience").experiment_id
-    runs = client.search_runs([experiment_id])
-    parents = [run for run in runs if run.data.tags.get("sweeps.role") == "sweep"]
-    trials = [run for run in runs if run.data.tags.get("sweeps.role") == "trial"]
+    parents, trials = runs_by_role(client, "resilience")
     by_rate = {run.data.params["learning_rate"]: run for run in trials}
     assert len(by_rate) == len(trials), "a trial has two child runs"
     return client, parents, by_rate
@@ -58,13 +58,16 @@ def histories(client, run):
 
 
 def time_to_kill(tmp_path) -> bool:
-    """Every other trial ended, and the last one past its first evaluation with its resume checkpoint written (the
+    """Every other trial ended a while ago, and the last one past its first evaluation with its resume checkpoint written (the
     checkpoint follows the evaluation)."""
     try:
         _, _, trials = trial_runs(tmp_path)
     except Exception:  # the store is still being created
         return False
-    if len(trials) < 6 or any(run.info.status == "RUNNING" for rate, run in trials.items() if rate != "0.006"):
+    # Ended 5 s ago at least: Tune's own state (saved every second) has them ended too, so a resume won't run them again.
+    settled = time.time() * 1000 - 5000
+    if len(trials) < 6 or any(run.info.status == "RUNNING" or not run.info.end_time or run.info.end_time > settled
+                              for rate, run in trials.items() if rate != "0.006"):
         return False
     if "curves/ndcg_at_10" not in trials["0.006"].data.metrics:
         return False
@@ -187,7 +190,7 @@ def test_a_worker_killed_from_outside_is_retried_and_sigterm_ends_the_sweep_as_c
     the driver gets what Kubernetes, Slurm and `ray job stop` send: exit 143, the runs KILLED as interrupted, the
     --resume line."""
     sweep = tmp_path / "terminated.yaml"
-    sweep.write_text(SWEEP.replace("name: resilience", "name: terminated").replace(
+    sweep.write_text(ONE_AT_A_TIME.replace("name: resilience", "name: terminated").replace(
         "[0.001, 0.002, 0.003, 0.004, 0.005, 0.006]", "[0.006]").format(data=REPO / "examples/data/pydocs.jsonl", model=tiny_model_dir))
     env = {**{k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"},
            "HF_HUB_OFFLINE": "1", "MLFLOW_DISABLE_TELEMETRY": "true", "RAY_USAGE_STATS_ENABLED": "0"}
@@ -239,7 +242,8 @@ def test_storage_deleted_mid_sweep_stops_it_with_one_line_and_the_parent_failed(
     import shutil
 
     sweep = tmp_path / "storage.yaml"
-    sweep.write_text(SWEEP.replace("name: resilience", "name: lost").replace("evaluations_per_trial: 3", "evaluations_per_trial: 2").replace(
+    # One trial at a time: the first ends before the storage goes, the others would start after.
+    sweep.write_text(ONE_AT_A_TIME.replace("name: resilience", "name: lost").replace("evaluations_per_trial: 3", "evaluations_per_trial: 2").replace(
         "[0.001, 0.002, 0.003, 0.004, 0.005, 0.006]", "[0.001, 0.002, 0.003]").format(data=REPO / "examples/data/pydocs.jsonl", model=tiny_model_dir))
     env = {**{k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"},
            "HF_HUB_OFFLINE": "1", "MLFLOW_DISABLE_TELEMETRY": "true", "RAY_USAGE_STATS_ENABLED": "0"}

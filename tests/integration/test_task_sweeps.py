@@ -3,7 +3,7 @@
 
 import pytest
 from subprocess_cli import REPO, run_module
-from test_cli import children_of
+from sweep_runs import children_of
 
 STSB = REPO.parent / "shared" / "data" / "stsb_multi_mt"
 

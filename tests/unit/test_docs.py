@@ -8,6 +8,7 @@ from urllib.parse import unquote
 import pytest
 import yaml
 
+from sweeps.sweep_file import wandb_forms
 from sweeps.sweep_file.schema import SweepConfig
 
 pytestmark = pytest.mark.unit
@@ -18,7 +19,7 @@ RECIPES = sorted((REPO / "docs" / "recipes").glob("*.yaml"))
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")
 YAML_BLOCK = re.compile(r"^```ya?ml\n(.*?)^```", re.MULTILINE | re.DOTALL)
 # W&B's words the schema reads as ours before validating: named in the reference beside the keys they become.
-WANDB_WORDS = {"project", "early_terminate.min_iter", "early_terminate.max_iter", "early_terminate.s", "early_terminate.eta"}
+WANDB_WORDS = {f"{scope}.{word}" if scope else word for scope, words in wandb_forms.WANDB_WORDS.items() for word in words}
 
 
 def schema_keys(model=SweepConfig, prefix: str = "") -> list[str]:

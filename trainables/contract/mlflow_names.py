@@ -1,0 +1,104 @@
+"""Every `sweeps.*` MLflow tag the runner writes or reads, and the artifact names: defined once, for the
+driver and the trial alike."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+# On every run of a sweep
+ROLE = "sweeps.role"  # one of the roles below
+SWEEP = "sweeps.sweep"  # the sweep's name, on each child run
+SWEEP_ROLE, TRIAL_ROLE, BASELINE_ROLE = "sweep", "trial", "baseline"
+
+# MLflow's own: a run's description, shown on its page; a child run's parent
+NOTE = "mlflow.note.content"
+PARENT_RUN_ID = "mlflow.parentRunId"
+RUN_NAME = "mlflow.runName"
+# MLflow's own, on an experiment: the UI's kind of experiment and its saved views
+EXPERIMENT_KIND = "mlflow.experimentKind"
+SHARED_VIEW_PREFIX = "mlflow.sharedViewState."
+
+
+class ParentParam(StrEnum):
+    """The parent run's params: the sweep's settings."""
+
+    METHOD = "method"
+    METRIC = "metric"
+    GOAL = "goal"
+    SEED = "seed"
+    PLANNED_TRIALS = "planned_trials"
+    DATA_SOURCE = "data_source"
+    DATA_FINGERPRINT = "data_fingerprint"
+    TRAIN_ROWS = "train_rows"
+    TASK = "task"
+    WORKERS_PER_TRIAL = "workers_per_trial"
+    CPUS_PER_WORKER = "cpus_per_worker"
+    GPUS_PER_WORKER = "gpus_per_worker"
+    MAX_FAILURES = "max_failures"
+    KEEP_MODELS = "keep_models"
+
+
+class TrialParam(StrEnum):
+    """What the runner logs beside a trial's hyperparameters (which keep the sweep file's own names); a baseline
+    logs the encoding's and its base model."""
+
+    BASE_MODEL = "base_model"
+    MAX_SEQ_LENGTH = "max_seq_length"
+    PROMPTS = "prompts"
+    WORLD_SIZE = "world_size"
+    PRECISION = "precision"
+    EFFECTIVE_BATCH_SIZE = "effective_batch_size"
+    BATCH_SAMPLER = "batch_sampler"
+
+# On the parent run: what promotion reads back
+METRIC = "sweeps.metric"
+GOAL = "sweeps.goal"
+REGISTERED_MODEL = "sweeps.registered_model"
+ALIAS = "sweeps.alias"
+ALPHA = "sweeps.alpha"
+
+# On a trial's run
+TRIAL_ID = "sweeps.trial_id"
+SEQUENCE = "sweeps.sequence"  # the order the trial's run was created in, 0 first: ties go to the first created
+NODE_ID = "sweeps.node_id"
+WORKER_PROCESSES = "sweeps.worker_processes"  # host:pid of each rank
+BASE_MODEL_PATH = "sweeps.base_model_path"
+DATA_FINGERPRINT = "sweeps.data_fingerprint"
+ENCODING = "sweeps.encoding"  # base model, max_seq_length and prompts: equal on a trial and its own baseline
+ATTEMPTS = "sweeps.attempts"
+RESUMED_FROM = "sweeps.resumed_from"
+ERROR = "sweeps.error"
+PREVIOUS_ERROR = "sweeps.previous_error"
+MEMORY_RETRY = "sweeps.memory_retry"  # what a retry after a kill for memory ran with (halved batch), or why it could not
+OUTCOME = "sweeps.outcome"  # why a trial ended without a result: NONFINITE_LOSS, COLLAPSED, STOPPED_EARLY
+STOPPED_BY = "sweeps.stopped_by"
+# How the trial ended, in words, for the runs table, where MLflow draws the same red mark for KILLED and FAILED:
+# finished, stopped early (by whom), failed (why), interrupted
+ENDED = "sweeps.ended"
+INTERRUPTED = "interrupted"  # the start of ENDED for a trial running at Ctrl-C: --resume carries it on
+BEST_STEP = "sweeps.best_step"
+LAST_STEP = "sweeps.last_step"
+MODEL_LOGGED = "sweeps.model_logged"
+GUARD_EXCEEDED = "sweeps.guard_exceeded"  # on a trial over a guard's max_drop: which guard, the drop, the limit
+NONFINITE_LOSS = "nonfinite_loss"
+COLLAPSED = "collapsed"  # every text embedded to nearly one vector: the scores are the evaluator's tie order
+STOPPED_EARLY = "stopped_early"
+
+# On a registered model version
+VERSION_SWEEP = SWEEP
+VERSION_SWEEP_RUN_ID = "sweeps.sweep_run_id"
+VERSION_TRIAL = "sweeps.trial"
+VERSION_TRIAL_RUN_ID = "sweeps.trial_run_id"
+VERSION_BASE_MODEL = "sweeps.base_model"
+VERSION_LOSS = "sweeps.loss"
+VERSION_HYPERPARAMETERS = "sweeps.hyperparameters"
+VERSION_PROMOTED_AT = "sweeps.promoted_at"
+VERSION_FORCED = "sweeps.forced"
+VERSION_METRIC_PREFIX = "metric."  # metric.<key>: the candidate's best_ and test_ figures, compared by the next promotion
+
+# Artifacts
+MODEL_ARTIFACT = "model"
+ERROR_ARTIFACT = "error.txt"
+SEARCH_ARTIFACTS = "search"
+HARD_NEGATIVES_ARTIFACTS = "hard_negatives"  # the miner's statistics, on the parent run
+PER_QUERY_ARTIFACTS = "per_query"  # eval.json (the kept checkpoint) and test.json: {metric: {query id: score}}

@@ -1,0 +1,160 @@
+"""An evaluation that keeps each item's score: for confidence intervals on test metrics and for paired tests
+between two models on the same items.
+
+The means are sentence-transformers' evaluators' own, but for retrieval's, which count tied scores as ties
+(trainables.evaluation.tied_rankings) and come with each query's figure; per-triplet outcomes from the library's own
+cosine similarity; per-text kNN outcomes from the kNN evaluator; STS keeps each pair's cosine similarity and gold
+score, since a correlation is no mean. Intervals are scipy's bootstrap over items (paired for correlations).
+"""
+
+from __future__ import annotations
+
+from sentence_transformers.sentence_transformer.evaluation import SentenceEvaluator
+
+from trainables.contract.evaluation_sets import EvaluationSet, ScoredPairSet
+from trainables.evaluation.evaluators import NO_PROMPTS, build_evaluator, task_of
+from trainables.evaluation.item_statistics import correlation, correlation_kind, is_correlation
+from trainables.contract.metrics import (
+    CI_HIGH_SUFFIX,
+    CI_LOW_SUFFIX,
+    GOLD_SCORES,
+    KNN_KEY,
+    PEARSON_KEY,
+    SPEARMAN_KEY,
+    STS_EVALUATOR_NAME,
+    TEST_PREFIX,
+    TRIPLET_KEY,
+    rename_evaluator_metrics,
+)
+from trainables.contract.mlflow_names import PER_QUERY_ARTIFACTS
+from trainables.prompts import Prompts
+
+CONFIDENCE = 0.95
+RESAMPLES = 2000
+
+
+def evaluate_in_detail(model, evaluation_set: EvaluationSet, prompts: Prompts = NO_PROMPTS, batch_size: int = 64) -> tuple[dict, dict]:
+    """(our metrics, each metric's score per query, triplet, text or pair: {metric: {item id: score}})."""
+    keeper = ItemKeepingEvaluator(evaluation_set, prompts, batch_size)
+    return rename_evaluator_metrics(keeper(model)), keeper.last_items
+
+
+class ItemKeepingEvaluator(SentenceEvaluator):
+    """The task's evaluators, keeping each item's score of the latest call. As a trial's in-training evaluator it
+    spares a second evaluation of the eval split at the end: its kept checkpoint's items are those of the
+    evaluation that kept it. Returns the evaluators' own metric names, as the trainer expects of an evaluator."""
+
+    def __init__(self, evaluation_set: EvaluationSet, prompts: Prompts = NO_PROMPTS, batch_size: int = 64):
+        super().__init__()
+        self.evaluation_set, self.prompts, self.batch_size = evaluation_set, prompts, batch_size
+        self.task = task_of(evaluation_set)
+        self.inner = None if self.task == "sts" else build_evaluator(evaluation_set, batch_size=batch_size, prompts=prompts)
+        self.last_items: dict[str, dict[str, float]] = {}
+
+    def __call__(self, model, output_path: str | None = None, epoch: int = -1, steps: int = -1) -> dict[str, float]:
+        if self.inner is None:
+            metrics, self.last_items = _sts_in_detail(model, self.evaluation_set, self.prompts, self.batch_size)
+            return {f"{STS_EVALUATOR_NAME}_{key}": value for key, value in metrics.items()}
+        from trainables.evaluation.knn_accuracy_evaluator import KnnAccuracyEvaluator
+        from trainables.evaluation.shared_encodings import SharedRetrievalEvaluator, SharedTripletEvaluator
+
+        raw = self.inner(model, output_path=None, epoch=epoch, steps=steps)
+        per_item: dict[str, dict[str, float]] = {}
+        # Each evaluator keeps each item's figure from the call above: nothing is encoded, ranked or voted twice.
+        for evaluator in self.inner.evaluators:
+            if isinstance(evaluator, SharedRetrievalEvaluator):
+                per_item.update(_per_query_figures(evaluator))
+            elif isinstance(evaluator, SharedTripletEvaluator):
+                per_item[TRIPLET_KEY] = _outcomes(evaluator.last_outcomes)
+            elif isinstance(evaluator, KnnAccuracyEvaluator):
+                per_item[KNN_KEY] = _outcomes(evaluator.last_correct)
+        self.last_items = per_item
+        return raw
+
+
+def _outcomes(outcomes: list[bool]) -> dict[str, float]:
+    return {str(index): float(outcome) for index, outcome in enumerate(outcomes)}
+
+
+def _sts_in_detail(model, evaluation_set: ScoredPairSet, prompts: Prompts, batch_size: int) -> tuple[dict, dict]:
+    """EmbeddingSimilarityEvaluator's own computation (scipy's correlations of the gold scores with pairwise cosine
+    similarities), from one encoding that also gives each pair's similarity: a test split is encoded once, not twice."""
+    from scipy.stats import pearsonr, spearmanr
+
+    similarities = pair_similarities(model, evaluation_set, prompts.query, batch_size)
+    values = [similarities[str(index)] for index in range(len(similarities))]
+    metrics = {SPEARMAN_KEY: float(spearmanr(evaluation_set.score, values).statistic),
+               PEARSON_KEY: float(pearsonr(evaluation_set.score, values).statistic)}
+    gold = {str(index): float(score) for index, score in enumerate(evaluation_set.score)}
+    return metrics, {SPEARMAN_KEY: similarities, PEARSON_KEY: similarities, GOLD_SCORES: gold}
+
+
+def _per_query_figures(evaluator) -> dict[str, dict[str, float]]:
+    """A retrieval evaluator's per-query figures of its latest call, under our metric keys (`ndcg_at_10`)."""
+    figures = {}
+    for score_name, families in evaluator.last_per_query.items():
+        for family, by_cutoff in families.items():
+            for cutoff, by_query in by_cutoff.items():
+                for ours in rename_evaluator_metrics({f"{evaluator.name}_{score_name}_{family.removesuffix('k')}{cutoff}": 0.0}):
+                    figures[ours] = by_query
+    return figures
+
+
+def _encode(model, texts, prompt, batch_size):
+    return model.encode(texts, prompt=prompt, batch_size=batch_size, convert_to_tensor=True, show_progress_bar=False)
+
+
+def pair_similarities(model, evaluation_set: ScoredPairSet, prompt: str | None, batch_size: int) -> dict[str, float]:
+    """Each scored pair's cosine similarity, as EmbeddingSimilarityEvaluator computes it."""
+    from sentence_transformers.util import pairwise_cos_sim
+
+    similarities = pairwise_cos_sim(_encode(model, evaluation_set.sentence1, prompt, batch_size),
+                                    _encode(model, evaluation_set.sentence2, prompt, batch_size))
+    return {str(index): float(value) for index, value in enumerate(similarities.tolist())}
+
+
+def confidence_intervals(per_item: dict[str, dict[str, float]], seed: int = 0) -> dict[str, float]:
+    """`<metric>_ci_low` / `_ci_high`: the 95% percentile bootstrap interval of each metric over its items (the mean of
+    per-item scores; for a correlation, the correlation of pairs resampled with their gold scores)."""
+    import numpy as np
+    from scipy.stats import bootstrap
+
+    intervals = {}
+    for key, scores in per_item.items():
+        if key == GOLD_SCORES:
+            continue
+        ids = sorted(scores)
+        values = np.array([scores[item] for item in ids], dtype=float)
+        if len(values) < 3:
+            continue
+        if is_correlation(key):
+            kind, gold = correlation_kind(key), np.array([per_item[GOLD_SCORES][item] for item in ids], dtype=float)
+            samples, paired = (values, gold), True
+
+            def statistic(x, y, axis=-1, kind=kind):
+                return correlation(kind, x, y, axis=axis)
+        elif np.all(values == values[0]):  # nothing to resample: the interval is the value
+            intervals[key + CI_LOW_SUFFIX] = intervals[key + CI_HIGH_SUFFIX] = float(values[0])
+            continue
+        else:
+            samples, paired, statistic = (values,), False, np.mean
+        result = bootstrap(samples, statistic, paired=paired, confidence_level=CONFIDENCE, n_resamples=RESAMPLES,
+                           method="percentile", random_state=np.random.default_rng(seed))
+        intervals[key + CI_LOW_SUFFIX], intervals[key + CI_HIGH_SUFFIX] = float(result.confidence_interval.low), float(result.confidence_interval.high)
+    return intervals
+
+
+def judge(run, model, eval_set: dict, test_set: dict, prompts: Prompts = NO_PROMPTS,
+          eval_items: dict | None = None) -> tuple[dict, dict]:
+    """The model a run stands for (a trial's kept checkpoint, an untrained baseline), judged once on both splits:
+    its per-item scores are logged as artifacts, for paired comparisons by the leaderboard and promotion.
+    `eval_items`: the eval split's, where the evaluation that kept the model already has them (then the eval
+    metrics come back empty: that evaluation logged them). Returns (eval metrics, test metrics with their 95%
+    intervals, `test_`-prefixed)."""
+    eval_metrics = {}
+    if eval_items is None:
+        eval_metrics, eval_items = evaluate_in_detail(model, eval_set, prompts)
+    test_metrics, test_items = evaluate_in_detail(model, test_set, prompts)
+    run.log_dict(eval_items, f"{PER_QUERY_ARTIFACTS}/eval.json")
+    run.log_dict(test_items, f"{PER_QUERY_ARTIFACTS}/test.json")
+    return eval_metrics, {TEST_PREFIX + key: value for key, value in {**test_metrics, **confidence_intervals(test_items)}.items()}
