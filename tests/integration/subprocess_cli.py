@@ -6,14 +6,6 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-# The data section of a small retrieval sweep on a tiny model: 96 training pairs, eval and test sets of 30 queries.
-SMALL_PYDOCS_DATA = f"""data:
-  source: {REPO / "examples/data/pydocs.jsonl"}
-  columns: {{anchor: query, positive: passage}}
-  max_train_rows: 96
-  eval_corpus_size: 80
-  max_eval_queries: 30
-"""
 
 
 def run_module(module: str, *args, cwd, timeout: int = 900, env: dict | None = None):

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from subprocess_cli import REPO, run_module
+from sweep_files import small_sweep, write_sweep
 from sweep_runs import children_of
 from trial_metrics import finished_trial_metric_keys
 
@@ -16,32 +17,11 @@ def run_cli(*args, cwd):
     return run_module("sweeps.run", *args, cwd=cwd)
 
 
-SMALL_SWEEP = """
-name: small
-method: grid
-seed: 42
-data:
-  source: {data}
-  columns: {{anchor: query, positive: passage}}
-  eval_fraction: 0.1
-  test_fraction: 0.1
-  max_train_rows: 96
-  eval_corpus_size: 80
-  max_eval_queries: 30
-parameters:
-  base_model: {{value: {model}}}
-  learning_rate: {{values: [1e-5, 1e-3]}}
-  per_device_train_batch_size: {{value: 16}}
-  num_train_epochs: {{value: 1}}
-mlflow: {{tracking_uri: "sqlite:///mlflow.db"}}
-storage_path: ray_results
-"""
-
-
 @pytest.mark.unit  # refused before Ray or a model loads
 def test_bad_input_exits_2_before_anything_is_written(tmp_path, tiny_model_dir):
-    text = SMALL_SWEEP.format(data=REPO / "examples/data/pydocs.jsonl", model=tiny_model_dir).replace("learning_rate", "learnig_rate")
-    (tmp_path / "sweep.yaml").write_text(text)
+    sweep = small_sweep("small", tiny_model_dir, [1e-5, 1e-3])
+    sweep["parameters"]["learnig_rate"] = sweep["parameters"].pop("learning_rate")
+    write_sweep(tmp_path / "sweep.yaml", sweep)
     result = run_cli("sweep.yaml", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [

@@ -2,45 +2,22 @@
 
 import psutil
 import pytest
-from fault_injection import SWEEP_FILE_LINES, fault_variables
+from fault_injection import fault_variables
 from leak_check import ray_temp_dir
 from loopback_cluster import wait_until
 from mlflow.tracking import MlflowClient
-from subprocess_cli import REPO
+from sweep_files import WITH_FAULTS, small_sweep, write_sweep
 from sweep_runs import runs_by_role
 from trial_metrics import finished_trial_metric_keys
 
-SWEEP = """
-name: {name}
-method: grid
-seed: 42
-data:
-  source: {data}
-  columns: {{anchor: query, positive: passage}}
-  max_train_rows: {rows}
-  eval_corpus_size: 80
-  max_eval_queries: 30
-parameters:
-  base_model: {{value: {model}}}
-  learning_rate: {{values: {learning_rates}}}
-  per_device_train_batch_size: {{value: {batch_size}}}
-  gather_across_devices: {{value: true}}
-resources: {resources}
-max_concurrent: {max_concurrent}
-baselines: false
-keep_models: 1
-mlflow: {{tracking_uri: "{tracking_uri}"}}
-storage_path: ray_results
-{extra}"""
 
-
-def sweep_file(tmp_path, model, name="ddp", learning_rates="[1.0e-3]", resources="{workers_per_trial: 2, cpus_per_worker: 1}",
-               max_concurrent=1, tracking_uri="sqlite:///mlflow.db", batch_size=16, rows=96, extra=""):
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(SWEEP.format(name=name, data=REPO / "examples/data/pydocs.jsonl", model=model, learning_rates=learning_rates,
-                                 resources=resources, max_concurrent=max_concurrent, tracking_uri=tracking_uri,
-                                 batch_size=batch_size, rows=rows, extra=extra))
-    return path
+def sweep_file(tmp_path, model, learning_rates: list[float], batch_size: int, rows: int, **sections):
+    """Two workers per trial (DDP over gloo), one trial at a time, its batch gathered across the ranks."""
+    sweep = small_sweep("ddp", model, learning_rates, parameters={"per_device_train_batch_size": {"value": batch_size},
+                                                                  "gather_across_devices": {"value": True}},
+                        resources={"workers_per_trial": 2, "cpus_per_worker": 1}, max_concurrent=1, keep_models=1, **sections)
+    sweep["data"]["max_train_rows"] = rows
+    return write_sweep(tmp_path / "ddp.yaml", sweep)
 
 
 def train_cleaner_processes() -> list[int]:
@@ -61,8 +38,8 @@ def test_a_multi_worker_sweep_stops_retries_and_resumes_ddp_trials_and_leaves_no
     # 100 rows over 2 ranks of 4 leave uneven shards: the cadence must follow the trainer's own step count.
     # Grid order, each trial judged against those before it: the second can learn nothing and is below the
     # median; the third, a larger learning rate, beats the first at every evaluation (seeded tiny model).
-    path = sweep_file(tmp_path, tiny_model_dir, learning_rates="[5.0e-4, 1.0e-8, 1.0e-3]", batch_size=4, rows=100,
-                      extra="evaluations_per_trial: 3\nearly_terminate: {type: asha, grace_period: 1}\nmax_failures: 1\n" + SWEEP_FILE_LINES)
+    path = sweep_file(tmp_path, tiny_model_dir, [5.0e-4, 1.0e-8, 1.0e-3], batch_size=4, rows=100, evaluations_per_trial=3,
+                      early_terminate={"type": "asha", "grace_period": 1}, max_failures=1, **WITH_FAULTS)
     for name, value in fault_variables({"0.0005": "raise_once"}).items():  # before ray.init: the workers inherit them
         monkeypatch.setenv(name, value)
     monkeypatch.chdir(tmp_path)

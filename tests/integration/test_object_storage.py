@@ -8,32 +8,27 @@ import sys
 import time
 
 import pytest
-from fault_injection import SWEEP_FILE_LINES, fault_variables
+from fault_injection import fault_variables
 from leak_check import PLANTED, find_leaks, files_under, ray_session_logs, ray_temp_dir, wait_for_ray_to_exit
 from loopback_cluster import loopback_cluster
 from mlflow.tracking import MlflowClient
 from object_store import keys, read, s3_server
-from subprocess_cli import SMALL_PYDOCS_DATA, run_module
+from subprocess_cli import run_module
+from sweep_files import WITH_FAULTS, small_sweep, write_sweep
 from sweep_runs import runs_by_role
 
 PASSWORD = "PLANTEDpassword7890"
 BUCKET = "sweeps"
 STORAGE = "team-a/sweeps"
-SWEEP = """
-name: objstore
-method: grid
-parameters:
-  base_model: {{value: {model}}}
-  learning_rate: {{values: [1.0e-3, 1.0e-4]}}
-  per_device_train_batch_size: {{value: 16}}
-evaluations_per_trial: 3
-resources: {{cpus_per_trial: 1}}
-max_concurrent: 2
-baselines: false
-keep_models: 1
-mlflow: {{tracking_uri: "{tracking_uri}"}}
-storage_path: s3://{bucket}/{storage}
-"""
+
+
+def objstore_sweep(model, tracking_uri: str, bucket: str, **sections) -> dict:
+    """Two trials at once (one CPU each, one per node), their checkpoints and Tune's state in the bucket."""
+    return small_sweep("objstore", model, [1.0e-3, 1.0e-4], evaluations_per_trial=3, resources={"cpus_per_trial": 1},
+                       max_concurrent=2, keep_models=1, mlflow={"tracking_uri": tracking_uri}, storage_path=f"s3://{bucket}/{STORAGE}",
+                       **sections)
+
+
 # What a trial's node-local copy and a checkpoint hold: none may be left on a node's disk.
 CHECKPOINT_FILES = ("model.safetensors", "optimizer.pt", "trainer_state.json", "sweeps_best.json")
 
@@ -64,8 +59,7 @@ def test_a_sweep_with_object_storage_resumes_after_a_driver_kill_and_leaves_noth
         # A sqlite file can't be reached from other machines, and a bucket that isn't there: a line each, in one
         # pass, before anything is logged.
         local = tmp_path / "local.yaml"
-        local.write_text(SWEEP.format(model=tiny_model_dir, tracking_uri="sqlite:///mlflow.db",
-                                      bucket="no-such-bucket", storage=STORAGE) + SMALL_PYDOCS_DATA)
+        write_sweep(local, objstore_sweep(tiny_model_dir, "sqlite:///mlflow.db", "no-such-bucket"))
         refused = run_module("sweeps.run", local, "--address", address, cwd=tmp_path, env=driver_env)
         lines = refused.stderr.strip().splitlines()
         assert refused.returncode == 2 and len(lines) == 2 and "Traceback" not in refused.stderr, refused.stdout[-2000:] + refused.stderr[-2000:]
@@ -77,8 +71,7 @@ def test_a_sweep_with_object_storage_resumes_after_a_driver_kill_and_leaves_noth
 
         # With a password in the URI (the server ignores it): it goes to MLflow's env variables, nowhere else.
         sweep = tmp_path / "objstore.yaml"
-        sweep.write_text(SWEEP.format(model=tiny_model_dir, bucket=BUCKET, storage=STORAGE,
-                                      tracking_uri=mlflow_url.replace("http://", f"http://alice:{PASSWORD}@")) + SMALL_PYDOCS_DATA + SWEEP_FILE_LINES)
+        write_sweep(sweep, objstore_sweep(tiny_model_dir, mlflow_url.replace("http://", f"http://alice:{PASSWORD}@"), BUCKET, **WITH_FAULTS))
         client = MlflowClient(mlflow_url)
         output = open(tmp_path / "first-driver.log", "w")
         driver = subprocess.Popen([sys.executable, "-m", "sweeps.run", str(sweep), "--address", address], cwd=tmp_path, env=driver_env,

@@ -10,36 +10,24 @@ import sys
 import time
 
 import pytest
-from fault_injection import SWEEP_FILE_LINES, environment
+import yaml
+from fault_injection import environment
 from leak_check import PLANTED, assert_nothing_leaked, ray_temp_dir
 from mlflow.tracking import MlflowClient
 from subprocess_cli import REPO, run_module
+from sweep_files import SMALL_PYDOCS_DATA, WITH_FAULTS, small_sweep, write_sweep
 from sweep_runs import runs_by_role
 
-SWEEP = """
-name: resilience
-method: grid
-seed: 42
-evaluations_per_trial: 3
-data:
-  source: {data}
-  columns: {{anchor: query, positive: passage}}
-  max_train_rows: 96
-  eval_corpus_size: 80
-  max_eval_queries: 30
-parameters:
-  base_model: {{value: {model}}}
-  learning_rate: {{values: [0.001, 0.002, 0.003, 0.004, 0.005, 0.006]}}
-  per_device_train_batch_size: {{value: 16}}
-resources: {{cpus_per_trial: 0.5}}
-max_concurrent: 4
-max_failures: 1
-baselines: false
-mlflow: {{tracking_uri: "sqlite:///mlflow.db"}}
-storage_path: ray_results
-""" + SWEEP_FILE_LINES
-ONE_AT_A_TIME = SWEEP.replace("resources: {{cpus_per_trial: 0.5}}\nmax_concurrent: 4\n", "")
-assert ONE_AT_A_TIME != SWEEP
+RATES = [0.001, 0.002, 0.003, 0.004, 0.005, 0.006]
+
+
+def resilience_sweep(model, data=SMALL_PYDOCS_DATA["source"], name="resilience", rates=RATES, **sections) -> dict:
+    """Trials with the injected faults below, retried once; four at once unless `sections` say otherwise."""
+    sweep = small_sweep(name, model, rates, **{"evaluations_per_trial": 3, "max_failures": 1, **WITH_FAULTS, **sections})
+    sweep["data"]["source"] = str(data)
+    return sweep
+
+
 # Keyed by learning rate; the last trial pauses after each checkpoint so the driver can be killed mid-trial.
 FAULTS = {"0.002": "raise_once", "0.003": "raise_always", "0.004": "nan_loss", "0.005": "kill_once", "0.006": "sleep:120"}
 BOOKKEEPING = {"step", "evaluation", "final", "best_step", "checkpoint_dir", "outcome"}
@@ -104,7 +92,7 @@ def assert_every_report_is_in_mlflow(tmp_path, client, runs: dict) -> int:
 def test_faults_and_a_killed_driver_lose_nothing_and_leak_nothing(tmp_path, tiny_model_dir):
     sweep, data = tmp_path / "resilience.yaml", tmp_path / "pairs.jsonl"
     data.write_text((REPO / "examples/data/pydocs.jsonl").read_text())
-    sweep.write_text(SWEEP.format(data=data, model=tiny_model_dir))
+    write_sweep(sweep, resilience_sweep(tiny_model_dir, data, resources={"cpus_per_trial": 0.5}, max_concurrent=4))
     ray_temp = ray_temp_dir()
     env = {**{k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}, **PLANTED, "RAY_TMPDIR": str(ray_temp),
            "HF_HUB_OFFLINE": "1", "MLFLOW_DISABLE_TELEMETRY": "true", "RAY_USAGE_STATS_ENABLED": "0"}
@@ -128,7 +116,9 @@ def test_faults_and_a_killed_driver_lose_nothing_and_leak_nothing(tmp_path, tiny
     # A changed world is refused, one line per difference, before anything starts: rewritten data, a new grid point.
     rows, grid = data.read_text(), sweep.read_text()
     data.write_text(rows.replace("Return", "Give back"))
-    sweep.write_text(grid.replace("0.006]", "0.006, 0.007]"))
+    changed = yaml.safe_load(grid)
+    changed["parameters"]["learning_rate"]["values"].append(0.007)
+    write_sweep(sweep, changed)
     refused = run_module("sweeps.run", sweep, "--resume", cwd=tmp_path, env=environment({}, env))
     lines = refused.stderr.strip().splitlines()
     assert refused.returncode == 2 and len(lines) == 2, refused.stdout[-2000:] + refused.stderr[-2000:]
@@ -190,8 +180,7 @@ def test_a_worker_killed_from_outside_is_retried_and_sigterm_ends_the_sweep_as_c
     the driver gets what Kubernetes, Slurm and `ray job stop` send: exit 143, the runs KILLED as interrupted, the
     --resume line."""
     sweep = tmp_path / "terminated.yaml"
-    sweep.write_text(ONE_AT_A_TIME.replace("name: resilience", "name: terminated").replace(
-        "[0.001, 0.002, 0.003, 0.004, 0.005, 0.006]", "[0.006]").format(data=REPO / "examples/data/pydocs.jsonl", model=tiny_model_dir))
+    write_sweep(sweep, resilience_sweep(tiny_model_dir, name="terminated", rates=[0.006]))
     env = {**{k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"},
            "HF_HUB_OFFLINE": "1", "MLFLOW_DISABLE_TELEMETRY": "true", "RAY_USAGE_STATS_ENABLED": "0"}
     driver = subprocess.Popen([sys.executable, "-m", "sweeps.run", str(sweep)], cwd=tmp_path, env=environment({"0.006": "sleep:120"}, env),
@@ -243,8 +232,7 @@ def test_storage_deleted_mid_sweep_stops_it_with_one_line_and_the_parent_failed(
 
     sweep = tmp_path / "storage.yaml"
     # One trial at a time: the first ends before the storage goes, the others would start after.
-    sweep.write_text(ONE_AT_A_TIME.replace("name: resilience", "name: lost").replace("evaluations_per_trial: 3", "evaluations_per_trial: 2").replace(
-        "[0.001, 0.002, 0.003, 0.004, 0.005, 0.006]", "[0.001, 0.002, 0.003]").format(data=REPO / "examples/data/pydocs.jsonl", model=tiny_model_dir))
+    write_sweep(sweep, resilience_sweep(tiny_model_dir, name="lost", rates=[0.001, 0.002, 0.003], evaluations_per_trial=2))
     env = {**{k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"},
            "HF_HUB_OFFLINE": "1", "MLFLOW_DISABLE_TELEMETRY": "true", "RAY_USAGE_STATS_ENABLED": "0"}
     driver = subprocess.Popen([sys.executable, "-m", "sweeps.run", str(sweep)], cwd=tmp_path, env=environment({}, env),

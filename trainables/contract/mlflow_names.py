@@ -8,7 +8,17 @@ from enum import StrEnum
 # On every run of a sweep
 ROLE = "sweeps.role"  # one of the roles below
 SWEEP = "sweeps.sweep"  # the sweep's name, on each child run
-SWEEP_ROLE, TRIAL_ROLE, BASELINE_ROLE = "sweep", "trial", "baseline"
+
+
+class RunRole(StrEnum):
+    """What a run of the sweep is (its `sweeps.role`)."""
+
+    SWEEP = "sweep"  # the parent run
+    TRIAL = "trial"
+    BASELINE = "baseline"  # a base model judged untrained
+
+
+SWEEP_ROLE, TRIAL_ROLE, BASELINE_ROLE = RunRole.SWEEP, RunRole.TRIAL, RunRole.BASELINE
 
 # MLflow's own: a run's description, shown on its page; a child run's parent
 NOTE = "mlflow.note.content"

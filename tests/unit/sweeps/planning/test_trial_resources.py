@@ -9,7 +9,7 @@ from sweeps.errors import SweepInputError
 from sweeps.planning.resources import NodeShape, check_tracking_reaches_every_node, plan_resources
 from sweeps.planning.storage_preflight import check_every_node_sees
 from sweeps.sweep_file.schema import ResourcesConfig
-from sweep_files import GOOD, problems_of
+from sweep_file_cases import GOOD, problems_of
 from trainables.precision import agreed_precision, precision_arguments, resolve_precision
 from trainables.training_arguments import effective_batch_size, share_of_run, training_arguments
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from sweeps.errors import SweepInputError
-from sweep_files import GOOD, load_text, problems_of
+from sweep_file_cases import GOOD, load_text, problems_of
 from sweeps.sweep_file import load_sweep_file
 
 REPO = Path(__file__).resolve().parents[4]
