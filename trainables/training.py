@@ -24,7 +24,6 @@ from trainables.contract.metrics import BEST_PREFIX, THROUGHPUT_KEY, as_curves, 
 from trainables.contract.tasks import TASKS
 from trainables.contract.trial_data import TrialData
 from trainables.encoding import Encoding, apply_encoding
-from trainables.evaluation.evaluators import task_of
 from trainables.evaluation.item_keeping_evaluator import ItemKeepingEvaluator, judge
 from trainables.guard_drops import guard_drops
 from trainables.precision import trial_precision
@@ -136,7 +135,7 @@ def trial_settings(config: dict, context: TrialContext, data: TrialData, scratch
     output_dir = resume_folder(scratch)
     loss_name = training_loss(hyperparameters)
     arguments = training_arguments(hyperparameters, loss_name, output_dir, context.seed, context.evaluations_per_trial, precision, use_gpu)
-    symmetric = TASKS[task_of(data.eval)].symmetric
+    symmetric = TASKS[data.eval.task].symmetric
     prompts = encoding.prompts
     arguments["prompts"] = prompts.for_columns(data.training_rows(LOSSES[loss_name].data_format), symmetric)
     return TrialSettings(hyperparameters, prompts, arguments, precision, "cuda" if use_gpu else "cpu", scratch, output_dir,

@@ -9,9 +9,9 @@ Mined once on the driver and cached by (data fingerprint, mining model, options)
 from __future__ import annotations
 
 import contextlib
-import io
 import dataclasses
 import hashlib
+import io
 import json
 import os
 from dataclasses import dataclass

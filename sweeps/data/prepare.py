@@ -70,7 +70,7 @@ def prepare_data(data_config: DataConfig, seed: int, sweep_file: str, base_dir: 
                  metric_keys: tuple[str, ...] = ()) -> PreparedData:
     """The task's training rows and evaluation sets. `metric_keys`: the sweep's metrics, whose IR cutoffs beyond the
     defaults the retrieval evaluator computes too."""
-    limit = data_config.max_text_chars or DEFAULT_MAX_TEXT_CHARS
+    limit = data_config.max_text_chars
     if task == "sts":
         origin, splits, source_rows = scored_pair_sets(data_config, seed, sweep_file, base_dir)
         refuse_long_texts(splits, limit, sweep_file, origin)
@@ -108,11 +108,6 @@ def prepare_data(data_config: DataConfig, seed: int, sweep_file: str, base_dir: 
         splits["eval"], splits["test"] = splits["eval"].with_cutoffs(extra), splits["test"].with_cutoffs(extra)
     return PreparedData(**splits, origin=data.origin, fingerprint=fingerprint(splits), source_rows=source_rows, group_pairs=group_pairs,
                         mining=mining, own_splits=own_splits)
-
-
-# A sentence-embedding model reads a few hundred tokens; a text of 100,000 characters is a mistake (a whole page dumped in a
-# cell), and one of 100 MB made the untrained baseline's evaluation grow to 14 GB.
-DEFAULT_MAX_TEXT_CHARS = 100_000
 
 
 def _texts(value, where: str):

@@ -20,10 +20,6 @@ from trainables.prompts import Prompts
 NO_PROMPTS = Prompts()
 
 
-def task_of(evaluation_set: EvaluationSet) -> str:
-    return evaluation_set.task
-
-
 def build_evaluator(evaluation_set: EvaluationSet, batch_size: int = 64, prompts: Prompts = NO_PROMPTS):
     """The task's evaluators, in one SharedEncodingEvaluator: a text two of them embed alike is encoded once per call."""
     from trainables.evaluation.shared_encodings import EncodingCache, SharedEncodingEvaluator

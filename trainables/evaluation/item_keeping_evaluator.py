@@ -12,7 +12,7 @@ from __future__ import annotations
 from sentence_transformers.sentence_transformer.evaluation import SentenceEvaluator
 
 from trainables.contract.evaluation_sets import EvaluationSet, ScoredPairSet
-from trainables.evaluation.evaluators import NO_PROMPTS, build_evaluator, task_of
+from trainables.evaluation.evaluators import NO_PROMPTS, build_evaluator
 from trainables.evaluation.item_statistics import correlation, correlation_kind, is_correlation
 from trainables.contract.metrics import (
     CI_HIGH_SUFFIX,
@@ -47,8 +47,7 @@ class ItemKeepingEvaluator(SentenceEvaluator):
     def __init__(self, evaluation_set: EvaluationSet, prompts: Prompts = NO_PROMPTS, batch_size: int = 64):
         super().__init__()
         self.evaluation_set, self.prompts, self.batch_size = evaluation_set, prompts, batch_size
-        self.task = task_of(evaluation_set)
-        self.inner = None if self.task == "sts" else build_evaluator(evaluation_set, batch_size=batch_size, prompts=prompts)
+        self.inner = None if evaluation_set.task == "sts" else build_evaluator(evaluation_set, batch_size=batch_size, prompts=prompts)
         self.last_items: dict[str, dict[str, float]] = {}
 
     def __call__(self, model, output_path: str | None = None, epoch: int = -1, steps: int = -1) -> dict[str, float]:
@@ -144,7 +143,7 @@ def confidence_intervals(per_item: dict[str, dict[str, float]], seed: int = 0) -
     return intervals
 
 
-def judge(run, model, eval_set: dict, test_set: dict, prompts: Prompts = NO_PROMPTS,
+def judge(run, model, eval_set: EvaluationSet, test_set: EvaluationSet, prompts: Prompts = NO_PROMPTS,
           eval_items: dict | None = None) -> tuple[dict, dict]:
     """The model a run stands for (a trial's kept checkpoint, an untrained baseline), judged once on both splits:
     its per-item scores are logged as artifacts, for paired comparisons by the leaderboard and promotion.

@@ -20,8 +20,6 @@ import numpy as np
 # Scores closer than this are one score: a float32 cosine carries about 7 digits, so two passages a collapsed model
 # embeds to "the same" vector still differ in the last ones, in an order that is noise.
 TIE_TOLERANCE = 1e-6
-# sentence-transformers' names of the figures an InformationRetrievalEvaluator computes, each at its cutoffs.
-FAMILIES = ("accuracy@k", "precision@k", "recall@k", "mrr@k", "ndcg@k", "map@k")
 
 
 @dataclass(frozen=True)
