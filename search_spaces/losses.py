@@ -28,6 +28,9 @@ class LossSpec:
     # In-batch-negative losses learn false negatives from duplicate texts in one batch.
     batch_sampler: str | None = None
     wraps_a_loss: bool = False
+    # A guided loss (GISTEmbed) drops in-batch negatives its guide model scores above the positive: without
+    # `guide_model`, the guide is the trial's base model as loaded, untrained.
+    guided: bool = False
 
     def loss_class(self):
         return getattr(importlib.import_module(LOSS_MODULE), self.class_name)
@@ -52,7 +55,12 @@ LOSSES: dict[str, LossSpec] = {
         "GISTEmbedLoss", "pairs",
         {"guide_model": LossParameter("guide", str), "temperature": LossParameter("temperature", float, positive=True),
          "gather_across_devices": GATHER},
-        "no_duplicates"),
+        "no_duplicates", guided=True),
+    "CachedGISTEmbedLoss": LossSpec(
+        "CachedGISTEmbedLoss", "pairs",
+        {"guide_model": LossParameter("guide", str), "temperature": LossParameter("temperature", float, positive=True),
+         "mini_batch_size": LossParameter("mini_batch_size", int, positive=True), "gather_across_devices": GATHER},
+        "no_duplicates", guided=True),
     "TripletLoss": LossSpec("TripletLoss", "triplets", {"margin": LossParameter("triplet_margin", float, positive=True)}),
     # Batch triplet losses mine their triplets among a batch's labels: each batch must hold several rows per label.
     "BatchSemiHardTripletLoss": LossSpec("BatchSemiHardTripletLoss", "labelled", {"margin": MARGIN}, "group_by_label"),
@@ -113,6 +121,8 @@ def build_loss(config: dict, model, load_model=None):
         elif name == INNER_LOSS:
             value = build_loss({**config, "loss": value}, model, load_model)
         kwargs[parameter.keyword] = value
+    if spec.guided and "guide" not in kwargs:
+        kwargs["guide"] = load_model(config["base_model"])
     if spec.wraps_a_loss:
         kwargs.setdefault("loss", build_loss({**config, "loss": DEFAULT_INNER_LOSS}, model, load_model))
         kwargs.setdefault("matryoshka_dims", default_matryoshka_dims(model.get_sentence_embedding_dimension()))

@@ -119,4 +119,6 @@ def set_size(split) -> dict[str, int]:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from sweeps.cli.process_exit import exit_process
+
+    exit_process(main())

@@ -12,6 +12,7 @@ from sweeps.data.hard_negatives import describe as describe_mining
 from sweeps.data.hard_negatives import mine
 from sweeps.data.prepare import PreparedData, data_problems, prepare_data
 from sweeps.data.training_sets import training_sets
+from sweeps.data_check import DataCheck, check_data
 from sweeps.errors import SweepInputError, problem
 from sweeps.planning.trial_plan import TrialPlan, plan_trials
 from sweeps.sweep_file.schema import SweepConfig
@@ -34,6 +35,7 @@ class PreparedSweep:
     plan: TrialPlan
     guards: tuple[GuardSet, ...] = ()
     mining_stats: dict | None = None  # what the hard-negative miner found, once it has run (not in a dry run)
+    data_check: DataCheck | None = None  # what the data check found, and dropped
 
     def world(self) -> dict:
         """What this sweep starts from, as `--resume` compares it: before mining, whose output follows from it."""
@@ -138,12 +140,14 @@ def prepare_sweep(config: SweepConfig, sweep_file: str | Path) -> PreparedSweep:
     if unused:
         data = dataclasses.replace(data, notes=(*data.notes, *unused))
     problems = metric_problems(config, data, source)
-    sets, notes, loss_problems = training_sets(data.train, config.parameters, config.seed, source)
     guards, guard_problems = guard_sets(config.guard, config.seed, source, Path(sweep_file).resolve().parent)
-    problems += loss_problems + guard_problems
+    # Before the losses' rows are shaped: they are shaped from the training rows the check leaves.
+    data, checked = check_data(data, guards, config, models)
+    sets, notes, loss_problems = training_sets(data.train, config.parameters, config.seed, source)
+    problems += loss_problems + guard_problems + checked.problems(source)
     if problems:
         raise SweepInputError(problems)
-    return PreparedSweep(config, source, data, sets, notes, models, guides, plan_trials(config), guards)
+    return PreparedSweep(config, source, data, sets, notes, models, guides, plan_trials(config), guards, data_check=checked)
 
 
 def guard_size(evaluation_set) -> str:

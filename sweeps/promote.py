@@ -81,4 +81,6 @@ def _promote(client, args) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from sweeps.cli.process_exit import exit_process
+
+    exit_process(main())

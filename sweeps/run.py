@@ -113,6 +113,8 @@ def prepare(sweep_file: str, console: Console, tracking_uri: str | None = None):
     if room:
         raise SweepInputError(room)
     console.print(sweep.task_line(), highlight=False, markup=False, soft_wrap=True)
+    for line in sweep.data_check.lines():
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
     console.print(f"data: {sweep.data.summary()}", highlight=False, soft_wrap=True)
     for note in sweep.data.notes:
         console.print(f"data: {note}", highlight=False, soft_wrap=True)
@@ -170,4 +172,6 @@ def _refuse(errors: Console, error) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from sweeps.cli.process_exit import exit_process
+
+    exit_process(main())

@@ -37,3 +37,7 @@ class RunWriter:
     def log_dict(self, dictionary: dict, artifact_file: str) -> None:
         with self.writing():
             self.client.log_dict(self.run_id, dictionary, artifact_file)
+
+    def log_text(self, text: str, artifact_file: str) -> None:
+        with self.writing():
+            self.client.log_text(self.run_id, text, artifact_file)

@@ -32,5 +32,12 @@ def main(argv: list[str] | None = None) -> int:
     return module.main(rest, prog=f"sweeps {command}")
 
 
+def console_main() -> None:
+    """The `sweeps` console script."""
+    from sweeps.cli.process_exit import exit_process
+
+    exit_process(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()

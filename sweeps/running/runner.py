@@ -7,6 +7,7 @@ import os
 from rich.console import Console
 
 from sweeps.cli.tracking_uri import DEFAULT_TRACKING_URI
+from sweeps.data_check.data_card import CARD_JSON, CARD_PAGE
 from sweeps.planning.resources import TrialResources
 from sweeps.prepared_sweep import PreparedSweep
 from sweeps.reports.leaderboard import fine_tuning_hurt, guard_lines, leaderboard_columns, leaderboard_rows, mark_the_noise, print_leaderboard
@@ -154,6 +155,10 @@ def _describe_parent_run(sweep_run: SweepRun, sweep: PreparedSweep, resources: T
         param.MAX_FAILURES: config.max_failures, param.KEEP_MODELS: config.keep_models,
     })
     sweep_run.log_dict(sweep.world(), WORLD_ARTIFACT)  # what --resume holds the sweep to
+    if sweep.data_check is not None:
+        card = sweep.data_check.card()
+        sweep_run.log_dict(card.record, f"{names.DATA_CARD_ARTIFACTS}/{CARD_JSON}")
+        sweep_run.log_text(card.to_markdown(), f"{names.DATA_CARD_ARTIFACTS}/{CARD_PAGE}")
     if sweep.mining_stats is not None:
         stats = sweep.mining_stats
         sweep_run.log_metrics({"hard_negatives_training_rows": stats["training_rows"], "hard_negatives_pairs_with_too_few": stats["pairs_with_too_few"],

@@ -201,6 +201,12 @@ class DataConfig(StrictModel):
     group_pairs: Literal["one", "all"] = "one"
     # Longer texts are refused at read time: a 100 MB cell once took the machine down in the baseline's evaluation.
     max_text_chars: int = Field(default=100_000, ge=1)
+    # The data check (sweeps/data_check): what to do with training rows that share a text (exactly or nearly) with
+    # eval, test or a guard set. drop: remove them from the training split, and say so; refuse: stop before any
+    # trial; warn: keep them, and say the held-out figures are inflated. The held-out splits are never changed.
+    leaks: Literal["drop", "refuse", "warn"] = "drop"
+    # Two texts are near duplicates at this cosine of their character 4-gram sets (docs/data.md: how it was chosen).
+    near_duplicate_similarity: float = Field(default=0.7, gt=0, le=1)
 
     @field_validator("columns")
     @classmethod

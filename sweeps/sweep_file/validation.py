@@ -73,8 +73,6 @@ def check_loss_parameters(config: SweepConfig, source: str) -> list[str]:
             if inner not in LOSSES or LOSSES[inner].wraps_a_loss:
                 plain = sorted(loss for loss, spec in LOSSES.items() if not spec.wraps_a_loss)
                 problems.append(problem(source, f"parameters.{INNER_LOSS}", f"must name a loss to wrap, one of {plain}", inner))
-    if "GISTEmbedLoss" in losses and GUIDE_MODEL not in config.parameters:
-        problems.append(problem(source, f"parameters.{GUIDE_MODEL}", "is required with loss GISTEmbedLoss (the guide that filters false negatives)", None))
     return problems
 
 

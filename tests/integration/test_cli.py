@@ -3,6 +3,7 @@
 import json
 import os
 import re
+from pathlib import Path
 
 import pytest
 from subprocess_cli import REPO, run_module
@@ -38,7 +39,14 @@ def test_dry_run_prints_the_plan_and_trains_nothing(tmp_path):
     assert "grid points: 2" in result.stdout and "{'learning_rate': 0.0002}" in result.stdout
     assert "dry run: nothing mined, trained or logged" in result.stdout
     assert "prompts of all-MiniLM-L6-v2 (its own): none" in result.stdout
-    assert "422 training rows (anchor, positive) from 422 source rows" in result.stdout
+    # The data check, before the counts: pydocs' sibling functions (b16decode, b32hexdecode) document themselves
+    # nearly alike, and a random split puts siblings on both sides; the rows train shares with eval or test go.
+    lines = result.stdout.splitlines()
+    assert lines[1].startswith("data check: train, eval, test compared (queries and passages apart"), lines[:3]
+    assert "data check: test shares 16 queries with train (16 near)" in lines
+    assert "data check: dropped 71 training rows that share a text with a held-out split (data.leaks: drop): 351 left" in lines
+    assert any(line.startswith("data check: passages longer than max_seq_length in all-MiniLM-L6-v2's tokens: 61% at 64") for line in lines)
+    assert "351 training rows (anchor, positive) from 422 source rows" in result.stdout
     # Planned on this machine's shape, counted without starting Ray: what a worker asks for and how many fit.
     cpus = os.cpu_count()
     assert f"resources on this machine, as a fresh local Ray would see it: {cpus:g} CPU per trial, up to 1 at once" in result.stdout
@@ -109,6 +117,12 @@ def test_default_sweep_from_the_readme(demo_sweep):
     for phase in phases:
         assert parent.data.metrics[f"time_{phase}_s"] == pytest.approx(sum(t.data.metrics[f"time_{phase}_s"] for t in trials), abs=0.01)
     assert parent.data.metrics["peak_rss_mb"] == max(t.data.metrics["peak_rss_mb"] for t in trials)
+    # The data card on the parent run names the data the trials got: its fingerprint, and what the check dropped.
+    card = json.loads(Path(client.download_artifacts(parent.info.run_id, "data/data_card.json", str(workdir))).read_text())
+    assert card["fingerprint"] == parent.data.params["data_fingerprint"] and card["dropped_training_rows"] == 71
+    assert card["training_rows"] == int(parent.data.params["train_rows"]) == 351
+    page = Path(client.download_artifacts(parent.info.run_id, "data/data_card.md", str(workdir))).read_text()
+    assert page.startswith("# Data card: ") and "| test | train | queries | 0 | 16 |" in page
     summary = re.search(r"^trial time: (.*) \(([\d,]+) s over 2 trials; peak memory [\d,]+ MB\)$", result.stdout, re.MULTILINE)
     assert summary, result.stdout[-3000:]
     shares = dict((word, int(share)) for share, word in re.findall(r"(\d+)% (\w+)", summary.group(1)))

@@ -19,8 +19,8 @@ data:
   eval_corpus_size: 150
   max_eval_queries: 60
   max_test_queries: 60
-  # Mined at 64 tokens: encoding the whole NorQuAD corpus to mine from is most of this test's time.
-  hard_negatives: {{num_negatives: 3, model: all-MiniLM-L6-v2, range_min: 5, relative_margin: 0.05, max_seq_length: 64}}
+  # Mined at 32 tokens: encoding the whole NorQuAD corpus to mine from is most of this test's time.
+  hard_negatives: {{num_negatives: 3, model: all-MiniLM-L6-v2, range_min: 5, relative_margin: 0.05, max_seq_length: 32}}
 parameters:
   base_model: {{value: all-MiniLM-L6-v2}}
   max_seq_length: {{value: 64}}
@@ -42,6 +42,8 @@ def test_mined_negatives_train_and_the_guard_keeps_a_forgetful_trial_from_promot
     dry = run_module("sweeps.run", "guarded.yaml", "--dry-run", cwd=tmp_path)
     assert dry.returncode == 0 and "mined with all-MiniLM-L6-v2" in dry.stdout and "dry run: nothing mined" in dry.stdout, dry.stderr[-2000:]
     assert not (tmp_path / "ray_results" / "hard_negatives").exists()
+    # The guard set is compared with every split too (SciFact shares nothing with NorQuAD), before anything is mined.
+    assert "data check: train, eval, test, guard scifact " in dry.stdout and "guard scifact shares" not in dry.stdout
     result = run_module("sweeps.run", "guarded.yaml", cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "it/s]" not in result.stdout + result.stderr  # mining's encode bars stay off the sweep's lines

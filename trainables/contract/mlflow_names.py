@@ -111,4 +111,5 @@ MODEL_ARTIFACT = "model"
 ERROR_ARTIFACT = "error.txt"
 SEARCH_ARTIFACTS = "search"
 HARD_NEGATIVES_ARTIFACTS = "hard_negatives"  # the miner's statistics, on the parent run
+DATA_CARD_ARTIFACTS = "data"  # the data check's card (data_card.json, data_card.md), on the parent run
 PER_QUERY_ARTIFACTS = "per_query"  # eval.json (the kept checkpoint) and test.json: {metric: {query id: score}}

@@ -85,7 +85,7 @@ CASES = [
     ('unknown top-level key', BASE + "metrc: {name: ndcg@10}\n",
         ["sweep.yaml: `metrc` is not a known key (did you mean `metric`?); expected one of ['allow_custom_code', 'baselines', 'callbacks', 'data', 'description', 'early_terminate', 'evaluations_per_trial', 'guard', 'keep_models', 'max_concurrent', 'max_failures', 'method', 'metric', 'mlflow', 'name', 'parameters', 'project', 'promote', 'resources', 'run_cap', 'sampler', 'seed', 'storage_path', 'task'], but got {'name': 'ndcg@10'}"]),
     ('unknown data key', rep("  source: pairs.jsonl", "  source: pairs.jsonl\n  eval_fracton: 0.1"),
-        ["sweep.yaml: `data.eval_fracton` is not a known key (did you mean `eval_fraction`?); expected one of ['columns', 'delimiter', 'eval_corpus_size', 'eval_fraction', 'group_pairs', 'hard_negatives', 'hub_split', 'max_eval_queries', 'max_test_queries', 'max_text_chars', 'max_train_rows', 'score_range', 'source', 'test_fraction'], but got 0.1"]),
+        ["sweep.yaml: `data.eval_fracton` is not a known key (did you mean `eval_fraction`?); expected one of ['columns', 'delimiter', 'eval_corpus_size', 'eval_fraction', 'group_pairs', 'hard_negatives', 'hub_split', 'leaks', 'max_eval_queries', 'max_test_queries', 'max_text_chars', 'max_train_rows', 'near_duplicate_similarity', 'score_range', 'source', 'test_fraction'], but got 0.1"]),
     ('unknown parameter form key', rep("{values: [1.0e-5, 2.0e-5]}", "{valuez: [1.0e-5]}"),
         ["sweep.yaml: `parameters.learning_rate`: exactly one of `value`, `values`, `distribution` must be given, but got none (unknown keys: ['valuez'])"]),
     ('wrong type', BASE + "max_concurrent: lots\n",
@@ -109,7 +109,7 @@ CASES = [
     ('unknown parameter', BASE + "  learnig_rate: {value: 1.0e-5}\n",
         ["sweep.yaml: `parameters.learnig_rate` must be base_model, loss, max_seq_length, a loss parameter or a SentenceTransformerTrainingArguments field (did you mean `learning_rate`?), but got 'learnig_rate'"]),
     ('unknown loss', BASE + "  loss: {value: MultipleNegativesRankingLos}\n",
-        ["sweep.yaml: `parameters.loss` must name a loss in ['AnglELoss', 'BatchAllTripletLoss', 'BatchHardSoftMarginTripletLoss', 'BatchHardTripletLoss', 'BatchSemiHardTripletLoss', 'CachedMultipleNegativesRankingLoss', 'CoSENTLoss', 'CosineSimilarityLoss', 'GISTEmbedLoss', 'MatryoshkaLoss', 'MultipleNegativesRankingLoss', 'MultipleNegativesSymmetricRankingLoss', 'TripletLoss'] (did you mean `MultipleNegativesRankingLoss`?), but got 'MultipleNegativesRankingLos'"]),
+        ["sweep.yaml: `parameters.loss` must name a loss in ['AnglELoss', 'BatchAllTripletLoss', 'BatchHardSoftMarginTripletLoss', 'BatchHardTripletLoss', 'BatchSemiHardTripletLoss', 'CachedGISTEmbedLoss', 'CachedMultipleNegativesRankingLoss', 'CoSENTLoss', 'CosineSimilarityLoss', 'GISTEmbedLoss', 'MatryoshkaLoss', 'MultipleNegativesRankingLoss', 'MultipleNegativesSymmetricRankingLoss', 'TripletLoss'] (did you mean `MultipleNegativesRankingLoss`?), but got 'MultipleNegativesRankingLos'"]),
     ('loss incompatible with data', BASE + "  loss: {value: TripletLoss}\n",
         ["sweep.yaml: `parameters.loss` must be a loss the data from `data.source` can feed: TripletLoss needs (anchor, positive, negative) triplets, so a `negative` column or a `group` column (negatives drawn from other groups), and the data has columns ['anchor', 'positive'], but got 'TripletLoss'"]),
     ('missing data file', rep("source: pairs.jsonl", "source: nowhere.jsonl"),
@@ -270,6 +270,15 @@ CASES = [
          "sweep.yaml: `parameters.batch_size` must be base_model, loss, max_seq_length, a loss parameter or a SentenceTransformerTrainingArguments field (did you mean `per_device_train_batch_size`?), but got 'batch_size'",
          "sweep.yaml: `parameters.base_model` must be a local model folder, a shipped model ['all-MiniLM-L6-v2', 'sentence-transformers/all-MiniLM-L6-v2'], or a hub id in the local cache while HF_HUB_OFFLINE=1, but got 'no-such-model'",
          "sweep.yaml: `data.columns.anchor` must name a column of DIR/pairs.jsonl (the anchor text; columns there: ['module', 'passage', 'query', 'symbol']), but got 'question'"]),
+    ('a leak policy that is none of the three, and a similarity above 1',
+        rep("  columns: {anchor: query, positive: passage}", "  columns: {anchor: query, positive: passage}\n  leaks: delete\n  near_duplicate_similarity: 1.5"),
+        ["sweep.yaml: `data.leaks` must be 'drop', 'refuse' or 'warn', but got 'delete'",
+         "sweep.yaml: `data.near_duplicate_similarity` must be less than or equal to 1, but got 1.5"]),
+    ('training rows that nearly repeat eval and test texts, under leaks: refuse',
+        rep("  columns: {anchor: query, positive: passage}", "  columns: {anchor: query, positive: passage}\n  leaks: refuse\n  near_duplicate_similarity: 0.9"),
+        ["sweep.yaml: `data.leaks` is refuse, so no split may share a text with another (drop removes what the training split shares from "
+         "it), but got 'eval shares 4 queries with train (4 near); eval shares 5 passages with train (5 near); test shares 2 queries with "
+         "train (2 near); test shares 3 passages with train (3 near)'"]),
     ('a guard set that is not there', BASE + "guard:\n  - {name: general, source: nowhere.jsonl}\n  - {name: sts, source: scored.csv, task: sts, columns: {score: similarity}}\n",
         ["sweep.yaml: `guard[0].source` must be an existing file or folder, but got 'DIR/nowhere.jsonl'", "sweep.yaml: `guard[1].columns.sentence1` must name a column of DIR/scored.csv (the sentence1; columns there: ['first', 'second', 'similarity']), but got 'sentence1'", "sweep.yaml: `guard[1].columns.sentence2` must name a column of DIR/scored.csv (the sentence2; columns there: ['first', 'second', 'similarity']), but got 'sentence2'"]),
 ]
