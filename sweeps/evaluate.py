@@ -39,17 +39,16 @@ def evaluation_set(data: str, split: str, seed: int, task: str = "retrieval") ->
     from sweeps.sweep_file.schema import DataConfig
 
     if data.endswith((".yaml", ".yml")):
+        from sweeps.prepared_sweep import prepare_sweep
         from sweeps.sweep_file.loading import load_sweep_file
 
         config = load_sweep_file(data)
+        # The sweep's fingerprint is that of the rows its trials trained on: after the data check's drops, and
+        # with their mined negatives (from the cache).
+        sweep = prepare_sweep(config, data)
         if config.data.hard_negatives is not None:
-            # The sweep's fingerprint is that of the rows its trials trained on: with their mined negatives (from the cache).
-            from sweeps.prepared_sweep import prepare_sweep
-
-            prepared = prepare_sweep(config, data).with_hard_negatives(lambda line: print(line, file=sys.stderr)).data
-        else:
-            prepared = prepare_data(config.data, config.seed, data, Path(data).resolve().parent, config.task,
-                                    (config.metric.key, *config.metric.also_keys))
+            sweep = sweep.with_hard_negatives(lambda line: print(line, file=sys.stderr))
+        prepared = sweep.data
         return getattr(prepared, split), prepared.origin, prepared.fingerprint
     if Path(data).is_file() and task in ("retrieval", "sts"):  # a file that is itself a test set: judged whole, never carved
         from sweeps.data.whole_file import whole_file_evaluation

@@ -17,6 +17,8 @@ def sweep_file(tmp_path, model, learning_rates: list[float], batch_size: int, ro
                                                                   "gather_across_devices": {"value": True}},
                         resources={"workers_per_trial": 2, "cpus_per_worker": 1}, max_concurrent=1, keep_models=1, **sections)
     sweep["data"]["max_train_rows"] = rows
+    # The rows as given, leaks kept (warned about): the seeded outcomes below are those of exactly `rows` rows.
+    sweep["data"]["leaks"] = "warn"
     return write_sweep(tmp_path / "ddp.yaml", sweep)
 
 
