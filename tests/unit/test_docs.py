@@ -99,7 +99,9 @@ def test_the_readme_is_a_guide_not_a_manual():
     assert len(readme.encode()) <= 12 * 1024
     commands = re.search(r"```bash\n(.+?)\n(.+?)\n```", readme)  # the first block: install, then the default sweep
     assert "pip install" in commands.group(1) and "grid.yaml" in commands.group(2)
-    assert re.search(r"## Tests\n\n```bash\npython -m pytest", readme)  # what .ci/run runs
+    test_command = re.search(r"## Tests\n\n```bash\n(python -m pytest .+)\n```", readme).group(1)
+    assert test_command in (REPO / ".ci" / "run").read_text().splitlines()  # CI runs what README says, every tier
+    assert '-m "unit or component"' in test_command and '-m "not (unit or component)"' in test_command  # the two halves
 
 
 def yaml_blocks() -> list:
