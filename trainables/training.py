@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from search_spaces.losses import DEFAULT_LOSS, LOSSES, build_loss, training_loss
 from trainables.callbacks.collapse_guard import CollapseGuard, eval_texts
+from trainables.callbacks.learning_check import LearningCheck
 from trainables.callbacks.custom_callbacks import build_callbacks
 from trainables.callbacks.evaluation_reporter import EvaluationReporter, evaluation_number
 from trainables.callbacks.final_save_skip import FinalSaveSkip
@@ -88,8 +89,8 @@ def _train(config: dict, data: TrialData, context: TrialContext, run: TrialRun |
     checkpoint = BestCheckpoint(settings.best_folder, context.metric_key, context.mode, clock)
     evaluator, items = trial_evaluator(data, settings.prompts)
     at_save = ReportAtSave(lambda metrics: _report_with_checkpoint(report, metrics, settings.scratch, run is not None, clock))
-    trainer, reporter, guard, collapse = build_trainer(model, settings, data, context, evaluator,
-                                             _publisher(run, model, checkpoint, at_save, items), clock, at_save)
+    trainer, reporter, guard, collapse, learning = build_trainer(model, settings, data, context, evaluator,
+                                                       _publisher(run, model, checkpoint, at_save, items), clock, at_save)
     resume_from = resume_checkpoint(settings.output_dir)
     if run is not None and resume_from:
         run.set_tags({names.RESUMED_FROM: os.path.basename(resume_from)})
@@ -101,9 +102,10 @@ def _train(config: dict, data: TrialData, context: TrialContext, run: TrialRun |
     ended_at = {report_keys.STEP: trainer.state.global_step,
                 report_keys.EVALUATION: evaluation_number(trainer.state.global_step, trainer.state.eval_steps)}
     tripped = [(reason, outcome) for tripped, reason, outcome in (
-        (guard.tripped, guard.reason, names.NONFINITE_LOSS), (collapse.tripped, collapse.reason, names.COLLAPSED)) if tripped]
+        (guard.tripped, guard.reason, names.NONFINITE_LOSS), (collapse.tripped, collapse.reason, names.COLLAPSED),
+        (learning.tripped, learning.reason, names.NOT_LEARNING)) if tripped]
     if tripped:
-        # Not an error to retry: the same config diverges (or collapses) again. FAILED in MLflow, ended for Tune.
+        # Not an error to retry: the same config diverges (collapses, trains nothing) again. FAILED in MLflow, ended for Tune.
         reason, outcome = tripped[0]
         if run is not None:
             run.fail_with_reason(reason(settings.hyperparameters), outcome)
@@ -150,13 +152,15 @@ def load_model(context: TrialContext, reference: str, device: str):
 
 def build_trainer(model, settings: TrialSettings, data: TrialData, context: TrialContext, evaluator, publish, clock: TrialClock,
                   at_save: ReportAtSave):
-    """The trainer, and the callbacks the trial reads back: the evaluation reporter, the NaN guard, the collapse guard."""
+    """The trainer, and the callbacks the trial reads back: the evaluation reporter, the NaN guard, the collapse guard,
+    the learning check."""
     from datasets import Dataset
     from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
     from transformers import PrinterCallback
 
     reporter, guard = EvaluationReporter(publish), NonFiniteLossGuard()
     collapse = CollapseGuard(eval_texts(data.eval), settings.prompts.query)
+    learning = LearningCheck()
     hyperparameters = settings.hyperparameters
     data_format = LOSSES[training_loss(hyperparameters)].data_format
     trainer = SentenceTransformerTrainer(
@@ -167,10 +171,10 @@ def build_trainer(model, settings: TrialSettings, data: TrialData, context: Tria
         evaluator=evaluator,
         # HF's own flow callback has set this step's controls before any of these runs.
         # The collapse guard measures before the reporter publishes: a collapsed evaluation stops training at once.
-        callbacks=[FinalSaveSkip(), PhaseTimer(clock), collapse, reporter, guard, at_save, *build_callbacks(context.callbacks)],
+        callbacks=[FinalSaveSkip(), PhaseTimer(clock), collapse, reporter, guard, learning, at_save, *build_callbacks(context.callbacks)],
     )
     trainer.remove_callback(PrinterCallback)
-    return trainer, reporter, guard, collapse
+    return trainer, reporter, guard, collapse, learning
 
 
 def trial_evaluator(data: TrialData, prompts: Prompts) -> tuple:

@@ -404,6 +404,27 @@ def test_a_collapsed_model_fails_with_its_reason_and_a_sound_one_does_not_trip(t
     assert "test_ndcg_at_10" not in run.data.metrics
 
 
+def test_a_trial_that_learns_nothing_fails_with_its_reason_and_a_learning_one_does_not_trip(tmp_path, tiny_model_dir):
+    """At a learning rate of 0 no weight moves (as in sentence-transformers#3240, where trials trained with a gradient
+    norm of 0): the trial stops after its first 3 optimizer steps, FAILED with the reason, nothing to rank. The same
+    trial at 5e-4 trains to its end."""
+    from trainables.callbacks.learning_check import STEPS
+    from trainables.contract import mlflow_names as names
+
+    _, _, run, reports = train_one(tmp_path / "frozen", tiny_model_dir, "00098", {"learning_rate": 0.0, "per_device_train_batch_size": 16})
+    assert run.info.status == "FAILED" and run.data.tags[names.OUTCOME] == names.NOT_LEARNING
+    reason = run.data.tags[names.ERROR]
+    assert reason.startswith(f"did not learn: no weight changed over its first {STEPS} optimizer steps (to step {STEPS}; learning_rate=0.0")
+    assert "; last logged gradient norm " in reason and reason.endswith("its learning rate is 0, so a score from it would be the base model's")
+    assert run.data.tags[names.ENDED].startswith("failed: did not learn")
+    final = reports[-1]
+    assert final["final"] and final["outcome"] == names.NOT_LEARNING and final["step"] == STEPS
+    assert final["ndcg_at_10"] != final["ndcg_at_10"] and "test_ndcg_at_10" not in run.data.metrics  # NaN: nothing to rank
+
+    _, _, run, reports = train_one(tmp_path / "learning", tiny_model_dir, "00097", {"per_device_train_batch_size": 16, "max_steps": STEPS + 1})
+    assert run.info.status == "FINISHED" and names.OUTCOME not in run.data.tags and reports[-1]["step"] == STEPS + 1
+
+
 def test_the_sampler_in_force_is_logged(tmp_path, tiny_model_dir):
     """The MNRL family trains with no duplicates in a batch (a duplicate would be its own false negative): the run says so."""
     _, _, run, _ = train_one(tmp_path, tiny_model_dir, "00007", {"per_device_train_batch_size": 16, "max_steps": 2})

@@ -80,7 +80,7 @@ RESUMED_FROM = "sweeps.resumed_from"
 ERROR = "sweeps.error"
 PREVIOUS_ERROR = "sweeps.previous_error"
 MEMORY_RETRY = "sweeps.memory_retry"  # what a retry after a kill for memory ran with (halved batch), or why it could not
-OUTCOME = "sweeps.outcome"  # why a trial ended without a result: NONFINITE_LOSS, COLLAPSED, STOPPED_EARLY
+OUTCOME = "sweeps.outcome"  # why a trial ended without a result: NONFINITE_LOSS, COLLAPSED, NOT_LEARNING, STOPPED_EARLY
 STOPPED_BY = "sweeps.stopped_by"
 # How the trial ended, in words, for the runs table, where MLflow draws the same red mark for KILLED and FAILED:
 # finished, stopped early (by whom), failed (why), interrupted
@@ -92,6 +92,7 @@ MODEL_LOGGED = "sweeps.model_logged"
 GUARD_EXCEEDED = "sweeps.guard_exceeded"  # on a trial over a guard's max_drop: which guard, the drop, the limit
 NONFINITE_LOSS = "nonfinite_loss"
 COLLAPSED = "collapsed"  # every text embedded to nearly one vector: the scores are the evaluator's tie order
+NOT_LEARNING = "not_learning"  # no weight moved over the first optimizer steps: the scores are the base model's
 STOPPED_EARLY = "stopped_early"
 
 # On a registered model version
