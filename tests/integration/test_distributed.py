@@ -42,7 +42,9 @@ def test_a_multi_worker_sweep_stops_retries_and_resumes_ddp_trials_and_leaves_no
     # median; the third, a larger learning rate, beats the first at every evaluation (seeded tiny model).
     path = sweep_file(tmp_path, tiny_model_dir, [5.0e-4, 1.0e-8, 1.0e-3], batch_size=4, rows=100, evaluations_per_trial=3,
                       early_terminate={"type": "asha", "grace_period": 1}, max_failures=1, **WITH_FAULTS)
-    for name, value in fault_variables({"0.0005": "raise_once"}).items():  # before ray.init: the workers inherit them
+    # The tiny model evaluates every 0.4 s: the stopped trial pauses after each checkpoint, so ASHA's stop (Tune, then
+    # the Train controller, then the workers) has time to land, as it has between a real model's evaluations.
+    for name, value in fault_variables({"0.0005": "raise_once", "1e-08": "sleep:5"}).items():  # before ray.init: the workers inherit them
         monkeypatch.setenv(name, value)
     monkeypatch.chdir(tmp_path)
     ray.init(num_cpus=2, include_dashboard=False, _temp_dir=str(ray_temp_dir()), logging_level="ERROR")
