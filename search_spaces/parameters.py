@@ -29,11 +29,18 @@ RUNNER_DECIDES = {
                     "precision is `resources.precision`: auto (bf16 where the GPU has it, fp16 on older GPUs, fp32 on CPU), bf16, fp16 or fp32"),
     "save_steps": "a trial saves its resume checkpoint at each evaluation: set `evaluations_per_trial`",
     "save_total_limit": "a trial keeps one resume checkpoint and its best model; `keep_models` says how many models the sweep keeps",
+    "auto_find_batch_size": "the runner fits the batch itself: `per_device_train_batch_size: auto`, and an out-of-memory error "
+                            "before the first evaluation halves the batch with twice the gradient accumulation",
     "per_device_eval_batch_size": "the runner's evaluators encode in batches of their own (64); the trainer's eval loop does not run",
     # 50 steps on a 32-step trial erased the train-loss curve, which the NaN guard watches.
     "logging_steps": "the train loss is logged 4 times per evaluation, so every evaluation has its loss points and a NaN loss stops "
                      "the trial within a quarter of an evaluation",
 }
+BATCH_SIZE = "per_device_train_batch_size"
+# `per_device_train_batch_size: auto`: the largest batch that fits the trial's GPU, from AUTO_BATCH_START down by halves
+# (trainables/batch_fit.py). 128 is where sentence-transformers' in-batch-negative losses stop gaining much on small models.
+AUTO_BATCH = "auto"
+AUTO_BATCH_START = 128
 POSITIVE = {"learning_rate", "per_device_train_batch_size", "per_device_eval_batch_size", "num_train_epochs",
             "max_seq_length", "eval_steps", "gradient_accumulation_steps", "logging_steps"}
 NON_NEGATIVE = {"weight_decay", "warmup_ratio", "warmup_steps", "max_grad_norm"}
@@ -116,6 +123,8 @@ def value_problem(name: str, value: object) -> str | None:
         return _loss_value_problem(name, value)
     if name == "prompts":
         return _prompts_problem(value)
+    if name == BATCH_SIZE and isinstance(value, str):
+        return None if value == AUTO_BATCH else f"must be int or {AUTO_BATCH!r}"
     wanted = expected_type(name)
     if value is None:
         return None if wanted is None or name in NULLABLE else f"must be {' or '.join(t.__name__ for t in wanted)}"

@@ -3,10 +3,12 @@ effective batch, about half the activations. The retry records what it ran with,
 
 from __future__ import annotations
 
+from search_spaces.parameters import AUTO_BATCH, BATCH_SIZE
+from trainables.training_arguments import DEFAULT_BATCH
+
 # The words the driver records when a trial's process was killed for memory (sweeps.running.trial_deaths), which the
 # retry reads back from its run's previous error.
 KILLED_FOR_MEMORY = "its worker was killed for memory"
-DEFAULT_BATCH = 8  # HF TrainingArguments' per_device_train_batch_size, as trainables.training_arguments defaults it
 
 
 def after_a_memory_kill(config: dict, previous_error: str | None) -> tuple[dict, str | None]:
@@ -14,7 +16,9 @@ def after_a_memory_kill(config: dict, previous_error: str | None) -> tuple[dict,
     attempt was not killed for memory."""
     if not previous_error or KILLED_FOR_MEMORY not in previous_error:
         return config, None
-    batch = int(config.get("per_device_train_batch_size", DEFAULT_BATCH))
+    if config.get(BATCH_SIZE) == AUTO_BATCH:
+        return config, "killed for memory at per_device_train_batch_size auto: the retry fits its batch again, from the start"
+    batch = int(config.get(BATCH_SIZE, DEFAULT_BATCH))
     accumulation = int(config.get("gradient_accumulation_steps", 1))
     if batch < 2:
         return config, f"killed for memory at batch {batch}: it can't be halved, so the retry runs as before"

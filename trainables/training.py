@@ -9,6 +9,7 @@ import socket
 from dataclasses import dataclass
 
 from search_spaces.losses import DEFAULT_LOSS, LOSSES, build_loss, training_loss
+from search_spaces.parameters import AUTO_BATCH
 from trainables.callbacks.collapse_guard import CollapseGuard, eval_texts
 from trainables.callbacks.learning_check import LearningCheck
 from trainables.callbacks.custom_callbacks import build_callbacks
@@ -17,6 +18,7 @@ from trainables.callbacks.final_save_skip import FinalSaveSkip
 from trainables.callbacks.non_finite_loss_guard import NonFiniteLossGuard, out_of_memory_message
 from trainables.callbacks.phase_timer import PhaseTimer
 from trainables.callbacks.report_at_save import ReportAtSave
+from trainables.batch_fit import BatchFit, trial_batch_fit
 from trainables.checkpoint import BestCheckpoint
 from trainables.contract import report_keys
 from trainables.contract import mlflow_names as names
@@ -32,7 +34,7 @@ from trainables.prompts import Prompts
 from trainables.ranks import gather_from_ranks
 from trainables.resume_state import resume_checkpoint, resume_folder
 from trainables.scratch import best_folder, trial_scratch
-from trainables.training_arguments import effective_batch_size, training_arguments
+from trainables.training_arguments import DEFAULT_BATCH, effective_batch_size, training_arguments
 from trainables.trial_clock import EVAL, LOGGING, TEST, TRAIN, TrialClock
 from trainables.trial_run import TrialRun
 
@@ -50,6 +52,12 @@ class TrialSettings:
     output_dir: str  # the resume state, HF Trainer's checkpoints, in the scratch folder
     best_folder: str  # the kept model, in the scratch folder
     encoding_key: str  # pairs the trial with its untrained baseline
+    fit: BatchFit  # the batch (or a cached loss's mini-batch) this attempt trains at
+
+    @property
+    def training_config(self) -> dict:
+        """The hyperparameters as trained: the sweep's, with the batch that fit."""
+        return {**self.hyperparameters, **self.fit.overrides()}
 
 
 def train_on_this_process(config: dict, data: TrialData, context: TrialContext, run: TrialRun | None, report,
@@ -69,41 +77,33 @@ def train_on_this_process(config: dict, data: TrialData, context: TrialContext, 
 def _train(config: dict, data: TrialData, context: TrialContext, run: TrialRun | None, report, trial_id: str, rank: int,
            world_size: int, scratch: str) -> None:
     import torch
+    from accelerate.utils import find_executable_batch_size
 
     clock = run.clock if run is not None else TrialClock()
     torch.set_num_threads(context.workers.threads)
     workers = gather_from_ranks(f"{socket.gethostname()}:{os.getpid()}", world_size)  # the record that DDP really ran
     # A trial that asked for no GPU stays off it, even where one is visible: another trial may hold it.
     use_gpu = context.workers.gpus_per_worker > 0 and _cuda_available()
-    model = load_model(context, config["base_model"], "cuda" if use_gpu else "cpu")
-    encoding = apply_encoding(model, config)
-    settings = trial_settings(config, context, data, scratch, world_size, encoding, use_gpu)
-    if run is not None:
-        sampler = settings.arguments.get("batch_sampler", "batch_sampler")  # HF's default when the loss asks for none
-        param = names.TrialParam
-        run.log_params({**settings.hyperparameters, **encoding.params(), param.WORLD_SIZE: world_size, param.PRECISION: settings.precision,
-                        param.EFFECTIVE_BATCH_SIZE: effective_batch_size(settings.arguments, world_size),
-                        param.BATCH_SAMPLER: getattr(sampler, "value", sampler)})
-        run.set_tags({names.BASE_MODEL_PATH: context.model_paths[config["base_model"]], names.DATA_FINGERPRINT: data.fingerprint,
-                      names.WORKER_PROCESSES: ", ".join(workers), names.ENCODING: encoding.key()})
-    checkpoint = BestCheckpoint(settings.best_folder, context.metric_key, context.mode, clock)
-    evaluator, items = trial_evaluator(data, settings.prompts)
-    at_save = ReportAtSave(lambda metrics: _report_with_checkpoint(report, metrics, settings.scratch, run is not None, clock))
-    trainer, reporter, guard, collapse, learning = build_trainer(model, settings, data, context, evaluator,
-                                                       _publisher(run, model, checkpoint, at_save, items), clock, at_save)
-    resume_from = resume_checkpoint(settings.output_dir)
-    if run is not None and resume_from:
-        run.set_tags({names.RESUMED_FROM: os.path.basename(resume_from)})
-    try:
-        with clock.section(TRAIN):
-            throughput = trainer.train(resume_from_checkpoint=resume_from).metrics.get(THROUGHPUT_KEY)
-    except torch.OutOfMemoryError as error:
-        raise RuntimeError(out_of_memory_message(settings.arguments, world_size, encoding.max_seq_length)) from error
+    fits = [trial_batch_fit(config, scratch, DEFAULT_BATCH)]
+
+    def halve() -> int:
+        fits.append(fits[-1].halved())
+        if run is not None:
+            run.set_tags({names.BATCH_FIT: fits[-1].line()})
+        return fits[-1].size
+
+    # accelerate halves (through `halve`) on an out-of-memory error, and clears the device cache between attempts.
+    @find_executable_batch_size(starting_batch_size=fits[0].size, reduce_batch_size_fn=halve)
+    def attempt(_size: int) -> TrainedAttempt:
+        return _train_at(fits[-1], config, data, context, run, report, world_size, scratch, clock, workers, use_gpu)
+
+    trained = attempt()
+    trainer, settings, checkpoint = trained.trainer, trained.settings, trained.checkpoint
     ended_at = {report_keys.STEP: trainer.state.global_step,
                 report_keys.EVALUATION: evaluation_number(trainer.state.global_step, trainer.state.eval_steps)}
     tripped = [(reason, outcome) for tripped, reason, outcome in (
-        (guard.tripped, guard.reason, names.NONFINITE_LOSS), (collapse.tripped, collapse.reason, names.COLLAPSED),
-        (learning.tripped, learning.reason, names.NOT_LEARNING)) if tripped]
+        (trained.guard.tripped, trained.guard.reason, names.NONFINITE_LOSS), (trained.collapse.tripped, trained.collapse.reason, names.COLLAPSED),
+        (trained.learning.tripped, trained.learning.reason, names.NOT_LEARNING)) if tripped]
     if tripped:
         # Not an error to retry: the same config diverges (collapses, trains nothing) again. FAILED in MLflow, ended for Tune.
         reason, outcome = tripped[0]
@@ -117,31 +117,111 @@ def _train(config: dict, data: TrialData, context: TrialContext, run: TrialRun |
         report({**ended_at, report_keys.FINAL: True})
         return
     with clock.section(TEST):
-        final = test_kept_checkpoint(model, trainer, reporter, checkpoint, data, context, run, settings, items)
+        final = test_kept_checkpoint(trained.model, trainer, trained.reporter, checkpoint, data, context, run, settings, trained.items)
     run.set_tags({names.BEST_STEP: checkpoint.step, names.LAST_STEP: ended_at[report_keys.STEP]})
-    accounting = {**clock.metrics(), **({THROUGHPUT_KEY: throughput} if throughput else {})}
+    accounting = {**clock.metrics(), **({THROUGHPUT_KEY: trained.throughput} if trained.throughput else {})}
     run.log_metrics(accounting, ended_at[report_keys.STEP])
     final.update(accounting)
     # Closed before the final report: a scheduler may end the process as soon as it sees it.
     run.finish()
     shutil.rmtree(settings.output_dir, ignore_errors=True)  # finished: nothing to resume, and a full optimizer state per trial adds up
     # The trial's last checkpoint: its best model alone, which the driver logs if the trial is among the kept.
-    _report_with_checkpoint(report, {**final, **ended_at, report_keys.BEST_STEP: checkpoint.step, report_keys.FINAL: True},
+    fitted = {report_keys.BATCH_FIT: settings.fit.line()} if settings.fit.halvings or settings.fit.asked == AUTO_BATCH else {}
+    _report_with_checkpoint(report, {**final, **fitted, **ended_at, report_keys.BEST_STEP: checkpoint.step, report_keys.FINAL: True},
                             settings.scratch, True, clock)
 
 
+@dataclass
+class TrainedAttempt:
+    """The attempt whose batch fit: its model as trained, and what the trial reads back from its training."""
+
+    model: object
+    settings: TrialSettings
+    trainer: object
+    reporter: EvaluationReporter
+    guard: NonFiniteLossGuard
+    collapse: CollapseGuard
+    learning: LearningCheck
+    checkpoint: BestCheckpoint
+    items: ItemKeepingEvaluator
+    throughput: float | None
+
+
+def _train_at(fit: BatchFit, config: dict, data: TrialData, context: TrialContext, run: TrialRun | None, report, world_size: int,
+              scratch: str, clock: TrialClock, workers: list[str], use_gpu: bool) -> TrainedAttempt:
+    """One attempt at `fit`, from a freshly loaded model: an attempt that ran out of memory may have stepped the weights."""
+    import torch
+
+    model = load_model(context, config["base_model"], "cuda" if use_gpu else "cpu")
+    encoding = apply_encoding(model, config)
+    settings = trial_settings(config, context, data, scratch, world_size, encoding, use_gpu, fit)
+    if run is not None:
+        sampler = settings.arguments.get("batch_sampler", "batch_sampler")  # HF's default when the loss asks for none
+        param = names.TrialParam
+        # An `auto` batch's effective batch is known once it fits: the first evaluation logs it.
+        effective = {param.EFFECTIVE_BATCH_SIZE: effective_batch_size(settings.arguments, world_size)} if fit.asked != AUTO_BATCH else {}
+        run.log_params({**settings.hyperparameters, **encoding.params(), param.WORLD_SIZE: world_size, param.PRECISION: settings.precision,
+                        **effective, param.BATCH_SAMPLER: getattr(sampler, "value", sampler)})
+        run.set_tags({names.BASE_MODEL_PATH: context.model_paths[config["base_model"]], names.DATA_FINGERPRINT: data.fingerprint,
+                      names.WORKER_PROCESSES: ", ".join(workers), names.ENCODING: encoding.key()})
+    checkpoint = BestCheckpoint(settings.best_folder, context.metric_key, context.mode, clock)
+    evaluator, items = trial_evaluator(data, settings.prompts)
+    at_save = ReportAtSave(lambda metrics: _report_with_checkpoint(report, metrics, settings.scratch, run is not None, clock))
+    publish = _publisher(run, model, checkpoint, at_save, items, _fit_settled(fit, run, settings, world_size))
+    trainer, reporter, guard, collapse, learning = build_trainer(model, settings, data, context, evaluator, publish, clock, at_save)
+    resume_from = resume_checkpoint(settings.output_dir)
+    if run is not None and resume_from:
+        run.set_tags({names.RESUMED_FROM: os.path.basename(resume_from)})
+    try:
+        with clock.section(TRAIN):
+            throughput = trainer.train(resume_from_checkpoint=resume_from).metrics.get(THROUGHPUT_KEY)
+        return TrainedAttempt(model, settings, trainer, reporter, guard, collapse, learning, checkpoint, items, throughput)
+    except torch.OutOfMemoryError as error:
+        first_evaluation = trainer.state.eval_steps or float("inf")
+        before_first_evaluation = resume_from is None and not reporter.evaluated_steps and trainer.state.global_step < first_evaluation
+        if world_size > 1 or not before_first_evaluation or not fit.can_halve:
+            why = ("one rank of a DDP trial can't fit alone" if world_size > 1 else
+                   "the batch can't be halved further" if before_first_evaluation else
+                   "after its first evaluation a checkpoint of this batch exists, so the trial doesn't halve it")
+            raise RuntimeError(f"{out_of_memory_message(settings.arguments, world_size, encoding.max_seq_length)} ({why})") from error
+        out_of_memory = str(error)
+    # Out of the except block, the failed attempt's frames (and its model, optimizer state, activations) are freed
+    # before accelerate clears the device cache and the next attempt loads a model.
+    del model, trainer, reporter, checkpoint, items, evaluator, publish, at_save
+    shutil.rmtree(settings.output_dir, ignore_errors=True)
+    raise torch.OutOfMemoryError(out_of_memory)  # accelerate halves, through the trial's `halve`
+
+
+def _fit_settled(fit: BatchFit, run: TrialRun | None, settings: TrialSettings, world_size: int):
+    """Called at each evaluation: the first one shows the batch fits, so it is recorded (and kept beside the checkpoint,
+    for a restart), and said once to the sweep's console through the trial's next report."""
+    said = [False]
+
+    def settled() -> dict:
+        if said[0] or (not fit.halvings and fit.asked != AUTO_BATCH):
+            return {}
+        said[0] = True
+        fit.save(settings.scratch)
+        if run is not None:
+            run.log_params({**fit.params(), names.TrialParam.EFFECTIVE_BATCH_SIZE: effective_batch_size(settings.arguments, world_size)})
+            run.set_tags({names.BATCH_FIT: fit.line()})
+        return {report_keys.BATCH_FIT: fit.line()}
+
+    return settled
+
+
 def trial_settings(config: dict, context: TrialContext, data: TrialData, scratch: str, world_size: int, encoding: Encoding,
-                   use_gpu: bool) -> TrialSettings:
+                   use_gpu: bool, fit: BatchFit) -> TrialSettings:
     hyperparameters = {**config, "loss": config.get("loss", DEFAULT_LOSS)}
     precision = trial_precision(context.workers.precision, use_gpu, world_size)
     output_dir = resume_folder(scratch)
     loss_name = training_loss(hyperparameters)
-    arguments = training_arguments(hyperparameters, loss_name, output_dir, context.seed, context.evaluations_per_trial, precision, use_gpu)
+    arguments = training_arguments({**hyperparameters, **fit.overrides()}, loss_name, output_dir, context.seed, context.evaluations_per_trial, precision, use_gpu)
     symmetric = TASKS[data.eval.task].symmetric
     prompts = encoding.prompts
     arguments["prompts"] = prompts.for_columns(data.training_rows(LOSSES[loss_name].data_format), symmetric)
     return TrialSettings(hyperparameters, prompts, arguments, precision, "cuda" if use_gpu else "cpu", scratch, output_dir,
-                         best_folder(scratch), encoding.key())
+                         best_folder(scratch), encoding.key(), fit)
 
 
 def load_model(context: TrialContext, reference: str, device: str):
@@ -167,7 +247,7 @@ def build_trainer(model, settings: TrialSettings, data: TrialData, context: Tria
         model=model,
         args=SentenceTransformerTrainingArguments(**settings.arguments),
         train_dataset=Dataset.from_dict(dict(data.training_rows(data_format))),
-        loss=build_loss(hyperparameters, model, lambda reference: load_model(context, reference, settings.device)),
+        loss=build_loss(settings.training_config, model, lambda reference: load_model(context, reference, settings.device)),
         evaluator=evaluator,
         # HF's own flow callback has set this step's controls before any of these runs.
         # The collapse guard measures before the reporter publishes: a collapsed evaluation stops training at once.
@@ -192,14 +272,16 @@ def trial_evaluator(data: TrialData, prompts: Prompts) -> tuple:
     return guarded, items
 
 
-def _publisher(run: TrialRun | None, model, checkpoint: BestCheckpoint, at_save: ReportAtSave, items: ItemKeepingEvaluator):
+def _publisher(run: TrialRun | None, model, checkpoint: BestCheckpoint, at_save: ReportAtSave, items: ItemKeepingEvaluator,
+               fit_settled):
     def publish(metrics: dict, step: int, evaluation: int, last: bool) -> None:
+        settled = fit_settled()
         if run is not None:
             checkpoint.consider(model, metrics, step, items.last_items)
             # The time so far goes with every evaluation: a trial a scheduler stops never reaches its end.
             run.log_metrics({**as_curves(metrics), **run.clock.metrics()}, step)
         if not last:  # the last evaluation goes to Tune with the test metrics, in the final report
-            at_save.hold({**metrics, report_keys.STEP: step, report_keys.EVALUATION: evaluation})
+            at_save.hold({**metrics, **settled, report_keys.STEP: step, report_keys.EVALUATION: evaluation})
 
     return publish
 

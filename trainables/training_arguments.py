@@ -6,6 +6,8 @@ from search_spaces.losses import LOSSES
 from search_spaces.parameters import is_training_argument
 from trainables.precision import precision_arguments
 
+DEFAULT_BATCH = 8  # HF TrainingArguments' own per_device_train_batch_size
+
 
 def training_arguments(hyperparameters: dict, loss_name: str, output_dir: str, seed: int, evaluations: int,
                        precision: str = "fp32", use_gpu: bool = False) -> dict:
@@ -15,7 +17,7 @@ def training_arguments(hyperparameters: dict, loss_name: str, output_dir: str, s
     """
     arguments = {k: v for k, v in hyperparameters.items() if is_training_argument(k)}
     arguments.setdefault("num_train_epochs", 1)
-    arguments.setdefault("per_device_train_batch_size", 8)
+    arguments.setdefault("per_device_train_batch_size", DEFAULT_BATCH)
     arguments.setdefault("eval_steps", share_of_run(evaluations))
     # Often enough that a NaN loss stops the trial soon; unfiltered, so the NaN shows. The runner's alone (RUNNER_DECIDES).
     arguments["logging_steps"] = share_of_run(4 * evaluations)

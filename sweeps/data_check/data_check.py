@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 
 from search_spaces.losses import LOSSES, swept_losses
+from search_spaces.parameters import AUTO_BATCH, AUTO_BATCH_START
 from sweeps.data.prepare import PreparedData, fingerprint
 from sweeps.data_check.batch_false_negatives import FalseNegativeShare, false_negative_share
 from sweeps.data_check.data_card import DataCard
@@ -18,10 +19,9 @@ from sweeps.data_check.role_texts import PASSAGES, held_out_texts, training_text
 from sweeps.data_check.truncation import WARN_SHARE, RoleLengths, model_max_seq_length, model_tokenizer, role_lengths
 from sweeps.errors import problem
 from trainables.contract.trial_data import GuardSet
+from trainables.training_arguments import DEFAULT_BATCH
 
 TRAIN = "train"
-# The trainer's own default, when the sweep names no batch size.
-DEFAULT_BATCH_SIZE = 8
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,9 @@ def _false_negatives(passages: NearDuplicateIndex, texts: list[tuple[str, int]],
     rows = [row for row in kept if row in candidates_of]
     batch_spec = config.parameters.get("per_device_train_batch_size")
     # A distribution's ends stand for it: the share grows with the batch size.
-    batch_sizes = sorted({int(value) for value in batch_spec.candidate_values()}) if batch_spec is not None else [DEFAULT_BATCH_SIZE]
+    # `auto` is measured at the batch it starts from: the largest it can train at.
+    batch_sizes = sorted({AUTO_BATCH_START if value == AUTO_BATCH else int(value) for value in batch_spec.candidate_values()}
+                         ) if batch_spec is not None else [DEFAULT_BATCH]
     return tuple(false_negative_share(passages, [candidates_of[row][0] for row in rows], [candidates_of[row] for row in rows], size,
                                       config.seed) for size in batch_sizes)
 

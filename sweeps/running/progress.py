@@ -14,7 +14,7 @@ from sweeps.reports.leaderboard import shown_parameter
 from sweeps.running.live_callbacks import LiveCallback
 from trainables.contract.goal import Goal
 from trainables.contract.metrics import TEST_PREFIX
-from trainables.contract.report_keys import EVALUATION, FINAL, OUTCOME, STEP
+from trainables.contract.report_keys import BATCH_FIT, EVALUATION, FINAL, OUTCOME, STEP
 
 ENDED = ("FINISHED", "FAILED", "STOPPED")
 
@@ -34,6 +34,7 @@ class SweepProgress(LiveCallback, Callback):
         # as unfinished, reported again) one more; each trial counts once either way.
         self.carried_over: set[str] = set()
         self.best: tuple[float, str] | None = None
+        self.batch_fits_said: set[str] = set()
         self.started = time.monotonic()
         self.console = console
         self.live = Live(self, console=console, refresh_per_second=1) if console.is_terminal else None
@@ -96,6 +97,10 @@ class SweepProgress(LiveCallback, Callback):
         self._update(trial, f"[{self.headline()}] {trial} started  {_short(shown)}", status="RUNNING")
 
     def on_trial_result(self, iteration, trials, trial, result, **info):
+        if result.get(BATCH_FIT) and trial.trial_id not in self.batch_fits_said:
+            # Said once, above the live table too: the trial trains at another batch than its config's.
+            self.batch_fits_said.add(trial.trial_id)
+            self.console.print(f"[{self.headline()}] {trial} {result[BATCH_FIT]}", highlight=False, soft_wrap=True)
         value = result.get(self.metric)
         if isinstance(value, int | float) and value == value:
             if self.best is None or Goal(self.mode).better(value, self.best[0]):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from search_spaces.losses import DEFAULT_INNER_LOSS, GUIDE_MODEL, INNER_LOSS, LOSSES, loss_parameter_names, losses_accepting, swept_losses
-from search_spaces.parameters import RUNNER_DECIDES, RUNNER_OWNED, is_settable, settable_parameter_names, value_problem
+from search_spaces.parameters import AUTO_BATCH, BATCH_SIZE, RUNNER_DECIDES, RUNNER_OWNED, is_settable, settable_parameter_names, value_problem
 from sweeps.errors import SweepInputError, did_you_mean, problem
 from sweeps.secrets import looks_secret
 from sweeps.sweep_file.model_refs import ModelReferenceError, resolve_model
@@ -52,6 +52,12 @@ def check_parameters(config: SweepConfig, source: str) -> list[str]:
                 where = f"{key}.{'values' if spec.values is not None else ('value' if spec.is_fixed else 'min/max')}"
                 problems.append(problem(source, where, reason, value))
                 break
+    batch = config.parameters.get(BATCH_SIZE)
+    workers = config.resources.workers_per_trial
+    if batch is not None and workers > 1 and AUTO_BATCH in batch.candidate_values():
+        # An out-of-memory error on one rank would leave the others waiting in their all-reduce.
+        problems.append(problem(source, f"parameters.{BATCH_SIZE}", f"must be a number when resources.workers_per_trial > 1 ({AUTO_BATCH!r} "
+                                f"fits the batch inside one process)", f"{AUTO_BATCH} with workers_per_trial {workers}"))
     for loss_name in swept_losses(config.parameters):
         if loss_name not in LOSSES:
             problems.append(problem(source, "parameters.loss", f"must name a loss in {sorted(LOSSES)}{did_you_mean(str(loss_name), LOSSES)}", loss_name))

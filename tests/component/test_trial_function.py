@@ -383,6 +383,65 @@ def test_a_retry_after_a_kill_for_memory_trains_at_half_the_batch_and_says_so(tm
     assert [r["step"] for r in reports] == [3, 6]  # 96 rows at an effective 16: the same 6 optimizer steps
 
 
+class FakeOutOfMemory(TrainerCallback):
+    """A card that fits 4 rows a step: a bigger batch runs out of memory at its first step, as CUDA words it. With
+    `after_first_evaluation`, an out-of-memory error once the trial is past its first evaluation instead."""
+
+    after_first_evaluation = False
+    batches: list[int] = []
+
+    def on_step_begin(self, args, state, control, **kwargs):
+        import torch
+
+        if state.global_step == 0:
+            type(self).batches.append(args.per_device_train_batch_size)
+        past_first = state.eval_steps and state.global_step > state.eval_steps
+        if (past_first if self.after_first_evaluation else args.per_device_train_batch_size > 4):
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total capacity of 4 rows (a fake)")
+
+
+class FakeOutOfMemoryLater(FakeOutOfMemory):
+    after_first_evaluation = True
+
+
+@pytest.mark.parametrize("batch, attempts, fitted, accumulation, steps", [
+    (16, [16, 8, 4], 4, 4, [3, 6]),  # 96 rows at an effective 16: the same 6 optimizer steps as batch 16 would take
+    ("auto", [128, 64, 32, 16, 8, 4], 4, 1, [12, 24]),  # the largest that fits, no effective batch asked
+])
+def test_a_batch_too_big_for_the_card_is_halved_in_the_trial_and_recorded(tmp_path, tiny_model_dir, batch, attempts, fitted, accumulation, steps):
+    from trainables.contract import mlflow_names as names
+    from trainables.contract import report_keys
+
+    data, sweep_run, context = start_trial(tmp_path, tiny_model_dir)
+    context = dataclasses.replace(context, callbacks=("test_trial_function.FakeOutOfMemory",))
+    FakeOutOfMemory.batches = []
+    reports = TuneReports(tmp_path / "storage" / "trial_fit")
+    run_trial({"base_model": "tiny", "learning_rate": 5e-4, "per_device_train_batch_size": batch}, data, context, "trial_fit", "component-fit", reports)
+    run = trial_run(sweep_run, "trial_fit")
+    assert run.info.status == "FINISHED" and FakeOutOfMemory.batches == attempts  # one model load and trainer per attempt
+    params = run.data.params
+    assert params["per_device_train_batch_size"] == str(batch)  # what the sweep asked, beside what fit
+    assert (params["batch_size_that_fit"], params["accumulation_that_fit"]) == (str(fitted), str(accumulation))
+    assert params["effective_batch_size"] == str(fitted * accumulation)
+    assert run.data.tags[names.BATCH_FIT] == reports[0][report_keys.BATCH_FIT] == reports[-1][report_keys.BATCH_FIT]
+    assert [r["step"] for r in reports] == steps and reports[-1]["test_ndcg_at_10"] > 0
+
+
+def test_out_of_memory_after_the_first_evaluation_fails_the_trial_with_what_to_change(tmp_path, tiny_model_dir):
+    """A checkpoint of this batch exists by then: a resume at another batch would replay the data in another order."""
+    data, sweep_run, context = start_trial(tmp_path, tiny_model_dir)
+    context = dataclasses.replace(context, callbacks=("test_trial_function.FakeOutOfMemoryLater",))
+    FakeOutOfMemory.batches = []
+    with pytest.raises(RuntimeError, match="out of GPU memory at per_device_train_batch_size=16"):
+        run_trial({"base_model": "tiny", "learning_rate": 5e-4, "per_device_train_batch_size": 16}, data, context, "trial_late",
+                  "component-late", TuneReports(tmp_path / "storage" / "trial_late"))
+    run = trial_run(sweep_run, "trial_late")
+    assert run.info.status == "FAILED" and FakeOutOfMemory.batches == [16] and "batch_size_that_fit" not in run.data.params
+    assert run.data.tags["sweeps.error"].endswith("(after its first evaluation a checkpoint of this batch exists, so the trial doesn't halve it)")
+    error = MlflowClient(sweep_run.tracking_uri).download_artifacts(run.info.run_id, "error.txt", str(tmp_path))
+    assert "CUDA out of memory. Tried to allocate 2.00 GiB" in Path(error).read_text()  # the cause, chained
+
+
 def test_a_collapsed_model_fails_with_its_reason_and_a_sound_one_does_not_trip(tmp_path, tiny_model_dir):
     """At lr 10 the tiny BERT embeds every text to one vector; its retrieval figures are then the evaluator's tie order.
     The trial stops at that evaluation, FAILED with the reason, and reports no score to rank (the keeper and promotion

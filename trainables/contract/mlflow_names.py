@@ -79,6 +79,7 @@ ATTEMPTS = "sweeps.attempts"
 RESUMED_FROM = "sweeps.resumed_from"
 ERROR = "sweeps.error"
 PREVIOUS_ERROR = "sweeps.previous_error"
+BATCH_FIT = "sweeps.batch_fit"  # which batch fit, when the trial halved it on an out-of-memory error or asked for `auto`
 MEMORY_RETRY = "sweeps.memory_retry"  # what a retry after a kill for memory ran with (halved batch), or why it could not
 OUTCOME = "sweeps.outcome"  # why a trial ended without a result: NONFINITE_LOSS, COLLAPSED, NOT_LEARNING, STOPPED_EARLY
 STOPPED_BY = "sweeps.stopped_by"

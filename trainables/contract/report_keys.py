@@ -15,3 +15,4 @@ TRAIN_CHECKPOINT_PATH = "checkpoint_path"
 GUARD_EXCEEDED = "guard_exceeded"  # True when the trial dropped more than a guard's max_drop: its model is kept last
 BEST_STEP = "best_step"  # the step of the kept checkpoint
 PLACEMENT_GROUP = "placement_group"  # a distributed trial's Ray Train placement group (hex id), so the driver can end it
+BATCH_FIT = "batch_fit"  # the line saying which batch fit, when a trial had to halve its batch (or asked for `auto`)

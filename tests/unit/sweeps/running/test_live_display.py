@@ -78,3 +78,15 @@ def test_a_trial_its_own_guard_ended_is_shown_failed_with_the_cause():
     progress.on_trial_start(0, [], collapsed)
     progress.on_trial_complete(0, [], collapsed)
     assert out.getvalue().splitlines()[-1].endswith("demo-c failed: collapsed") and progress.rows["c"]["status"] == "FAILED"
+
+
+def test_a_trial_that_had_to_halve_its_batch_says_so_once():
+    out = io.StringIO()
+    progress = SweepProgress(Console(file=out, width=300), 1, "ndcg_at_10", "max", 2)
+    trial = FakeTrial("a", {"per_device_train_batch_size": 64})
+    progress.on_trial_start(0, [], trial)
+    line = "out of GPU memory: per_device_train_batch_size 64 -> 32 with gradient_accumulation_steps 1 -> 2, the same effective batch"
+    progress.on_trial_result(0, [], trial, {"ndcg_at_10": 0.5, "step": 3, "evaluation": 1, "batch_fit": line})
+    progress.on_trial_result(0, [], trial, {"ndcg_at_10": 0.6, "step": 6, "evaluation": 2, "final": True, "batch_fit": line})
+    said = [text for text in out.getvalue().splitlines() if "out of GPU memory" in text]
+    assert len(said) == 1 and said[0].endswith(f"demo-a {line}")

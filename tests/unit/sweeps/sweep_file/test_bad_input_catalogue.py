@@ -144,6 +144,14 @@ CASES = [
         ['sweep.yaml: `resources`: give one of `cpus_per_trial` and `cpus_per_worker`, but got both (cpus_per_trial=1, cpus_per_worker=1)']),
     ('fractional gpus across ranks', BASE + "resources: {workers_per_trial: 2, gpus_per_worker: 0.5}\n",
         ["sweep.yaml: `resources`: `gpus_per_worker` must be a whole number when workers_per_trial > 1 (NCCL can't put two ranks of one trial on one GPU), but got (workers_per_trial=2, gpus_per_worker=0.5)"]),
+    ('an auto batch across DDP ranks', rep("per_device_train_batch_size: {value: 16}", "per_device_train_batch_size: {value: auto}")
+        + "resources: {workers_per_trial: 2}\n",
+        ["sweep.yaml: `parameters.per_device_train_batch_size` must be a number when resources.workers_per_trial > 1 ('auto' fits the "
+         "batch inside one process), but got 'auto with workers_per_trial 2'"]),
+    ('a notebook\'s auto_find_batch_size', BASE + "  auto_find_batch_size: {value: true}\n",
+        ["sweep.yaml: `parameters.auto_find_batch_size` is decided by the runner (the runner fits the batch itself: "
+         "`per_device_train_batch_size: auto`, and an out-of-memory error before the first evaluation halves the batch with twice "
+         "the gradient accumulation); remove it, but got 'auto_find_batch_size'"]),
     ('unknown object store', BASE + "storage_path: s4://bucket/x\n",
         ["sweep.yaml: `storage_path`: must be a folder or an object-store URI (s3://, gs://, gcs://, abfs://, abfss://, hdfs://, viewfs://), but got 's4://bucket/x'"]),
     ('bad sweep name', rep("name: cat", "name: 'my sweep!'"),

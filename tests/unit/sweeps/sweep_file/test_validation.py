@@ -30,7 +30,7 @@ CASES = [
     ("zero batch size", "  per_device_train_batch_size: {value: 0}\n",
      "F: `parameters.per_device_train_batch_size.value` must be > 0, but got 0"),
     ("batch size not an int", "  per_device_train_batch_size: {values: [16, 'big']}\n",
-     "F: `parameters.per_device_train_batch_size.values` must be int, but got 'big'"),
+     "F: `parameters.per_device_train_batch_size.values` must be int or 'auto', but got 'big'"),
     ("unknown loss", "  loss: {values: [MultipleNegativesRankingLos]}\n",
      "F: `parameters.loss` must name a loss in ['AnglELoss', 'BatchAllTripletLoss', 'BatchHardSoftMarginTripletLoss', 'BatchHardTripletLoss', 'BatchSemiHardTripletLoss', 'CachedGISTEmbedLoss', 'CachedMultipleNegativesRankingLoss', 'CoSENTLoss', 'CosineSimilarityLoss', 'GISTEmbedLoss', 'MatryoshkaLoss', 'MultipleNegativesRankingLoss', 'MultipleNegativesSymmetricRankingLoss', 'TripletLoss'] (did you mean `MultipleNegativesRankingLoss`?), but got 'MultipleNegativesRankingLos'"),
     ("loss parameter without its loss", "  loss: {value: MultipleNegativesRankingLoss}\n  margin: {values: [1.0]}\n",
