@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from sweeps.errors import SweepInputError, problem
+from sweeps.search.trial_hours import trial_weight
 from sweeps.sweep_file.schema import ResourcesConfig
 from trainables.contract.context import WorkerShape
 
@@ -57,6 +58,11 @@ class TrialResources:
     @property
     def distributed(self) -> bool:
         return self.workers > 1
+
+    @property
+    def trial_weight(self) -> float:
+        """What an hour of one trial counts against `budget.trial_hours`: its GPUs, or 1 without GPUs."""
+        return trial_weight(self.workers, self.gpus_per_worker)
 
     def tune_request(self) -> dict:
         """What the Tune trial itself holds. A distributed trial only waits on its TorchTrainer, whose workers hold the rest."""

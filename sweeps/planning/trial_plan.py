@@ -66,15 +66,22 @@ def plan_trials(config: SweepConfig) -> TrialPlan:
     return TrialPlan(config.method, num_samples, parameters, configs, grid_size)
 
 
-def search_algorithm(config: SweepConfig, plan: TrialPlan, concurrency: int = 1):
+def search_algorithm(config: SweepConfig, plan: TrialPlan, concurrency: int = 1, trial_weight: float = 1.0):
+    """The searcher, limited to `concurrency` trials at once, stopping at `metric.target` and within `budget`.
+    `trial_weight`: what an hour of one trial counts against the budget (sweeps.search.trial_hours)."""
     from ray.tune.search import ConcurrencyLimiter
 
     searcher = METHODS[config.method].searcher(config, plan.configs, plan.parameters)
     if config.metric.target is not None:
         from sweeps.search.stop_at_target import StopAtTarget
 
-        return StopAtTarget(searcher, concurrency, config.metric.target)
-    return ConcurrencyLimiter(searcher, max_concurrent=concurrency)
+        searcher = StopAtTarget(searcher, concurrency, config.metric.target)
+    if config.budget is not None:
+        from sweeps.search.budget_limiter import BudgetLimiter
+        from sweeps.search.trial_hours import TrialHours
+
+        return BudgetLimiter(searcher, concurrency, TrialHours(config.budget.trial_hours, trial_weight))
+    return searcher if config.metric.target is not None else ConcurrencyLimiter(searcher, max_concurrent=concurrency)
 
 
 def sampler_name(config: SweepConfig) -> str | None:

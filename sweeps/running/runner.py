@@ -12,6 +12,7 @@ from sweeps.planning.resources import TrialResources
 from sweeps.prepared_sweep import PreparedSweep
 from sweeps.reports.leaderboard import fine_tuning_hurt, guard_lines, leaderboard_columns, leaderboard_rows, mark_the_noise, print_leaderboard
 from sweeps.reports.search_report import log_search_report
+from sweeps.reports.budget import budget_use
 from sweeps.reports.target import target_line
 from sweeps.reports.time_breakdown import time_summary, trial_runs, trial_time_totals
 from sweeps.running.disk_use import human
@@ -120,6 +121,10 @@ def _tune(sweep: PreparedSweep, sweep_run: SweepRun, resources: TrialResources, 
         raise StorageLost(lost)
     if line := target_line(results, config, sweep.plan.num_samples):
         say(line)
+    if used := budget_use(results, config, sweep.plan.num_samples, resources.trial_weight):
+        say(used[0])
+        sweep_run.set_tags({names.BUDGET: used[0]})
+        sweep_run.log_metrics({names.TRIAL_HOURS_USED: used[1]})
     try:
         _wrap_up(sweep, sweep_run, results, keeper, state, say)
     except FileNotFoundError as error:  # a kept trial's checkpoint went with the storage: nothing to log from there
@@ -153,6 +158,7 @@ def _describe_parent_run(sweep_run: SweepRun, sweep: PreparedSweep, resources: T
         param.TRAIN_ROWS: data.train_rows, param.TASK: data.task, param.WORKERS_PER_TRIAL: resources.workers,
         param.CPUS_PER_WORKER: resources.cpus_per_worker, param.GPUS_PER_WORKER: resources.gpus_per_worker,
         param.MAX_FAILURES: config.max_failures, param.KEEP_MODELS: config.keep_models,
+        **({param.BUDGET_TRIAL_HOURS: config.budget.trial_hours} if config.budget else {}),
     })
     sweep_run.log_dict(sweep.world(), WORLD_ARTIFACT)  # what --resume holds the sweep to
     if sweep.data_check is not None:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import math
-import pickle
-import tempfile
-from pathlib import Path
 
-from ray.tune.search import ConcurrencyLimiter, Searcher
+from ray.tune.search import Searcher
+
+from sweeps.search.stateful_limiter import StatefulLimiter
 from trainables.contract.goal import Goal
 
 
-class StopAtTarget(ConcurrencyLimiter):
+class StopAtTarget(StatefulLimiter):
     """A ConcurrencyLimiter that hands out no more trials after the target is reached, and remembers that on resume."""
 
     def __init__(self, searcher: Searcher, max_concurrent: int, target: float):
@@ -39,17 +38,8 @@ class StopAtTarget(ConcurrencyLimiter):
             return Searcher.FINISHED
         return super().suggest(trial_id)
 
-    # Tune restores a searcher from the object it pickled when the sweep began, then from this file: the inner
-    # searcher's own state, and who reached the target.
-    def save(self, checkpoint_path: str) -> None:
-        super().save(checkpoint_path)
-        inner = Path(checkpoint_path).read_bytes()
-        Path(checkpoint_path).write_bytes(pickle.dumps({"inner": inner, "reached_by": self.reached_by}))
+    def own_state(self) -> dict:
+        return {"reached_by": self.reached_by}
 
-    def restore(self, checkpoint_path: str) -> None:
-        state = pickle.loads(Path(checkpoint_path).read_bytes())
+    def set_own_state(self, state: dict) -> None:
         self.reached_by = state["reached_by"]
-        with tempfile.TemporaryDirectory() as folder:
-            inner = Path(folder) / "searcher.pkl"
-            inner.write_bytes(state["inner"])
-            super().restore(str(inner))

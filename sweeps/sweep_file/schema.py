@@ -311,6 +311,13 @@ class EarlyTerminateConfig(StrictModel):
 MAX_TRIALS = 10_000  # about a week of one-minute trials, one at a time
 
 
+class BudgetConfig(StrictModel):
+    """How much compute the sweep may spend: no trial starts once the next would pass it (sweeps/search/trial_hours.py
+    says how a trial's hours are counted)."""
+
+    trial_hours: float = Field(gt=0)
+
+
 class SweepConfig(StrictModel):
     name: str  # the file's name when it has none (loading)
     description: str | None = None  # the parent run's description in MLflow
@@ -323,6 +330,7 @@ class SweepConfig(StrictModel):
     evaluations_per_trial: int = Field(default=2, ge=1)
     metric: MetricConfig = Field(default_factory=MetricConfig)
     run_cap: int | None = Field(default=None, ge=1)
+    budget: BudgetConfig | None = None
     # None: as many trials at once as the cluster's resources fit (one on a CPU-only machine).
     max_concurrent: int | None = Field(default=None, ge=1)
     # A trial that raises is restarted this many times, from its last evaluation, before it is FAILED.

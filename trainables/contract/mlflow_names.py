@@ -46,6 +46,7 @@ class ParentParam(StrEnum):
     GPUS_PER_WORKER = "gpus_per_worker"
     MAX_FAILURES = "max_failures"
     KEEP_MODELS = "keep_models"
+    BUDGET_TRIAL_HOURS = "budget_trial_hours"
 
 
 class TrialParam(StrEnum):
@@ -66,6 +67,9 @@ GOAL = "sweeps.goal"
 REGISTERED_MODEL = "sweeps.registered_model"
 ALIAS = "sweeps.alias"
 ALPHA = "sweeps.alpha"
+
+BUDGET = "sweeps.budget"  # the budget's line: the trial-hours used, and whether it kept planned trials from starting
+TRIAL_HOURS_USED = "trial_hours_used"  # a metric of the parent run
 
 # On a trial's run
 TRIAL_ID = "sweeps.trial_id"
