@@ -27,7 +27,7 @@ from trainables.contract.metrics import BEST_PREFIX, THROUGHPUT_KEY, as_curves, 
 from trainables.contract.tasks import TASKS
 from trainables.contract.trial_data import TrialData
 from trainables.encoding import Encoding, apply_encoding
-from trainables.evaluation.item_keeping_evaluator import ItemKeepingEvaluator, judge
+from trainables.evaluation.item_keeping_evaluator import ItemKeepingEvaluator, judge, standard_error
 from trainables.guard_drops import guard_drops
 from trainables.precision import trial_precision
 from trainables.prompts import Prompts
@@ -329,7 +329,10 @@ def test_kept_checkpoint(model, trainer, reporter, checkpoint: BestCheckpoint, d
         if over:
             run.set_tags({names.GUARD_EXCEEDED: "; ".join(over)})
     run.log_metrics({**best, **test, **guards}, step)
-    return {**checkpoint.metrics, **best, **test, **guards, **({report_keys.GUARD_EXCEEDED: True} if over else {})}
+    # What `stop_when: noise` weighs a further trial's possible gain against.
+    error = standard_error(checkpoint.items or {}, context.metric_key)
+    return {**checkpoint.metrics, **best, **test, **guards, **({report_keys.GUARD_EXCEEDED: True} if over else {}),
+            **({report_keys.EVAL_ERROR: error} if error is not None else {})}
 
 
 def _cuda_available() -> bool:

@@ -66,22 +66,28 @@ def plan_trials(config: SweepConfig) -> TrialPlan:
     return TrialPlan(config.method, num_samples, parameters, configs, grid_size)
 
 
-def search_algorithm(config: SweepConfig, plan: TrialPlan, concurrency: int = 1, trial_weight: float = 1.0):
-    """The searcher, limited to `concurrency` trials at once, stopping at `metric.target` and within `budget`.
-    `trial_weight`: what an hour of one trial counts against the budget (sweeps.search.trial_hours)."""
+def search_algorithm(config: SweepConfig, plan: TrialPlan, concurrency: int = 1, trial_weight: float = 1.0, tracking=None):
+    """The searcher, limited to `concurrency` trials at once, stopping at `metric.target`, on `stop_when` and within
+    `budget`. `trial_weight`: what an hour of one trial counts against the budget (sweeps.search.trial_hours);
+    `tracking`: the sweep's SweepTracking, where `stop_when` records why it stopped."""
     from ray.tune.search import ConcurrencyLimiter
 
     searcher = METHODS[config.method].searcher(config, plan.configs, plan.parameters)
+    limited = False
     if config.metric.target is not None:
         from sweeps.search.stop_at_target import StopAtTarget
 
-        searcher = StopAtTarget(searcher, concurrency, config.metric.target)
+        searcher, limited = StopAtTarget(searcher, concurrency, config.metric.target), True
+    if config.stop_when == "noise":
+        from sweeps.search.noise_stop import NoiseStop
+
+        searcher, limited = NoiseStop(searcher, concurrency, plan.parameters, tracking, config.seed), True
     if config.budget is not None:
         from sweeps.search.budget_limiter import BudgetLimiter
         from sweeps.search.trial_hours import TrialHours
 
-        return BudgetLimiter(searcher, concurrency, TrialHours(config.budget.trial_hours, trial_weight))
-    return searcher if config.metric.target is not None else ConcurrencyLimiter(searcher, max_concurrent=concurrency)
+        searcher, limited = BudgetLimiter(searcher, concurrency, TrialHours(config.budget.trial_hours, trial_weight)), True
+    return searcher if limited else ConcurrencyLimiter(searcher, max_concurrent=concurrency)
 
 
 def sampler_name(config: SweepConfig) -> str | None:

@@ -121,6 +121,8 @@ def _tune(sweep: PreparedSweep, sweep_run: SweepRun, resources: TrialResources, 
         raise StorageLost(lost)
     if line := target_line(results, config, sweep.plan.num_samples):
         say(line)
+    if noise_stop := sweep_run.client.get_run(sweep_run.run_id).data.tags.get(names.NOISE_STOP):
+        say(noise_stop)
     if used := budget_use(results, config, sweep.plan.num_samples, resources.trial_weight):
         say(used[0])
         sweep_run.set_tags({names.BUDGET: used[0]})

@@ -25,7 +25,7 @@ def new_tuner(sweep: PreparedSweep, resources: TrialResources, data: TrialData, 
     return tune.Tuner(
         _trainable(resources, data, context),
         tune_config=tune.TuneConfig(
-            metric=config.metric.key, mode=config.metric.mode.value, search_alg=search_algorithm(config, sweep.plan, resources.concurrency, resources.trial_weight),
+            metric=config.metric.key, mode=config.metric.mode.value, search_alg=search_algorithm(config, sweep.plan, resources.concurrency, resources.trial_weight, context.tracking),
             scheduler=scheduler_for(config), num_samples=sweep.plan.num_samples,
             # A one-worker trial after the first skips the worker start and the torch import. A distributed trial's
             # actor only waits on its TorchTrainer, whose workers start anew anyway, and can't be handed on while a

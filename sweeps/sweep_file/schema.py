@@ -331,6 +331,8 @@ class SweepConfig(StrictModel):
     metric: MetricConfig = Field(default_factory=MetricConfig)
     run_cap: int | None = Field(default=None, ge=1)
     budget: BudgetConfig | None = None
+    # noise: no new trial once a further one could gain less than the best trial's own error (sweeps/search/noise_rule.py)
+    stop_when: Literal["noise"] | None = None
     # None: as many trials at once as the cluster's resources fit (one on a CPU-only machine).
     max_concurrent: int | None = Field(default=None, ge=1)
     # A trial that raises is restarted this many times, from its last evaluation, before it is FAILED.

@@ -214,10 +214,19 @@ def check_callbacks(config: SweepConfig, source: str) -> list[str]:
     return problems
 
 
+def check_stopping(config: SweepConfig, source: str) -> list[str]:
+    if config.stop_when == "noise" and config.method == "grid":
+        # A grid's points are fixed up front: there is no model of the space to bound what another point could gain.
+        return [problem(source, "stop_when", "must be used with method random or optuna (a grid's points are fixed, so "
+                        "nothing bounds what another one could gain)", f"{config.stop_when} with method grid")]
+    return []
+
+
 def check_sweep(config: SweepConfig, sweep_file: str | Path) -> tuple[dict[str, str], dict[str, str]]:
     """Every check that needs no data, all problems at once. Returns the base and guide models' paths."""
     source, base_dir = str(sweep_file), Path(sweep_file).resolve().parent
-    problems = check_task(config, source) + check_guards(config, source) + check_parameters(config, source) + check_callbacks(config, source)
+    problems = (check_task(config, source) + check_guards(config, source) + check_parameters(config, source) + check_callbacks(config, source)
+                + check_stopping(config, source))
     models, model_problems = resolve_base_models(config, source, base_dir)
     guides, guide_problems = resolve_base_models(config, source, base_dir, GUIDE_MODEL)
     problems += model_problems + guide_problems

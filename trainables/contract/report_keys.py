@@ -16,3 +16,4 @@ GUARD_EXCEEDED = "guard_exceeded"  # True when the trial dropped more than a gua
 BEST_STEP = "best_step"  # the step of the kept checkpoint
 PLACEMENT_GROUP = "placement_group"  # a distributed trial's Ray Train placement group (hex id), so the driver can end it
 BATCH_FIT = "batch_fit"  # the line saying which batch fit, when a trial had to halve its batch (or asked for `auto`)
+EVAL_ERROR = "eval_error"  # the bootstrap standard error of the kept checkpoint's eval metric over its eval items

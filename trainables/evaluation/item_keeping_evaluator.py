@@ -115,32 +115,45 @@ def pair_similarities(model, evaluation_set: ScoredPairSet, prompt: str | None, 
 def confidence_intervals(per_item: dict[str, dict[str, float]], seed: int = 0) -> dict[str, float]:
     """`<metric>_ci_low` / `_ci_high`: the 95% percentile bootstrap interval of each metric over its items (the mean of
     per-item scores; for a correlation, the correlation of pairs resampled with their gold scores)."""
+    intervals = {}
+    for key in per_item:
+        result = _bootstrap(per_item, key, seed)
+        if result is not None:
+            intervals[key + CI_LOW_SUFFIX], intervals[key + CI_HIGH_SUFFIX] = result[0], result[1]
+    return intervals
+
+
+def standard_error(per_item: dict[str, dict[str, float]], key: str, seed: int = 0) -> float | None:
+    """The bootstrap standard error of `key` over its items, as its interval is drawn; None without enough items."""
+    result = _bootstrap(per_item, key, seed)
+    return None if result is None else result[2]
+
+
+def _bootstrap(per_item: dict[str, dict[str, float]], key: str, seed: int) -> tuple[float, float, float] | None:
+    """(95% interval low, high, standard error) of one metric, or None for the gold scores and fewer than 3 items."""
     import numpy as np
     from scipy.stats import bootstrap
 
-    intervals = {}
-    for key, scores in per_item.items():
-        if key == GOLD_SCORES:
-            continue
-        ids = sorted(scores)
-        values = np.array([scores[item] for item in ids], dtype=float)
-        if len(values) < 3:
-            continue
-        if is_correlation(key):
-            kind, gold = correlation_kind(key), np.array([per_item[GOLD_SCORES][item] for item in ids], dtype=float)
-            samples, paired = (values, gold), True
+    if key == GOLD_SCORES or key not in per_item:
+        return None
+    scores = per_item[key]
+    ids = sorted(scores)
+    values = np.array([scores[item] for item in ids], dtype=float)
+    if len(values) < 3:
+        return None
+    if is_correlation(key):
+        kind, gold = correlation_kind(key), np.array([per_item[GOLD_SCORES][item] for item in ids], dtype=float)
+        samples, paired = (values, gold), True
 
-            def statistic(x, y, axis=-1, kind=kind):
-                return correlation(kind, x, y, axis=axis)
-        elif np.all(values == values[0]):  # nothing to resample: the interval is the value
-            intervals[key + CI_LOW_SUFFIX] = intervals[key + CI_HIGH_SUFFIX] = float(values[0])
-            continue
-        else:
-            samples, paired, statistic = (values,), False, np.mean
-        result = bootstrap(samples, statistic, paired=paired, confidence_level=CONFIDENCE, n_resamples=RESAMPLES,
-                           method="percentile", random_state=np.random.default_rng(seed))
-        intervals[key + CI_LOW_SUFFIX], intervals[key + CI_HIGH_SUFFIX] = float(result.confidence_interval.low), float(result.confidence_interval.high)
-    return intervals
+        def statistic(x, y, axis=-1, kind=kind):
+            return correlation(kind, x, y, axis=axis)
+    elif np.all(values == values[0]):  # nothing to resample: the interval is the value
+        return float(values[0]), float(values[0]), 0.0
+    else:
+        samples, paired, statistic = (values,), False, np.mean
+    result = bootstrap(samples, statistic, paired=paired, confidence_level=CONFIDENCE, n_resamples=RESAMPLES,
+                       method="percentile", random_state=np.random.default_rng(seed))
+    return float(result.confidence_interval.low), float(result.confidence_interval.high), float(result.standard_error)
 
 
 def judge(run, model, eval_set: EvaluationSet, test_set: EvaluationSet, prompts: Prompts = NO_PROMPTS,
