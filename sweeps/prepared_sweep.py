@@ -145,9 +145,21 @@ def prepare_sweep(config: SweepConfig, sweep_file: str | Path) -> PreparedSweep:
     data, checked = check_data(data, guards, config, models)
     sets, notes, loss_problems = training_sets(data.train, config.parameters, config.seed, source)
     problems += loss_problems + guard_problems + checked.problems(source)
+    warm = None
+    if config.warm_start is not None and not problems:
+        from sweeps.search.warm_start import read_warm_start
+
+        try:
+            warm = read_warm_start(config, data.fingerprint, source)
+        except SweepInputError as error:
+            problems += error.problems
     if problems:
         raise SweepInputError(problems)
-    return PreparedSweep(config, source, data, sets, notes, models, guides, plan_trials(config), guards, data_check=checked)
+    plan = plan_trials(config, warm)
+    if plan.num_samples == 0:
+        raise SweepInputError([problem(source, "warm_start.from", "must leave this grid a point to run (every one finished there on the "
+                                       "same data)", config.warm_start.from_)])
+    return PreparedSweep(config, source, data, sets, notes, models, guides, plan, guards, data_check=checked)
 
 
 def guard_size(evaluation_set) -> str:

@@ -122,7 +122,7 @@ def prepare(sweep_file: str, console: Console, tracking_uri: str | None = None):
         console.print(f"reshaped: {note}", highlight=False, soft_wrap=True)
     for reference, path in sweep.model_paths.items():
         console.print(f"model: {reference} -> {path}", highlight=False, soft_wrap=True)
-    for line in [*sweep.prompt_lines(), *sweep.plan_lines()]:
+    for line in [*sweep.prompt_lines(), *sweep.plan_lines(), *(sweep.plan.warm_start.lines if sweep.plan.warm_start else [])]:
         console.print(line, highlight=False, markup=False, soft_wrap=True)
     return sweep
 

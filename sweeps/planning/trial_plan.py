@@ -21,6 +21,7 @@ class TrialPlan:
     parameters: dict[str, dict]
     configs: list[dict[str, Any]] = field(default_factory=list)  # grid: decided up front
     grid_size: int = 0
+    warm_start: Any = None  # sweeps.search.warm_start.WarmStart: what an earlier sweep gives this one
 
     def first_suggestions(self, config: SweepConfig, count: int = SUGGESTIONS_SHOWN) -> list[dict[str, Any]]:
         if self.method == "grid":
@@ -60,10 +61,17 @@ class TrialPlan:
         return lines
 
 
-def plan_trials(config: SweepConfig) -> TrialPlan:
+def plan_trials(config: SweepConfig, warm=None) -> TrialPlan:
+    """`warm`: the earlier sweep `warm_start` names, read (sweeps.search.warm_start.read_warm_start)."""
     parameters = {name: spec.model_dump() for name, spec in config.parameters.items()}
     num_samples, configs, grid_size = METHODS[config.method].plan(config, parameters)
-    return TrialPlan(config.method, num_samples, parameters, configs, grid_size)
+    if warm is not None:
+        from sweeps.search.warm_start import plan_warm_start
+
+        configs, warm = plan_warm_start(warm, config.method, parameters, config.warm_start.top_k, configs)
+        if config.method == "grid":
+            num_samples = len(configs)
+    return TrialPlan(config.method, num_samples, parameters, configs, grid_size, warm)
 
 
 def search_algorithm(config: SweepConfig, plan: TrialPlan, concurrency: int = 1, trial_weight: float = 1.0, tracking=None):
@@ -72,7 +80,7 @@ def search_algorithm(config: SweepConfig, plan: TrialPlan, concurrency: int = 1,
     `tracking`: the sweep's SweepTracking, where `stop_when` records why it stopped."""
     from ray.tune.search import ConcurrencyLimiter
 
-    searcher = METHODS[config.method].searcher(config, plan.configs, plan.parameters)
+    searcher = METHODS[config.method].searcher(config, plan)
     limited = False
     if config.metric.target is not None:
         from sweeps.search.stop_at_target import StopAtTarget

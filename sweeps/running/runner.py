@@ -175,7 +175,8 @@ def _describe_parent_run(sweep_run: SweepRun, sweep: PreparedSweep, resources: T
         sweep_run.log_dict(stats, f"{names.HARD_NEGATIVES_ARTIFACTS}/stats.json")
     sweep_run.set_tags({names.METRIC: config.metric.key, names.GOAL: config.metric.goal,
                         names.REGISTERED_MODEL: config.registered_model, names.ALIAS: config.promote.alias,
-                        names.ALPHA: config.promote.alpha, **({names.NOTE: config.description} if config.description else {})})
+                        names.ALPHA: config.promote.alpha, **({names.NOTE: config.description} if config.description else {}),
+                        **({names.WARM_START_FROM: sweep.plan.warm_start.tag} if sweep.plan.warm_start else {})})
 
 
 def _callbacks(sweep: PreparedSweep, progress: SweepProgress, context: TrialContext, state: Storage, resources: TrialResources,

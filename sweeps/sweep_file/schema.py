@@ -318,6 +318,13 @@ class BudgetConfig(StrictModel):
     trial_hours: float = Field(gt=0)
 
 
+class WarmStartConfig(StrictModel):
+    """Start from an earlier sweep in the same MLflow store (sweeps/search/warm_start.py)."""
+
+    from_: str = Field(alias="from", min_length=1)
+    top_k: int = Field(default=3, ge=0)  # its best configurations, tried first
+
+
 class SweepConfig(StrictModel):
     name: str  # the file's name when it has none (loading)
     description: str | None = None  # the parent run's description in MLflow
@@ -331,6 +338,7 @@ class SweepConfig(StrictModel):
     metric: MetricConfig = Field(default_factory=MetricConfig)
     run_cap: int | None = Field(default=None, ge=1)
     budget: BudgetConfig | None = None
+    warm_start: WarmStartConfig | None = None
     # noise: no new trial once a further one could gain less than the best trial's own error (sweeps/search/noise_rule.py)
     stop_when: Literal["noise"] | None = None
     # None: as many trials at once as the cluster's resources fit (one on a CPU-only machine).

@@ -32,7 +32,7 @@ def schema_keys(model=SweepConfig, prefix: str = "") -> list[str]:
 
     keys = []
     for name, field in model.model_fields.items():
-        key = f"{prefix}{name}"
+        key = f"{prefix}{field.alias or name}"  # what the file says: `warm_start.from`, not the field `from_`
         keys.append(key)
         if model is SweepConfig and name == "parameters":  # dict[str, ParameterSpec]: any name
             keys += [f"parameters.NAME.{spec}" for spec in ParameterSpec.model_fields]

@@ -70,6 +70,7 @@ ALPHA = "sweeps.alpha"
 
 BUDGET = "sweeps.budget"  # the budget's line: the trial-hours used, and whether it kept planned trials from starting
 TRIAL_HOURS_USED = "trial_hours_used"  # a metric of the parent run
+WARM_START_FROM = "sweeps.warm_start_from"  # the earlier sweep a warm start began from: its name and parent run
 NOISE_STOP = "sweeps.noise_stop"  # why `stop_when: noise` started no more trials, with both figures
 
 # On a trial's run
