@@ -12,6 +12,7 @@ import warnings
 from pathlib import Path
 
 from search_spaces.space import choice_label, optuna_distributions
+from sweeps.reports.compute_plot import plot_compute
 from sweeps.reports.forgetting_plot import plot_forgetting
 from trainables.contract.goal import Goal
 from trainables.contract.mlflow_names import SEARCH_ARTIFACTS
@@ -107,9 +108,12 @@ def _add_stopped_trials(study, figure, axes) -> None:
     axes.legend()
 
 
-def log_search_report(sweep_run, results, config, plan, rows: list[dict], children: list, say) -> None:
-    """The plots, and the leaderboard's `rows` (as printed) as csv and json, on the parent run."""
+def log_search_report(sweep_run, results, config, plan, rows: list[dict], children: list, say, trial_weight: float = 1.0) -> None:
+    """The plots, and the leaderboard's `rows` (as printed) as csv and json, on the parent run. `trial_weight`: what an
+    hour of one trial counts against the budget (sweeps.search.trial_hours)."""
     import pandas as pd
+
+    from trainables.contract import mlflow_names as names
 
     study = study_from_results(results, plan, config.metric.key, config.metric.mode)
     with tempfile.TemporaryDirectory() as scratch:
@@ -117,6 +121,12 @@ def log_search_report(sweep_run, results, config, plan, rows: list[dict], childr
         files, skipped = render_plots(study, folder)
         forgetting = plot_forgetting(children, config.metric.key, config.guard, folder) if config.guard else None
         files += [forgetting] if forgetting else []
+        tags = sweep_run.client.get_run(sweep_run.run_id).data.tags
+        stopped_by = ("stop_when noise" if names.NOISE_STOP in tags else
+                      "the budget" if "would have taken" in tags.get(names.BUDGET, "") else None)
+        compute = plot_compute(results, config.metric.key, config.metric.mode, trial_weight,
+                               config.budget.trial_hours if config.budget else None, stopped_by, folder)
+        files += [compute] if compute else []
         for file in files:
             sweep_run.log_artifact(str(file), SEARCH_ARTIFACTS)
         table = pd.DataFrame([{key: value for key, value in row.items() if key != "params"} | row["params"] for row in rows])

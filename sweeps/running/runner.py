@@ -72,7 +72,7 @@ def run_sweep(sweep: PreparedSweep, console: Console, resources: TrialResources,
     rows = mark_the_noise(leaderboard_rows(children, config.metric.key, config.metric.mode, columns), sweep_run.client,
                           config.metric.key, config.promote.alpha)
     if results is not None:
-        log_search_report(sweep_run, results, config, sweep.plan, rows, children, say)
+        log_search_report(sweep_run, results, config, sweep.plan, rows, children, say, resources.trial_weight)
         _say_where_the_time_went(sweep_run, children, say)
     print_leaderboard(console, rows, config.metric.key, columns)
     hurt = fine_tuning_hurt(rows, config.metric.key, config.metric.mode)

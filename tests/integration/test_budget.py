@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from mlflow.tracking import MlflowClient
 from subprocess_cli import run_module
 from sweep_files import small_sweep, write_sweep
 from sweep_runs import children_of
@@ -23,5 +24,7 @@ def test_a_sweep_stops_starting_trials_at_its_budget_and_says_so(tmp_path, tiny_
     trials = [run for run in children if run.data.tags.get("sweeps.role") == "trial"]
     assert len(trials) == 1 and trials[0].info.status == "FINISHED"
     assert parent.data.tags["sweeps.budget"] == line and parent.data.params["budget_trial_hours"] == "0.0001"
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    assert "search/compute.png" in {artifact.path for artifact in client.list_artifacts(parent.info.run_id, "search")}
     used = parent.data.metrics["trial_hours_used"]
     assert used == pytest.approx(float(match.group(1)), rel=0.01) and used > 0.0001  # one trial's time, over the budget
