@@ -63,14 +63,20 @@ def run_strategy(label: str, method: str, extra: str, args, workdir: Path) -> di
     sweep_file = workdir / f"{name}.yaml"
     sweep_file.write_text(SWEEP.format(name=name, method=method, evaluations=EVALUATIONS, extra=extra.replace("OPTUNA_TRIALS", str(args.optuna_trials)),
                                        data=NORQUAD, rows=args.rows, space=SPACE.format(), workdir=workdir))
+    run_cli(sweep_file, name, label, args, workdir)
+    return summarize(workdir / "mlflow.db", name)
+
+
+def run_cli(sweep_file: Path, name: str, label: str, args, workdir: Path) -> str:
+    """`sweeps.run` on the file, or nothing where --reuse finds it finished; its printed lines ("" when reused)."""
     if args.reuse and _finished(workdir / "mlflow.db", name):
         print(f"  reusing the finished {name} sweep in {workdir}", flush=True)
-        return summarize(workdir / "mlflow.db", name)
+        return ""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "MLFLOW_DISABLE_TELEMETRY": "true", "RAY_USAGE_STATS_ENABLED": "0"}
     completed = subprocess.run([sys.executable, "-m", "sweeps.run", str(sweep_file)], cwd=workdir, env=env, capture_output=True, text=True)
     if completed.returncode != 0:
         sys.exit(f"{label} failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}")
-    return summarize(workdir / "mlflow.db", name)
+    return completed.stdout
 
 
 def _finished(db: Path, experiment: str) -> bool:
@@ -153,15 +159,8 @@ def run_sweep_file(name: str, seed: int, extra: str, args, workdir: Path) -> Non
     text = SWEEP.format(name=name, method="optuna", evaluations=NOISE_EVALUATIONS, extra=f"run_cap: {args.trials}\n{extra}", data=NORQUAD,
                         rows=args.rows, space=NOISE_SPACE.format(), workdir=workdir).replace("seed: 42", f"seed: {seed}")
     sweep_file.write_text(text)
-    if args.reuse and _finished(workdir / "mlflow.db", name):
-        print(f"  reusing the finished {name} sweep in {workdir}", flush=True)
-        return
     print(f"running {name} ...", flush=True)
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "MLFLOW_DISABLE_TELEMETRY": "true", "RAY_USAGE_STATS_ENABLED": "0"}
-    completed = subprocess.run([sys.executable, "-m", "sweeps.run", str(sweep_file)], cwd=workdir, env=env, capture_output=True, text=True)
-    if completed.returncode != 0:
-        sys.exit(f"{name} failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}")
-    for line in completed.stdout.splitlines():
+    for line in run_cli(sweep_file, name, name, args, workdir).splitlines():
         if line.startswith(("stop_when", "warm start")):
             print(f"  {line}", flush=True)
 

@@ -53,6 +53,11 @@ class BatchFit:
         return self.size > 1
 
     @property
+    def differs_from_the_config(self) -> bool:
+        """Halved, or `auto`: the trial trains at a batch its config doesn't say, so the fit is recorded and said."""
+        return bool(self.halvings) or self.asked == AUTO_BATCH
+
+    @property
     def keeps_the_effective_batch(self) -> bool:
         return self.knob == BATCH_SIZE and self.asked != AUTO_BATCH
 

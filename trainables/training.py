@@ -126,7 +126,7 @@ def _train(config: dict, data: TrialData, context: TrialContext, run: TrialRun |
     run.finish()
     shutil.rmtree(settings.output_dir, ignore_errors=True)  # finished: nothing to resume, and a full optimizer state per trial adds up
     # The trial's last checkpoint: its best model alone, which the driver logs if the trial is among the kept.
-    fitted = {report_keys.BATCH_FIT: settings.fit.line()} if settings.fit.halvings or settings.fit.asked == AUTO_BATCH else {}
+    fitted = {report_keys.BATCH_FIT: settings.fit.line()} if settings.fit.differs_from_the_config else {}
     _report_with_checkpoint(report, {**final, **fitted, **ended_at, report_keys.BEST_STEP: checkpoint.step, report_keys.FINAL: True},
                             settings.scratch, True, clock)
 
@@ -198,7 +198,7 @@ def _fit_settled(fit: BatchFit, run: TrialRun | None, settings: TrialSettings, w
     said = [False]
 
     def settled() -> dict:
-        if said[0] or (not fit.halvings and fit.asked != AUTO_BATCH):
+        if said[0] or not fit.differs_from_the_config:
             return {}
         said[0] = True
         fit.save(settings.scratch)

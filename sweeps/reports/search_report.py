@@ -12,6 +12,7 @@ import warnings
 from pathlib import Path
 
 from search_spaces.space import choice_label, optuna_distributions
+from sweeps.reports.budget import budget_use
 from sweeps.reports.compute_plot import plot_compute
 from sweeps.reports.forgetting_plot import plot_forgetting
 from trainables.contract.goal import Goal
@@ -121,9 +122,9 @@ def log_search_report(sweep_run, results, config, plan, rows: list[dict], childr
         files, skipped = render_plots(study, folder)
         forgetting = plot_forgetting(children, config.metric.key, config.guard, folder) if config.guard else None
         files += [forgetting] if forgetting else []
-        tags = sweep_run.client.get_run(sweep_run.run_id).data.tags
-        stopped_by = ("stop_when noise" if names.NOISE_STOP in tags else
-                      "the budget" if "would have taken" in tags.get(names.BUDGET, "") else None)
+        budget = budget_use(results, config, plan.num_samples, trial_weight)
+        stopped_by = ("stop_when noise" if names.NOISE_STOP in sweep_run.client.get_run(sweep_run.run_id).data.tags else
+                      "the budget" if budget is not None and budget.stopped else None)
         compute = plot_compute(results, config.metric.key, config.metric.mode, trial_weight,
                                config.budget.trial_hours if config.budget else None, stopped_by, folder)
         files += [compute] if compute else []

@@ -124,9 +124,9 @@ def _tune(sweep: PreparedSweep, sweep_run: SweepRun, resources: TrialResources, 
     if noise_stop := sweep_run.client.get_run(sweep_run.run_id).data.tags.get(names.NOISE_STOP):
         say(noise_stop)
     if used := budget_use(results, config, sweep.plan.num_samples, resources.trial_weight):
-        say(used[0])
-        sweep_run.set_tags({names.BUDGET: used[0]})
-        sweep_run.log_metrics({names.TRIAL_HOURS_USED: used[1]})
+        say(used.line)
+        sweep_run.set_tags({names.BUDGET: used.line})
+        sweep_run.log_metrics({names.TRIAL_HOURS_USED: used.used_hours})
     try:
         _wrap_up(sweep, sweep_run, results, keeper, state, say)
     except FileNotFoundError as error:  # a kept trial's checkpoint went with the storage: nothing to log from there

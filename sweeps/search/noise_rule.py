@@ -52,21 +52,15 @@ def noise_verdict(finished: list[Finished], distributions: dict[str, Any], maxim
     from optuna.study import StudyDirection
     from optuna.terminator import RegretBoundEvaluator
 
-    frozen = []
-    for number, trial in enumerate(usable):
+    # A study numbers the trials as Optuna's own evaluator expects them (create_trial alone numbers every one 0).
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(direction=StudyDirection.MAXIMIZE if maximize else StudyDirection.MINIMIZE)
+    for trial in usable:
         params = {name: choice_label(value) for name, value in trial.params.items() if name in distributions}
-        frozen_trial = optuna.trial.create_trial(params=params, distributions={name: distributions[name] for name in params}, value=trial.value)
-        frozen.append(optuna.trial.FrozenTrial(**{**_fields(frozen_trial), "number": number, "trial_id": number}))
-    direction = StudyDirection.MAXIMIZE if maximize else StudyDirection.MINIMIZE
+        study.add_trial(optuna.trial.create_trial(params=params, distributions={name: distributions[name] for name in params}, value=trial.value))
     with warnings.catch_warnings():
         # Experimental since Optuna 3.2; the tests here hold it to what this rule relies on.
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        bound = RegretBoundEvaluator(seed=seed).evaluate(frozen, direction)
+        bound = RegretBoundEvaluator(seed=seed).evaluate(study.trials, study.direction)
     return NoiseVerdict(float(bound), float(best.error), best)
 
-
-def _fields(trial) -> dict:
-    """A FrozenTrial's constructor arguments, to renumber it: create_trial numbers every trial 0."""
-    return {"state": trial.state, "value": trial.value, "values": None, "datetime_start": trial.datetime_start,
-            "datetime_complete": trial.datetime_complete, "params": trial.params, "distributions": trial.distributions,
-            "user_attrs": trial.user_attrs, "system_attrs": trial.system_attrs, "intermediate_values": trial.intermediate_values}

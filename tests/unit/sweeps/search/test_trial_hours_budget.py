@@ -86,7 +86,9 @@ def test_the_budget_line_says_what_was_used_and_what_did_not_start(tmp_path):
     path.write_text("name: g\ndata: {source: x.jsonl}\nbudget: {trial_hours: 0.01}\nparameters:\n  base_model: {value: m}\n")
     config = load_sweep_file(path)
     results = [SimpleNamespace(metrics={"trial_id": trial, "time_total_s": seconds}) for trial, seconds in (("a", 15.0), ("b", 21.0))]
-    line, used = budget_use(results, config, 5, 1.0)
+    line, used, stopped = budget_use(results, config, 5, 1.0)
+    assert stopped
     assert used == pytest.approx(36 / 3600)
     assert line == "budget: 0.01 of 0.01 trial-hours used by 2 trials; the next would have taken about 0.005 more, so 3 of 5 planned trials did not start"
-    assert budget_use(results, config, 2, 1.0)[0].endswith("all 2 planned trials ran")
+    assert budget_use(results, config, 2, 1.0).line.endswith("all 2 planned trials ran")
+    assert not budget_use(results, config, 2, 1.0).stopped
