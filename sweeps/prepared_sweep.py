@@ -90,6 +90,10 @@ class PreparedSweep:
         if self.config.data.hard_negatives is not None:
             reference, _ = self.mining_model()
             lines.append("hard negatives: " + describe_mining(self.mining_options(), reference, self.data) + " (mined when the sweep runs)")
+        soup = self.config.soup
+        if soup is not None:
+            blend = f", blended toward the base at α {', '.join(f'{alpha:g}' for alpha in soup.blend_base)} (picked on eval within the guards)" if soup.blend_base else ""
+            lines.append(f"soup: {soup.method} over the {soup.top_k} best kept trials after the trials{blend}, judged as a trial")
         for guard, prepared in zip(self.config.guard, self.guards):
             limit = f"max_drop {guard.max_drop:g}" if guard.max_drop is not None else "no max_drop (reported only)"
             lines.append(f"guard {guard.name}: {guard.source} ({guard.split}), {guard.metric_key} against the untrained baseline, {limit}"

@@ -1,4 +1,4 @@
-"""`python -m sweeps.promote SWEEP`: register a sweep's best trial and point `champion` at it."""
+"""`python -m sweeps.promote SWEEP`: register a sweep's best trial (or its soup) and point `champion` at it."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ def parse_args(argv: list[str] | None, prog: str) -> argparse.Namespace:
     add_tracking_uri_option(parser)
     parser.add_argument("--name", help="registered model name (default: the sweep's promote.registered_model)")
     parser.add_argument("--alias", help="alias to point (default: the sweep's promote.alias, 'champion')")
+    parser.add_argument("--run", help="promote this run of the sweep (a trial's or the soup's run name or id) instead of the best; "
+                                          "every guard still applies")
     parser.add_argument("--force", action="store_true", help="promote even if the test score is not better (recorded on the version)")
     parser.add_argument("--alpha", type=float,
                         help="significance level: the candidate must beat the champion on the same test queries at this level "
@@ -61,7 +63,7 @@ def _promote(client, args) -> int:
     from sweeps.promotion.decision import apply, decide
     from trainables.contract.mlflow_names import VERSION_FORCED
 
-    decision = decide(client, args.sweep, args.name, args.alias, args.force, args.alpha)
+    decision = decide(client, args.sweep, args.name, args.alias, args.force, args.alpha, args.run)
     for line in decision.passed_over:
         print(f"passed over {line}", file=sys.stderr if decision.action == "refuse" else sys.stdout)
     if decision.action == "refuse":

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
+from sweeps.errors import did_you_mean
 from sweeps.ranking import beats, creation_order, ranked
 from sweeps.significance import paired_p_value, per_query_scores
 from sweeps.sweep_file.schema import MetricConfig, PromoteConfig, default_registered_model
@@ -60,7 +61,8 @@ def find_sweep(client: MlflowClient, sweep: str):
 
 
 def decide(client: MlflowClient, sweep: str, name: str | None = None, alias: str | None = None, force: bool = False,
-           alpha: float | None = None) -> Decision:
+           alpha: float | None = None, run: str | None = None) -> Decision:
+    """`run`: a run of the sweep to promote (its name or id: a trial, the soup) in place of the best; every guard holds."""
     parent = find_sweep(client, sweep)
     tags = parent.data.tags
     metric = tags.get(names.METRIC, TASKS[RETRIEVAL].default_metric)  # sweeps from before tasks were retrieval sweeps
@@ -69,13 +71,21 @@ def decide(client: MlflowClient, sweep: str, name: str | None = None, alias: str
     alias = alias or tags.get(names.ALIAS, PromoteConfig().alias)
     alpha = alpha or float(tags.get(names.ALPHA, PromoteConfig().alpha))
     children = client.search_runs([parent.info.experiment_id], filter_string=f"tags.`{names.PARENT_RUN_ID}` = '{parent.info.run_id}'", max_results=5000)
-    eligible = [run for run in children if run.data.tags.get(names.ROLE) == names.TRIAL_ROLE and run.info.status == "FINISHED"
+    chosen = run
+    eligible = [run for run in children if run.data.tags.get(names.ROLE) in names.PROMOTABLE_ROLES and run.info.status == "FINISHED"
                 and run.data.tags.get(names.OUTCOME) != names.STOPPED_EARLY and _value(run, ranking_key(metric)) is not None]
     if not eligible:
         statuses = sorted(f"{run.info.run_name}={run.info.status}" for run in children if run.data.tags.get(names.ROLE) == names.TRIAL_ROLE)
         raise PromotionError(f"sweep {parent.info.run_name!r} must have a FINISHED trial to promote, but got {statuses or 'no trials'}")
     in_order = ranked(eligible, lambda run: _value(run, ranking_key(metric)),
                       lambda run: creation_order(run.data.tags.get(names.SEQUENCE), run.data.tags.get(names.TRIAL_ID)), mode)
+    if chosen is not None:
+        named = [run for run in in_order if chosen in (run.info.run_name, run.info.run_id)]
+        if not named:
+            known = [run.info.run_name for run in in_order]
+            raise PromotionError(f"`--run` must name a finished trial or soup of sweep {parent.info.run_name!r} ({', '.join(known)}), "
+                                 f"but got {chosen!r}{did_you_mean(chosen, known)}")
+        in_order = named
     within = [run for run in in_order if not run.data.tags.get(names.GUARD_EXCEEDED)]
     candidate = within[0] if within else in_order[0]
     better_but_over = in_order[:in_order.index(candidate)] if within else in_order

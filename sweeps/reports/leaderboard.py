@@ -42,6 +42,7 @@ def leaderboard_rows(children: list, metric_key: str, mode: str, columns: tuple[
                for key in columns if key != metric_key},
             **{key + end: metrics.get(key + end) for key in columns if key.startswith(TEST_PREFIX) for end in (CI_LOW_SUFFIX, CI_HIGH_SUFFIX)},
             GUARD_EXCEEDED: run.data.tags.get(names.GUARD_EXCEEDED),
+            names.SOUP_VS_BEST: run.data.tags.get(names.SOUP_VS_BEST),
         })
     # A run that failed, or was cut off, keeps its figures on the board but never ranks above a sound one.
     return ranked(rows, lambda row: row[metric_key] if row["status"] in RANKED_STATUSES else None,
@@ -53,14 +54,20 @@ RANKED_STATUSES = ("FINISHED", "STOPPED")
 
 def mark_the_noise(rows: list[dict], client, metric_key: str, alpha: float) -> list[dict]:
     """Each finished run's `vs_best`: whether its kept checkpoint's eval scores can be told apart from the best run's,
-    by a paired randomization test over the same eval queries ("best", "≈ p=0.41", "worse p=0.003")."""
+    by a paired randomization test over the same eval queries ("best", "≈ p=0.41", "worse p=0.003"). The soup's says
+    how it compares with the best trial, as the soup step tested it."""
     finished = [row for row in rows if row["status"] == "FINISHED" and row[metric_key] is not None]
+    for row in finished:
+        if row["role"] == names.SOUP_ROLE and row.get(names.SOUP_VS_BEST):
+            row["vs_best"] = row[names.SOUP_VS_BEST]
     if len(finished) < 2:
         return rows
     best = finished[0]
     best_scores = per_query_scores(client, best["run_id"], "eval", metric_key)
-    best["vs_best"] = "best"
+    best["vs_best"] = "best" if best["role"] != names.SOUP_ROLE else f"best; {best['vs_best']}" if best.get("vs_best") else "best"
     for row in finished[1:]:
+        if row["role"] == names.SOUP_ROLE:
+            continue
         scores = per_query_scores(client, row["run_id"], "eval", metric_key)
         if best_scores is None or scores is None:
             continue
@@ -85,12 +92,19 @@ def print_leaderboard(console: Console, rows: list[dict], metric_key: str, colum
     if marked:
         table.add_column("vs best (eval, paired)")
     for rank, row in enumerate(rows, start=1):
-        label = f"{row['run']} (untrained)" if row["role"] == names.BASELINE_ROLE else row["run"]
+        label = {names.BASELINE_ROLE: f"{row['run']} (untrained)", names.SOUP_ROLE: f"{row['run']} ({_recipe(row['params'])})"}.get(row["role"], row["run"])
         params = [shown_parameter(row["params"].get(name, "")) if row["role"] == names.TRIAL_ROLE else "" for name in varying]
         values = [shown_metric(row, column) for column in metric_columns]
         status = f"{row['status']} over a guard" if row.get(GUARD_EXCEEDED) else row["status"]
         table.add_row(str(rank), label, status, *params, *values, *([row.get("vs_best", "")] if marked else []))
     console.print(table)
+
+
+def _recipe(params: dict) -> str:
+    """A soup's recipe in a few words: how many trials, and the blend with the base."""
+    ingredients = [name for name in params.get(names.SoupParam.INGREDIENTS, "").split(",") if name]
+    alpha = float(params.get(names.SoupParam.BLEND_BASE_ALPHA, 0) or 0)
+    return f"{len(ingredients)} trial{'s' * (len(ingredients) != 1)}{f', α {alpha:g} base' if alpha else ''}"
 
 
 def shown_metric(row: dict, column: str) -> str:
@@ -105,7 +119,7 @@ def shown_metric(row: dict, column: str) -> str:
 def guard_lines(rows: list[dict]) -> list[str]:
     """One line per trial over a guard's max_drop, with the figures: forgetting said where people look, not only at promotion."""
     return [f"guard: {row['run']} forgot too much: {row[GUARD_EXCEEDED]}" for row in rows
-            if row["role"] == names.TRIAL_ROLE and row.get(GUARD_EXCEEDED)]
+            if row["role"] in names.PROMOTABLE_ROLES and row.get(GUARD_EXCEEDED)]
 
 
 def shown_parameter(value: str) -> str:

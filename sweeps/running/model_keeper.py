@@ -67,6 +67,8 @@ class ModelKeeper(LiveCallback, Callback):
         """On a resumed sweep: the trials that finished before the interruption, from MLflow. Their checkpoints
         come from Tune's results at the end."""
         for run in children:
+            if run.data.tags.get(names.ROLE) != names.TRIAL_ROLE:
+                continue  # the soup's run: not a trial, and its model is logged by the soup step
             trial_id = run.data.tags.get(names.TRIAL_ID)
             value = run.data.metrics.get(self.metric_key)
             if trial_id and run.data.tags.get(names.SEQUENCE, "").isdigit():
@@ -90,6 +92,13 @@ class ModelKeeper(LiveCallback, Callback):
         in_order = ranked(self.finished, self.finished.get, lambda trial_id: creation_order(self.created.get(trial_id), trial_id), self.mode)
         return sorted(in_order, key=lambda trial_id: trial_id in self.over_a_guard)[: self.keep]
 
+    def kept_by_eval(self) -> list[str]:
+        """The kept trials ranked by the eval metric alone, best first: a soup's ingredients, whatever their guards."""
+        kept = set(self.kept())
+        return [trial_id for trial_id in ranked(self.finished, self.finished.get,
+                                                lambda trial_id: creation_order(self.created.get(trial_id), trial_id), self.mode)
+                if trial_id in kept]
+
     def _prune(self) -> None:
         kept = set(self.kept())
         for trial_id, checkpoint in list(self.checkpoints.items()):
@@ -100,12 +109,8 @@ class ModelKeeper(LiveCallback, Callback):
     def log_kept_models(self, sweep_run: SweepRun, results, input_example: list[str], say) -> None:
         """Log each kept trial's best model to its MLflow run, then delete every checkpoint. `results` is Tune's
         ResultGrid: it knows the checkpoints of trials that finished before a resume, too."""
-        for result in results:
-            trial_id = (result.metrics or {}).get("trial_id")
-            checkpoint = self._latest(result)
-            if trial_id and checkpoint is not None:
-                self.checkpoints.setdefault(trial_id, checkpoint)
-        runs = {run.data.tags.get(names.TRIAL_ID): run for run in sweep_run.children()}
+        self.collect(results)
+        runs = {run.data.tags.get(names.TRIAL_ID): run for run in sweep_run.children() if run.data.tags.get(names.ROLE) == names.TRIAL_ROLE}
         for trial_id in self.kept():
             checkpoint, run = self.checkpoints.get(trial_id), runs.get(trial_id)
             if checkpoint is None or run is None:
@@ -121,6 +126,14 @@ class ModelKeeper(LiveCallback, Callback):
         for checkpoint in self.checkpoints.values():
             _delete(checkpoint)
         self.checkpoints.clear()
+
+    def collect(self, results) -> None:
+        """The checkpoints Tune's ResultGrid knows, beside those seen as the trials ran (all of them, on a resumed sweep)."""
+        for result in results:
+            trial_id = (result.metrics or {}).get("trial_id")
+            checkpoint = self._latest(result)
+            if trial_id and checkpoint is not None:
+                self.checkpoints.setdefault(trial_id, checkpoint)
 
     def _latest(self, result) -> Checkpoint | None:
         path = (result.metrics or {}).get(report_keys.TRAIN_CHECKPOINT_PATH)

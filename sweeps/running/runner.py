@@ -14,7 +14,7 @@ from sweeps.reports.leaderboard import fine_tuning_hurt, guard_lines, leaderboar
 from sweeps.reports.search_report import log_search_report
 from sweeps.reports.budget import budget_use
 from sweeps.reports.target import target_line
-from sweeps.reports.time_breakdown import time_summary, trial_runs, trial_time_totals
+from sweeps.reports.time_breakdown import soup_seconds, time_summary, trial_runs, trial_time_totals
 from sweeps.running.disk_use import human
 from sweeps.running.live_callbacks import register
 from sweeps.running.model_keeper import ModelKeeper
@@ -127,12 +127,36 @@ def _tune(sweep: PreparedSweep, sweep_run: SweepRun, resources: TrialResources, 
         say(used.line)
         sweep_run.set_tags({names.BUDGET: used.line})
         sweep_run.log_metrics({names.TRIAL_HOURS_USED: used.used_hours})
+    if config.soup is not None:
+        _soup(sweep, sweep_run, results, keeper, say)
     try:
         _wrap_up(sweep, sweep_run, results, keeper, state, say)
     except FileNotFoundError as error:  # a kept trial's checkpoint went with the storage: nothing to log from there
         raise StorageLost(f"storage: a checkpoint to keep is gone from {state.path} ({error}): the sweep stops here, its MLflow "
                           "parent run FAILED") from None
     return results
+
+
+def _soup(sweep: PreparedSweep, sweep_run: SweepRun, results, keeper: ModelKeeper, say) -> None:
+    """The soup step, from the kept checkpoints before they go. A soup that fails is said and tagged; the trials stand."""
+    from sweeps.soups import Ingredient, SoupSettings, make_sweep_soup
+
+    config = sweep.config
+    keeper.collect(results)
+    configs = {result.metrics["trial_id"]: result.config for result in results if result.metrics and "trial_id" in result.metrics}
+    children = sweep_run.children()
+    runs = {run.data.tags.get(names.TRIAL_ID): run for run in trial_runs(children)}
+    ingredients = [Ingredient(trial_id, runs[trial_id].info.run_id, runs[trial_id].info.run_name, keeper.finished[trial_id],
+                              configs[trial_id], keeper.checkpoints[trial_id])
+                   for trial_id in keeper.kept_by_eval() if trial_id in keeper.checkpoints and trial_id in runs and trial_id in configs]
+    settings = SoupSettings(config.soup, config.metric.key, config.metric.mode, config.promote.alpha, sweep.trial_data(),
+                            guard_baselines(children), sweep.model_paths, config.allow_custom_code)
+    try:
+        make_sweep_soup(settings, ingredients, sweep_run, len(runs), sweep.data.sample_texts(), say)
+    except Exception as error:
+        line = f"soup: failed ({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}); the trials' results stand"
+        sweep_run.set_tags({names.SOUP: line[:5000]})
+        say(line)
 
 
 def trial_context(sweep: PreparedSweep, sweep_run: SweepRun, resources: TrialResources) -> TrialContext:
@@ -205,7 +229,7 @@ def _say_where_the_time_went(sweep_run: SweepRun, children: list, say) -> None:
     trials = trial_runs(children)
     totals = trial_time_totals(trials)
     sweep_run.log_metrics(totals)
-    summary = time_summary(totals, len(trials))
+    summary = time_summary(totals, len(trials), soup_seconds(children))
     if summary:
         say(summary)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -325,6 +325,16 @@ class WarmStartConfig(StrictModel):
     top_k: int = Field(default=3, ge=0)  # its best configurations, tried first
 
 
+class SoupConfig(StrictModel):
+    """After the trials, the sweep's own model: its best trials' weights averaged, optionally blended toward the base
+    model (sweeps/soups/)."""
+
+    method: Literal["greedy", "uniform"] = "greedy"  # greedy: add a trial only if the soup's eval metric does not drop
+    top_k: int = Field(default=4, ge=2)  # the best finished trials to soup from (keep_models must keep them)
+    # Each α is tried as (1 − α)·soup + α·base; the one with the best eval metric within every guard's max_drop is kept.
+    blend_base: list[Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=list)
+
+
 class SweepConfig(StrictModel):
     name: str  # the file's name when it has none (loading)
     description: str | None = None  # the parent run's description in MLflow
@@ -356,6 +366,7 @@ class SweepConfig(StrictModel):
     baselines: bool = True
     # Models of the top K trials are logged to MLflow; every other checkpoint is deleted.
     keep_models: int = Field(default=1, ge=0)
+    soup: SoupConfig | None = None
     promote: PromoteConfig = Field(default_factory=PromoteConfig)
     # Code from outside the runner: `callbacks` (dotted names of TrainerCallback classes every trial adds) and
     # models that bring their own modelling code (trust_remote_code).

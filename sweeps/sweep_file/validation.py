@@ -10,6 +10,7 @@ from sweeps.errors import SweepInputError, did_you_mean, problem
 from sweeps.secrets import looks_secret
 from sweeps.sweep_file.model_refs import ModelReferenceError, resolve_model
 from sweeps.sweep_file.schema import SweepConfig
+from trainables.prompts import PROMPTS_PARAMETER
 from trainables.contract.tasks import TASKS, infer_task
 
 
@@ -222,11 +223,37 @@ def check_stopping(config: SweepConfig, source: str) -> list[str]:
     return []
 
 
+def check_soup(config: SweepConfig, source: str) -> list[str]:
+    """A soup averages kept checkpoints of trials that can be averaged: the sweep must keep them, and plan two that share
+    a base model and prompts (a grid's points are known; a search's draws are not, so it needs only two trials)."""
+    soup = config.soup
+    if soup is None:
+        return []
+    problems = []
+    if config.keep_models < soup.top_k:
+        problems.append(problem(source, "keep_models", f"must be at least soup.top_k ({soup.top_k}): the soup averages the kept "
+                                "trials' checkpoints, and every other one is deleted", config.keep_models))
+    if config.method == "grid":
+        from collections import Counter
+
+        from search_spaces.space import grid_points
+
+        points = grid_points({name: spec.model_dump() for name, spec in config.parameters.items()})[: config.run_cap]
+        shared = Counter((repr(point.get("base_model", config.parameters["base_model"].value)), repr(point.get(PROMPTS_PARAMETER)))
+                         for point in points)
+        if max(shared.values(), default=0) < 2:
+            problems.append(problem(source, "soup", "needs two planned trials that share a base model and prompts (weights of "
+                                    "different models can't be averaged)", f"{len(points)} grid points, none sharing them"))
+    elif (config.run_cap or 0) < 2:
+        problems.append(problem(source, "soup", "needs at least two trials to average (`run_cap` >= 2)", f"run_cap {config.run_cap}"))
+    return problems
+
+
 def check_sweep(config: SweepConfig, sweep_file: str | Path) -> tuple[dict[str, str], dict[str, str]]:
     """Every check that needs no data, all problems at once. Returns the base and guide models' paths."""
     source, base_dir = str(sweep_file), Path(sweep_file).resolve().parent
     problems = (check_task(config, source) + check_guards(config, source) + check_parameters(config, source) + check_callbacks(config, source)
-                + check_stopping(config, source))
+                + check_stopping(config, source) + check_soup(config, source))
     models, model_problems = resolve_base_models(config, source, base_dir)
     guides, guide_problems = resolve_base_models(config, source, base_dir, GUIDE_MODEL)
     problems += model_problems + guide_problems

@@ -12,6 +12,7 @@ SWEEP = """
 name: guarded
 method: grid
 seed: 42
+evaluations_per_trial: 1   # the guard judges the kept checkpoint: one evaluation, at the end, is enough to keep
 data:
   source: {shared}/norquad
   eval_fraction: 0.05

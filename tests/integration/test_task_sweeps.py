@@ -7,7 +7,7 @@ from sweep_runs import children_of
 
 STSB = REPO.parent / "shared" / "data" / "stsb_multi_mt"
 
-# The issue's sweep file, as written: only the source is filled in.
+# The issue's sweep file, as written (only the source is filled in), with a second learning rate and a soup of the four.
 STS_CHECK = """
 name: sts-check
 task: sts
@@ -22,9 +22,12 @@ parameters:
   base_model: {value: all-MiniLM-L6-v2}
   loss: {values: [CoSENTLoss, CosineSimilarityLoss]}
   max_seq_length: {value: 64}
-  learning_rate: {value: 1e-4}
+  learning_rate: {values: [1e-4, 5e-5]}
   per_device_train_batch_size: {value: 16}
   num_train_epochs: {value: 1}
+evaluations_per_trial: 1       # one checkpoint per trial: the kept model is the last
+keep_models: 4
+soup: {method: greedy, top_k: 4}
 mlflow: {tracking_uri: sqlite:///sts.db}
 """
 
@@ -51,7 +54,7 @@ def test_a_german_sts_sweep_ranks_by_spearman_and_beats_the_untrained_model(tmp_
     _, parent, children = children_of(tmp_path / "sts.db", "sts-check")
     assert parent.data.tags["sweeps.metric"] == "spearman_cosine"
     trials, baseline = best_and_baseline(children, "spearman_cosine")
-    assert len(trials) == 2 and all(t.info.status == "FINISHED" for t in trials)
+    assert len(trials) == 4 and all(t.info.status == "FINISHED" for t in trials)
     assert {t.data.params["loss"] for t in trials} == {"CoSENTLoss", "CosineSimilarityLoss"}
     leaderboard = result.stdout[result.stdout.index("leaderboard"):]
     assert leaderboard.index(trials[0].info.run_name) < leaderboard.index(trials[-1].info.run_name)  # ranked by eval spearman
@@ -67,6 +70,34 @@ def test_a_german_sts_sweep_ranks_by_spearman_and_beats_the_untrained_model(tmp_
     assert promoted.returncode in (0, 1) and len(decided) == 1, promoted.stdout + promoted.stderr
     print(decided[0])
     assert promoted.returncode == 0 or "paired randomization test over the same 300 test queries" in decided[0]
+    _the_soup_of_the_four_is_judged_like_a_trial_and_promotion_can_pick_it(tmp_path, result.stdout, parent, children, trials)
+
+
+def _the_soup_of_the_four_is_judged_like_a_trial_and_promotion_can_pick_it(tmp_path, printed: str, parent, children, trials):
+    (soup,) = [c for c in children if c.data.tags["sweeps.role"] == "soup"]
+    params, metrics, tags = soup.data.params, soup.data.metrics, soup.data.tags
+    names = {t.info.run_name: t for t in trials}
+    ingredients = params["soup_ingredients"].split(",")
+    # Greedy starts from the best trial; each next one joined only if eval Spearman did not drop.
+    assert soup.info.status == "FINISHED" and soup.info.run_name == "soup-greedy" and ingredients[0] == trials[0].info.run_name
+    assert set(ingredients) <= set(names) and params["soup_ingredient_run_ids"].split(",") == [names[n].info.run_id for n in ingredients]
+    assert params["soup_weights"] == ",".join([f"{1 / len(ingredients):.6g}"] * len(ingredients)) and params["blend_base_alpha"] == "0.0"
+    for key in ("best_spearman_cosine", "test_spearman_cosine", "test_spearman_cosine_ci_low", "test_spearman_cosine_ci_high",
+                "soup_vs_best_trial_eval_p", "soup_vs_best_trial_test_p", "time_soup_averaging_s", "time_soup_evaluating_s"):
+        assert key in metrics, key
+    assert metrics["best_spearman_cosine"] >= trials[0].data.metrics["best_spearman_cosine"] - 1e-4  # greedy never drops on eval
+    print(f"German STS-B soup of {len(ingredients)}: eval {metrics['best_spearman_cosine']:.4f} ({tags['sweeps.soup_vs_best']}), test "
+          f"{metrics['test_spearman_cosine']:.4f} against the best trial's {trials[0].data.metrics['test_spearman_cosine']:.4f} "
+          f"(p={metrics['soup_vs_best_trial_test_p']:.2f})")
+    assert tags["sweeps.soup_vs_best"].startswith(("≈ best trial", "better than best trial", "worse than best trial"))
+    assert tags["sweeps.model_logged"] == "true" and parent.data.tags["sweeps.soup"].startswith("soup: soup-greedy (greedy soup of ")
+    assert "soup: greedy, best first: " in printed and f"soup-greedy ({len(ingredients)} trial" in printed  # its leaderboard row
+    assert "trial and soup time: " in printed and "soup evaluation" in printed
+    # Promotion can name it, and judges it as it judges a trial: against its untrained baseline on the same test pairs.
+    named = run_module("sweeps.promote", "sts-check", "--run", "soup-greedy", "--name", "sts-soup", "--dry-run",
+                       "--tracking-uri", "sqlite:///sts.db", cwd=tmp_path)
+    decided = (named.stdout + named.stderr).strip().splitlines()[-1]
+    assert decided.startswith(("dry run: soup-greedy (best_spearman_cosine=", "refused: soup-greedy test_spearman_cosine=")), decided
 
 
 @pytest.mark.real_model

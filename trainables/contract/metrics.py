@@ -32,6 +32,8 @@ TEST_PREFIX = "test_"
 BEST_PREFIX = "best_"
 # Where a trial's wall time went (trainables.trial_clock), logged at every evaluation and at the end; the parent run gets the sums.
 TIME_PHASES = ("setup", "train", "eval", "checkpoint", "test", "logging")
+# After the trials, the soup's own share of the sweep's time: on the soup's run and summed onto the parent
+SOUP_TIME_PHASES = ("soup_averaging", "soup_evaluating")
 PEAK_RSS_KEY, PEAK_GPU_MEMORY_KEY = "peak_rss_mb", "peak_gpu_mem_mb"
 THROUGHPUT_KEY = "train_samples_per_second"  # HF Trainer's, over its whole train() call
 
@@ -56,6 +58,11 @@ def without_curve_prefix(metrics: dict[str, float]) -> dict[str, float]:
 
 def time_key(phase: str) -> str:
     return f"time_{phase}_s"
+
+
+def soup_comparison_key(split: str, figure: str) -> str:
+    """`soup_vs_best_trial_eval_p`, `…_test_delta`: the soup's paired test against the best trial, on the soup's run."""
+    return f"soup_vs_best_trial_{split}_{figure}"
 
 
 _IR_KEY = re.compile(r"^(ndcg|mrr|recall|map)_at_([1-9][0-9]{0,2})$")

@@ -16,9 +16,12 @@ class RunRole(StrEnum):
     SWEEP = "sweep"  # the parent run
     TRIAL = "trial"
     BASELINE = "baseline"  # a base model judged untrained
+    SOUP = "soup"  # the best trials' weights averaged after the trials (sweeps/soups/), judged like a trial
 
 
-SWEEP_ROLE, TRIAL_ROLE, BASELINE_ROLE = RunRole.SWEEP, RunRole.TRIAL, RunRole.BASELINE
+SWEEP_ROLE, TRIAL_ROLE, BASELINE_ROLE, SOUP_ROLE = RunRole.SWEEP, RunRole.TRIAL, RunRole.BASELINE, RunRole.SOUP
+# The runs promotion may pick: a trial's kept checkpoint, or the sweep's soup
+PROMOTABLE_ROLES = (TRIAL_ROLE, SOUP_ROLE)
 
 # MLflow's own: a run's description, shown on its page; a child run's parent
 NOTE = "mlflow.note.content"
@@ -61,6 +64,16 @@ class TrialParam(StrEnum):
     EFFECTIVE_BATCH_SIZE = "effective_batch_size"
     BATCH_SAMPLER = "batch_sampler"
 
+
+class SoupParam(StrEnum):
+    """A soup's recipe, on its run: which trials went in, with which weights, and how far it was blended toward the base."""
+
+    METHOD = "soup_method"
+    INGREDIENTS = "soup_ingredients"  # the trials' run names, best first
+    INGREDIENT_RUN_IDS = "soup_ingredient_run_ids"
+    WEIGHTS = "soup_weights"  # each ingredient's weight in the average, in the same order
+    BLEND_BASE_ALPHA = "blend_base_alpha"  # θ = (1 − α)·θ_soup + α·θ_base
+
 # On the parent run: what promotion reads back
 METRIC = "sweeps.metric"
 GOAL = "sweeps.goal"
@@ -72,6 +85,11 @@ BUDGET = "sweeps.budget"  # the budget's line: the trial-hours used, and whether
 TRIAL_HOURS_USED = "trial_hours_used"  # a metric of the parent run
 WARM_START_FROM = "sweeps.warm_start_from"  # the earlier sweep a warm start began from: its name and parent run
 NOISE_STOP = "sweeps.noise_stop"  # why `stop_when: noise` started no more trials, with both figures
+SOUP = "sweeps.soup"  # what the soup step did: its recipe in words, or why there is no soup
+
+# On the soup's run
+SOUP_TRIAL_ID = "soup"  # its sweeps.trial_id: a resumed sweep finds the soup run again rather than making a second
+SOUP_VS_BEST = "sweeps.soup_vs_best"  # its paired test against the best trial on eval, as the leaderboard shows it
 
 # On a trial's run
 TRIAL_ID = "sweeps.trial_id"
@@ -120,4 +138,5 @@ ERROR_ARTIFACT = "error.txt"
 SEARCH_ARTIFACTS = "search"
 HARD_NEGATIVES_ARTIFACTS = "hard_negatives"  # the miner's statistics, on the parent run
 DATA_CARD_ARTIFACTS = "data"  # the data check's card (data_card.json, data_card.md), on the parent run
+SOUP_ARTIFACTS = "soup"  # recipe.json (ingredients, left out and why, greedy steps), blend.json and blend.png, on the soup's run
 PER_QUERY_ARTIFACTS = "per_query"  # eval.json (the kept checkpoint) and test.json: {metric: {query id: score}}

@@ -23,7 +23,7 @@ def store(tmp_path):
             tags["sweeps.encoding"] = encoding
         if stopped:
             tags["sweeps.outcome"] = "stopped_early"
-        if model and role == "trial":
+        if model and role in ("trial", "soup"):
             tags["sweeps.model_logged"] = "true"
         run_id = client.create_run(experiment, run_name=name, tags=tags).info.run_id
         client.log_metric(run_id, "best_ndcg_at_10", best)
@@ -233,3 +233,34 @@ def test_promotion_passes_over_a_trial_that_forgot_too_much(store):
     forced = decide(client, "sw", force=True)
     assert forced.action == "register" and forced.candidate.info.run_name == "forgetful"
     assert forced.tags["sweeps.forced"].startswith("true: every finished trial is over a guard's max_drop")
+
+
+def test_the_soup_ranks_with_the_trials_a_tie_goes_to_the_trial_and_run_names_it(store):
+    client, trial = store
+    trial("best-trial", 0.80, 0.80, sequence=0)
+    trial("other", 0.70, 0.75, sequence=1)
+    soup = trial("soup-greedy", 0.80, 0.81, role="soup", trial_id="soup", sequence=2)  # after the trials: a tie is the trial's
+    client.set_tag(soup, "sweeps.soup_vs_best", "≈ best trial best-trial (+0.0000, p=1.00)")
+    assert decide(client, "sw").candidate.info.run_name == "best-trial"
+    client.log_metric(soup, "best_ndcg_at_10", 0.85)
+    assert decide(client, "sw").candidate.info.run_name == "soup-greedy"
+    named = decide(client, "sw", run="other")
+    assert named.action == "register" and named.candidate.info.run_name == "other" and named.tags["sweeps.trial"] == "other"
+    with pytest.raises(PromotionError, match=r"`--run` must name a finished trial or soup of sweep 'sw' \(soup-greedy, best-trial, other\), "
+                                             r"but got 'soup-gredy' \(did you mean `soup-greedy`\?\)"):
+        decide(client, "sw", run="soup-gredy")
+
+    from io import StringIO
+
+    from rich.console import Console
+
+    from sweeps.reports.leaderboard import leaderboard_rows, mark_the_noise, print_leaderboard
+
+    client.log_param(soup, "soup_ingredients", "best-trial,other")
+    parent = decide.__globals__["find_sweep"](client, "sw")
+    children = client.search_runs([parent.info.experiment_id], f"tags.`mlflow.parentRunId` = '{parent.info.run_id}'")
+    rows = mark_the_noise(leaderboard_rows(children, "ndcg_at_10", "max"), client, "ndcg_at_10", 0.05)
+    assert rows[0]["run"] == "soup-greedy" and rows[0]["vs_best"] == "best; ≈ best trial best-trial (+0.0000, p=1.00)"
+    console = Console(file=StringIO(), width=250)
+    print_leaderboard(console, rows, "ndcg_at_10")
+    assert "soup-greedy (2 trials)" in console.file.getvalue()

@@ -91,8 +91,22 @@ def test_the_sweep_sums_its_trials_time_and_says_where_it_went():
     assert time_summary(trial_time_totals([]), 0) is None
 
 
+def test_the_soup_step_is_its_own_share_of_the_sweeps_time():
+    from sweeps.reports.time_breakdown import soup_seconds
+
+    children = [run("trial", time_train_s=60, time_eval_s=10), run("soup", time_soup_averaging_s=6, time_soup_evaluating_s=24)]
+    totals = trial_time_totals(trial_runs(children))
+    assert soup_seconds(children) == {"soup_averaging": 6, "soup_evaluating": 24}
+    assert time_summary(totals, 1, soup_seconds(children)) == (
+        "trial and soup time: 60% training, 24% soup evaluation, 10% evaluations, 6% soup averaging, 0% setup, 0% checkpoints, "
+        "0% test, 0% logging (100 s over 1 trial and the soup)")
+    assert soup_seconds(children[:1]) == {}
+
+
 def test_every_phase_has_a_name_in_the_summary():
     from sweeps.reports.time_breakdown import PHASE_WORDS
     from trainables.contract.metrics import TIME_PHASES
 
-    assert set(PHASE_WORDS) == set(TIME_PHASES) == {SETUP, TRAIN, EVAL, CHECKPOINT, TEST, LOGGING}
+    from trainables.contract.metrics import SOUP_TIME_PHASES
+
+    assert set(PHASE_WORDS) == {*TIME_PHASES, *SOUP_TIME_PHASES} and set(TIME_PHASES) == {SETUP, TRAIN, EVAL, CHECKPOINT, TEST, LOGGING}

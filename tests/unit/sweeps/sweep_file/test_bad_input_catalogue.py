@@ -83,7 +83,7 @@ CASES = [
     ('empty file', "",
         ["sweep.yaml: the sweep file must be a YAML mapping, but got 'an empty file'"]),
     ('unknown top-level key', BASE + "metrc: {name: ndcg@10}\n",
-        ["sweep.yaml: `metrc` is not a known key (did you mean `metric`?); expected one of ['allow_custom_code', 'baselines', 'budget', 'callbacks', 'data', 'description', 'early_terminate', 'evaluations_per_trial', 'guard', 'keep_models', 'max_concurrent', 'max_failures', 'method', 'metric', 'mlflow', 'name', 'parameters', 'project', 'promote', 'resources', 'run_cap', 'sampler', 'seed', 'stop_when', 'storage_path', 'task', 'warm_start'], but got {'name': 'ndcg@10'}"]),
+        ["sweep.yaml: `metrc` is not a known key (did you mean `metric`?); expected one of ['allow_custom_code', 'baselines', 'budget', 'callbacks', 'data', 'description', 'early_terminate', 'evaluations_per_trial', 'guard', 'keep_models', 'max_concurrent', 'max_failures', 'method', 'metric', 'mlflow', 'name', 'parameters', 'project', 'promote', 'resources', 'run_cap', 'sampler', 'seed', 'soup', 'stop_when', 'storage_path', 'task', 'warm_start'], but got {'name': 'ndcg@10'}"]),
     ('unknown data key', rep("  source: pairs.jsonl", "  source: pairs.jsonl\n  eval_fracton: 0.1"),
         ["sweep.yaml: `data.eval_fracton` is not a known key (did you mean `eval_fraction`?); expected one of ['columns', 'delimiter', 'eval_corpus_size', 'eval_fraction', 'group_pairs', 'hard_negatives', 'hub_split', 'leaks', 'max_eval_queries', 'max_test_queries', 'max_text_chars', 'max_train_rows', 'near_duplicate_similarity', 'score_range', 'source', 'test_fraction'], but got 0.1"]),
     ('unknown parameter form key', rep("{values: [1.0e-5, 2.0e-5]}", "{valuez: [1.0e-5]}"),
@@ -139,6 +139,16 @@ CASES = [
         ["sweep.yaml: `warm_start.from` must name a finished sweep in this MLflow store (0 there), but got 'last-week'"]),
     ('a budget of no time', BASE + "budget: {trial_hours: 0}\n",
         ['sweep.yaml: `budget.trial_hours` must be greater than 0, but got 0']),
+    ('a soup of one trial, blended beyond the base', BASE + "keep_models: 2\nsoup: {top_k: 1, blend_base: [0.5, 1.5]}\n",
+        ['sweep.yaml: `soup.top_k` must be greater than or equal to 2, but got 1',
+         'sweep.yaml: `soup.blend_base[1]` must be less than or equal to 1, but got 1.5']),
+    ('a soup on a sweep that keeps one model', BASE + "soup: {method: uniform, top_k: 2}\n",
+        ["sweep.yaml: `keep_models` must be at least soup.top_k (2): the soup averages the kept trials' checkpoints, and every "
+         "other one is deleted, but got 1"]),
+    ('a soup with no two trials to average', rep("learning_rate: {values: [1.0e-5, 2.0e-5]}", "learning_rate: {value: 1.0e-5}")
+        + "keep_models: 2\nsoup: {top_k: 2}\n",
+        ["sweep.yaml: `soup` needs two planned trials that share a base model and prompts (weights of different models can't be "
+         "averaged), but got '1 grid points, none sharing them'"]),
     ('run_cap < 1', BASE + "run_cap: 0\n",
         ['sweep.yaml: `run_cap` must be greater than or equal to 1, but got 0']),
     ('random without run_cap', rep("method: grid", "method: random"),
