@@ -148,15 +148,16 @@ def measure(seed: int, args) -> dict:
 
 def report(results: list[dict]) -> None:
     print("\ntest NDCG@10 (paired randomization test against the best trial over the same test queries; eval picks, test never)")
-    print("| seed | best trial (loss, lr) | eval | test | greedy soup | eval | test | p | uniform soup of 6 | eval | test | p |")
+    print("| seed | best trial (loss, lr) | eval | test | greedy soup | eval | test | p | uniform soup | eval | test | p |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for result in results:
         run_name, loss, lr, best_eval, best_test = result["best"]
         size, greedy_eval, greedy_test, greedy_p, alpha = result["greedy"]
         _, uniform_eval, uniform_test, uniform_p = result["uniform"]
+        uniform_size = result["uniform"][0]
         print(f"| {result['seed']} | {run_name} ({loss.replace('MultipleNegatives', 'MN').replace('RankingLoss', 'RL')}, {lr}) | "
-              f"{best_eval:.4f} | {best_test:.4f} | {size} trials, α {alpha:g} | {greedy_eval:.4f} | {greedy_test:.4f} | {greedy_p:.3f} | "
-              f"| {uniform_eval:.4f} | {uniform_test:.4f} | {uniform_p:.3f} |")
+              f"{best_eval:.4f} | {best_test:.4f} | {size} trial{'s' * (size != 1)}, α {alpha:g} | {greedy_eval:.4f} | {greedy_test:.4f} | "
+              f"{greedy_p:.3f} | {uniform_size} trials | {uniform_eval:.4f} | {uniform_test:.4f} | {uniform_p:.3f} |")
     print("\nthe greedy soup blended with the base: eval NDCG@10 and SciFact NDCG@10 drop against the untrained model (max_drop 0.01)")
     print("| seed | " + " | ".join(f"α {point['alpha']:g}" for point in results[0]["blend"]["points"]) + " | picked |")
     print("|---|" + "---|" * (len(results[0]["blend"]["points"]) + 1))
