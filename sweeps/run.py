@@ -54,7 +54,6 @@ def main(argv: list[str] | None = None, prog: str = "python -m sweeps.run") -> i
         return 0
     from sweeps.cli.termination import exit_code, interrupt_on_termination, signal_name
     from sweeps.running.cluster import connect_cluster
-    from sweeps.running.runner import run_sweep
 
     interrupt_on_termination()
     try:
@@ -65,7 +64,9 @@ def main(argv: list[str] | None = None, prog: str = "python -m sweeps.run") -> i
             log_file = library_log_file(sweep.config.local_folder, sweep.config.name)
             send_library_logs_to(log_file)
             console.print(f"logs of Ray, MLflow, Optuna and transformers: {log_file} (--verbose shows them here)", highlight=False, soft_wrap=True)
+        runner = _import_meanwhile(RUNNER)
         resources = connect_cluster(sweep, args.address, args.verbose)
+        runner.join()
         interrupt_on_termination()
         sweep = sweep.with_hard_negatives(lambda line: console.print(line, highlight=False, markup=False, soft_wrap=True))
     except SweepInputError as error:
@@ -73,6 +74,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m sweeps.run") -> i
     except KeyboardInterrupt as interruption:  # before the parent run exists: nothing to mark, nothing to resume
         errors.print(f"interrupted by {signal_name(interruption)} before the sweep started; nothing was logged", soft_wrap=True)
         return exit_code(interruption)
+    from sweeps.running.runner import run_sweep
     from sweeps.running.trial_deaths import StorageLost
 
     try:
@@ -125,6 +127,27 @@ def prepare(sweep_file: str, console: Console, tracking_uri: str | None = None):
     for line in [*sweep.prompt_lines(), *sweep.plan_lines(), *(sweep.plan.warm_start.lines if sweep.plan.warm_start else [])]:
         console.print(line, highlight=False, markup=False, soft_wrap=True)
     return sweep
+
+
+RUNNER = ".running.runner"  # the module `run_sweep` comes from, relative to this package
+
+
+def _import_meanwhile(module: str):
+    """Import `module` on a thread of its own: starting Ray is mostly waiting on the processes it spawns, and the runner's
+    imports (torch, sentence-transformers, Tune: about 5 s) go on meanwhile. A failed import is left for the main
+    thread's own import of the module to raise."""
+    import importlib
+    import threading
+
+    def load() -> None:
+        try:
+            importlib.import_module(module, __package__)
+        except BaseException:  # noqa: BLE001 - raised again where the main thread imports it
+            pass
+
+    thread = threading.Thread(target=load, name=f"import {module} early", daemon=True)
+    thread.start()
+    return thread
 
 
 def resumable(config, source: str, world: dict | None = None) -> str:

@@ -119,8 +119,9 @@ def test_a_sweep_that_only_hurts_the_model_says_so_and_is_not_promoted(promoted)
     demo = yaml.safe_load((REPO / "grid.yaml").read_text())
     demo["data"]["source"] = str(REPO / "examples" / demo["data"]["source"].removeprefix("examples/"))
     hurt = {
-        # One evaluation, at the end: the collapse is caught there as at any evaluation.
-        "name": "hurt", "seed": demo["seed"], "data": demo["data"], "evaluations_per_trial": 1,
+        # One evaluation, at the end, where the collapse is caught as at any; 40 eval and test queries show a wrecked model.
+        "name": "hurt", "seed": demo["seed"], "evaluations_per_trial": 1,
+        "data": {**demo["data"], "max_eval_queries": 40, "max_test_queries": 40, "eval_corpus_size": 100},
         "parameters": {"base_model": {"value": "all-MiniLM-L6-v2"}, "max_seq_length": {"value": 64},
                        "learning_rate": {"values": [1e-2, 2e-3]}, "max_steps": {"value": 6}, "per_device_train_batch_size": {"value": 16}},
         "mlflow": {"tracking_uri": "sqlite:///mlflow.db", "experiment": "hurt"}, "promote": {"registered_model": "hurt-model"},
