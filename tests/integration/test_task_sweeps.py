@@ -104,8 +104,11 @@ def _the_soup_is_judged_like_a_trial_and_promotion_can_pick_it(tmp_path, printed
 def test_a_classification_sweep_logs_its_metrics_and_beats_the_untrained_model(tmp_path):
     """The shipped glosses labelled by WordNet category, with BatchSemiHardTripletLoss."""
     example = (REPO / "examples" / "classification.yaml").read_text()
+    # One loss of the three, two epochs of three, evaluated once at the end: the test asks that it beats the untrained
+    # model (by 0.06 triplet accuracy and 0.07 kNN accuracy here), not by how much.
     sweep = example.replace("source: data/", f"source: {REPO}/examples/data/").replace(
-        "values: [BatchSemiHardTripletLoss, BatchAllTripletLoss, BatchHardSoftMarginTripletLoss]", "value: BatchSemiHardTripletLoss")
+        "values: [BatchSemiHardTripletLoss, BatchAllTripletLoss, BatchHardSoftMarginTripletLoss]", "value: BatchSemiHardTripletLoss").replace(
+        "evaluations_per_trial: 2", "evaluations_per_trial: 1").replace("num_train_epochs: {value: 3}", "num_train_epochs: {value: 2}")
     assert sweep != example
     (tmp_path / "classification.yaml").write_text(sweep)
     result = run_module("sweeps.run", "classification.yaml", cwd=tmp_path)
