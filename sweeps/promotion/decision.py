@@ -71,7 +71,6 @@ def decide(client: MlflowClient, sweep: str, name: str | None = None, alias: str
     alias = alias or tags.get(names.ALIAS, PromoteConfig().alias)
     alpha = alpha or float(tags.get(names.ALPHA, PromoteConfig().alpha))
     children = client.search_runs([parent.info.experiment_id], filter_string=f"tags.`{names.PARENT_RUN_ID}` = '{parent.info.run_id}'", max_results=5000)
-    chosen = run
     eligible = [run for run in children if run.data.tags.get(names.ROLE) in names.PROMOTABLE_ROLES and run.info.status == "FINISHED"
                 and run.data.tags.get(names.OUTCOME) != names.STOPPED_EARLY and _value(run, ranking_key(metric)) is not None]
     if not eligible:
@@ -79,12 +78,12 @@ def decide(client: MlflowClient, sweep: str, name: str | None = None, alias: str
         raise PromotionError(f"sweep {parent.info.run_name!r} must have a FINISHED trial to promote, but got {statuses or 'no trials'}")
     in_order = ranked(eligible, lambda run: _value(run, ranking_key(metric)),
                       lambda run: creation_order(run.data.tags.get(names.SEQUENCE), run.data.tags.get(names.TRIAL_ID)), mode)
-    if chosen is not None:
-        named = [run for run in in_order if chosen in (run.info.run_name, run.info.run_id)]
+    if run is not None:
+        named = [candidate for candidate in in_order if run in (candidate.info.run_name, candidate.info.run_id)]
         if not named:
-            known = [run.info.run_name for run in in_order]
+            known = [candidate.info.run_name for candidate in in_order]
             raise PromotionError(f"`--run` must name a finished trial or soup of sweep {parent.info.run_name!r} ({', '.join(known)}), "
-                                 f"but got {chosen!r}{did_you_mean(chosen, known)}")
+                                 f"but got {run!r}{did_you_mean(run, known)}")
         in_order = named
     within = [run for run in in_order if not run.data.tags.get(names.GUARD_EXCEEDED)]
     candidate = within[0] if within else in_order[0]

@@ -64,7 +64,7 @@ def mark_the_noise(rows: list[dict], client, metric_key: str, alpha: float) -> l
         return rows
     best = finished[0]
     best_scores = per_query_scores(client, best["run_id"], "eval", metric_key)
-    best["vs_best"] = "best" if best["role"] != names.SOUP_ROLE else f"best; {best['vs_best']}" if best.get("vs_best") else "best"
+    best["vs_best"] = f"best; {best['vs_best']}" if best.get("vs_best") else "best"  # a soup on top keeps its own test
     for row in finished[1:]:
         if row["role"] == names.SOUP_ROLE:
             continue

@@ -89,15 +89,16 @@ class ModelKeeper(LiveCallback, Callback):
     def kept(self) -> list[str]:
         """Trial ids whose models are kept, best first; trials over a guard's max_drop after every trial within the
         limits, since promotion passes over them."""
-        in_order = ranked(self.finished, self.finished.get, lambda trial_id: creation_order(self.created.get(trial_id), trial_id), self.mode)
-        return sorted(in_order, key=lambda trial_id: trial_id in self.over_a_guard)[: self.keep]
+        return sorted(self._by_eval(), key=lambda trial_id: trial_id in self.over_a_guard)[: self.keep]
 
     def kept_by_eval(self) -> list[str]:
         """The kept trials ranked by the eval metric alone, best first: a soup's ingredients, whatever their guards."""
         kept = set(self.kept())
-        return [trial_id for trial_id in ranked(self.finished, self.finished.get,
-                                                lambda trial_id: creation_order(self.created.get(trial_id), trial_id), self.mode)
-                if trial_id in kept]
+        return [trial_id for trial_id in self._by_eval() if trial_id in kept]
+
+    def _by_eval(self) -> list[str]:
+        """The finished trials, best first by their kept checkpoint's eval metric."""
+        return ranked(self.finished, self.finished.get, lambda trial_id: creation_order(self.created.get(trial_id), trial_id), self.mode)
 
     def _prune(self) -> None:
         kept = set(self.kept())

@@ -44,6 +44,19 @@ class Ingredient:
         return None
 
 
+def compatible_with_the_best(ingredients: list[Ingredient]) -> tuple[list[Ingredient], list[str]]:
+    """(the ingredients whose settings let them be averaged with the first, the best, in order; "<run>: why" for each
+    other one)."""
+    best, compatible, left_out = ingredients[0], ingredients[:1], []
+    for item in ingredients[1:]:
+        why = item.differs_from(best)
+        if why:
+            left_out.append(f"{item.run_name}: {why}")
+        else:
+            compatible.append(item)
+    return compatible, left_out
+
+
 def architecture(model) -> list[tuple[str, str]]:
     """Each module's kind and settings (pooling mode, normalisation, the transformer's own config), as they decide
     what the weights mean."""

@@ -9,13 +9,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sweeps.soups.ingredient import Ingredient, architecture, architecture_difference
+from sweeps.soups.ingredient import Ingredient, architecture, architecture_difference, compatible_with_the_best
 from sweeps.soups.weight_sum import WeightSum
 from trainables.contract.goal import Goal
 from trainables.contract.metrics import SOUP_TIME_PHASES
 
 AVERAGING, EVALUATING = SOUP_TIME_PHASES
-SOUP_METHODS = ("greedy", "uniform")
 
 
 @dataclass
@@ -71,8 +70,9 @@ class SoupCook:
 
     def cook(self, method: str, ingredients: list[Ingredient]) -> Soup:
         """`ingredients`: best first. Those that can't be averaged with the best are left out, each with its reason."""
+        ingredients, left_out = compatible_with_the_best(ingredients)
         best, weights = ingredients[0], WeightSum()
-        soup = Soup(method, [best], weights)
+        soup = Soup(method, [best], weights, left_out)
         with best.folder() as folder:
             with self.timed(AVERAGING):
                 model = self.load(folder)
@@ -84,10 +84,6 @@ class SoupCook:
                 soup.steps.append(GreedyStep(best.run_name, soup.value, True))
             model = None  # one model at a time beside the sum
         for ingredient in ingredients[1:]:
-            why = ingredient.differs_from(best)
-            if why:
-                soup.left_out.append(f"{ingredient.run_name}: {why}")
-                continue
             with ingredient.folder() as folder:
                 with self.timed(AVERAGING):
                     model = self.load(folder)

@@ -9,14 +9,14 @@ import tempfile
 from dataclasses import dataclass
 
 from sweeps.significance import paired_p_value, per_query_scores
-from sweeps.soups.soup_cook import AVERAGING, BlendPoint, Soup, SoupCook
-from sweeps.soups.ingredient import Ingredient
+from sweeps.soups.soup_cook import AVERAGING, EVALUATING, BlendPoint, Soup, SoupCook
+from sweeps.soups.ingredient import Ingredient, compatible_with_the_best
 from sweeps.sweep_file.schema import SoupConfig
 from sweeps.tracking.models import log_trial_model
 from sweeps.tracking.parent_run import SweepRun
 from trainables.contract import mlflow_names as names
 from trainables.contract.goal import Goal
-from trainables.contract.metrics import BEST_PREFIX, DROP, as_curves, soup_comparison_key, time_key
+from trainables.contract.metrics import BEST_PREFIX, DROP, TEST_PREFIX, as_curves, soup_comparison_key, time_key
 from trainables.contract.trial_data import TrialData
 from trainables.encoding import apply_encoding
 from trainables.guard_drops import guard_drops
@@ -45,13 +45,7 @@ def make_sweep_soup(settings: SoupSettings, ingredients: list[Ingredient], sweep
         say(f"soup: {done.info.run_name} was made before the interruption; kept as it is")
         return done.info.run_id
     soup_config = settings.soup
-    compatible, left_out = ingredients[:1], []
-    for item in ingredients[1:]:
-        why = item.differs_from(ingredients[0])
-        if why:
-            left_out.append(f"{item.run_name}: {why}")
-        else:
-            compatible.append(item)
+    compatible, left_out = compatible_with_the_best(ingredients)
     for line in left_out:
         say(f"soup: left out {line}")
     chosen = compatible[: soup_config.top_k]
@@ -159,8 +153,6 @@ def _judge_and_log(run: TrialRun, settings: SoupSettings, soup: Soup, vessel, en
     its paired test against the best trial; its recipe, its model."""
     from trainables.evaluation.item_keeping_evaluator import judge
 
-    from sweeps.soups.soup_cook import EVALUATING
-
     param = names.SoupParam
     share = 1 / len(soup.ingredients)
     run.log_params({names.TrialParam.BASE_MODEL: soup.best.config["base_model"], **encoding.params(),
@@ -198,7 +190,7 @@ def _judge_and_log(run: TrialRun, settings: SoupSettings, soup: Soup, vessel, en
         tested = (f" ({comparisons[soup_comparison_key('test', 'delta')]:+.4f} against the best trial, "
                   f"p={comparisons[soup_comparison_key('test', 'p')]:.2f}; for reference, never used to pick)")
     summary = (f"soup: soup-{soup.method} ({recipe}): eval {settings.metric_key} {evaluation[settings.metric_key]:.4f}, "
-               f"{line}; test {test.get('test_' + settings.metric_key, float('nan')):.4f}{tested}; logged as {uri}")
+               f"{line}; test {test.get(TEST_PREFIX + settings.metric_key, float('nan')):.4f}{tested}; logged as {uri}")
     sweep_run.set_tags({names.SOUP: summary})
     sweep_run.log_metrics({time_key(phase): seconds for phase, seconds in cook.seconds.items()})
     say(summary + (f"; over a guard: {'; '.join(over)}" if over else ""))
@@ -207,17 +199,18 @@ def _judge_and_log(run: TrialRun, settings: SoupSettings, soup: Soup, vessel, en
 
 def _against_the_best_trial(run: TrialRun, best: Ingredient, value: float, test: dict, settings: SoupSettings) -> tuple[dict, str]:
     """The paired tests of the soup against the best trial over the same items: on eval, as the leaderboard shows it
-    ("+0.0120 vs best trial, p=0.030", "≈ best trial, p=0.41"); on test, recorded for reference and never used to pick."""
+    ("better than best trial demo-3 (+0.0120, p=0.030)", "≈ best trial demo-3 (+0.0021, p=0.41)"); on test, recorded for
+    reference and never used to pick."""
     metric, client = settings.metric_key, run.client
     figures, words = {}, ""
     for split, ours_value, theirs_value in (("eval", value, best.value),
-                                            ("test", test.get("test_" + metric), None)):
+                                            ("test", test.get(TEST_PREFIX + metric), None)):
         ours, theirs = per_query_scores(client, run.run_id, split, metric), per_query_scores(client, best.run_id, split, metric)
         if ours is None or theirs is None:
             continue
         p_value, _ = paired_p_value(ours, theirs, metric)
         if theirs_value is None:
-            theirs_value = client.get_run(best.run_id).data.metrics.get("test_" + metric)
+            theirs_value = client.get_run(best.run_id).data.metrics.get(TEST_PREFIX + metric)
         if ours_value is None or theirs_value is None:
             continue
         delta = ours_value - theirs_value
