@@ -27,18 +27,38 @@ class LossSpec:
     parameters: dict[str, LossParameter] = field(default_factory=dict)
     # In-batch-negative losses learn false negatives from duplicate texts in one batch.
     batch_sampler: str | None = None
-    wraps_a_loss: bool = False
+    # A wrapper trains its inner loss's data: ANY_LOSS wraps every plain loss; UNCACHED_LOSS every one but those that
+    # back-propagate from a gradient-cache hook, which a loss running once per layer breaks (sentence-transformers'
+    # Matryoshka2dLoss and AdaptiveLayerLoss say so).
+    wraps: str | None = None
+    # Back-propagates from a gradient cache (the Cached… losses)
+    gradient_cache: bool = False
     # A guided loss (GISTEmbed) drops in-batch negatives its guide model scores above the positive: without
     # `guide_model`, the guide is the trial's base model as loaded, untrained.
     guided: bool = False
+
+    @property
+    def wraps_a_loss(self) -> bool:
+        return self.wraps is not None
+
+    def can_wrap(self, inner: LossSpec) -> bool:
+        return not inner.wraps_a_loss and (self.wraps == ANY_LOSS or not inner.gradient_cache)
 
     def loss_class(self):
         return getattr(importlib.import_module(LOSS_MODULE), self.class_name)
 
 
+ANY_LOSS, UNCACHED_LOSS = "any plain loss", "any plain loss without a gradient cache"
 SCALE = LossParameter("scale", float, positive=True)
 GATHER = LossParameter("gather_across_devices", bool)
 MARGIN = LossParameter("margin", float, positive=True)
+
+MATRYOSHKA_DIMS = LossParameter("matryoshka_dims", list)
+INNER = LossParameter("loss", str)
+LAYERS_PER_STEP = LossParameter("n_layers_per_step", int, positive=True)
+LAST_LAYER_WEIGHT = LossParameter("last_layer_weight", float, positive=True)
+PRIOR_LAYERS_WEIGHT = LossParameter("prior_layers_weight", float, positive=True)
+KL_DIV_WEIGHT = LossParameter("kl_div_weight", float)
 
 DEFAULT_LOSS = "MultipleNegativesRankingLoss"
 
@@ -48,7 +68,7 @@ LOSSES: dict[str, LossSpec] = {
     "CachedMultipleNegativesRankingLoss": LossSpec(
         "CachedMultipleNegativesRankingLoss", "pairs",
         {"scale": SCALE, "mini_batch_size": LossParameter("mini_batch_size", int, positive=True), "gather_across_devices": GATHER},
-        "no_duplicates"),
+        "no_duplicates", gradient_cache=True),
     "MultipleNegativesSymmetricRankingLoss": LossSpec(
         "MultipleNegativesSymmetricRankingLoss", "pairs_only", {"scale": SCALE, "gather_across_devices": GATHER}, "no_duplicates"),
     "GISTEmbedLoss": LossSpec(
@@ -60,7 +80,7 @@ LOSSES: dict[str, LossSpec] = {
         "CachedGISTEmbedLoss", "pairs",
         {"guide_model": LossParameter("guide", str), "temperature": LossParameter("temperature", float, positive=True),
          "mini_batch_size": LossParameter("mini_batch_size", int, positive=True), "gather_across_devices": GATHER},
-        "no_duplicates", guided=True),
+        "no_duplicates", guided=True, gradient_cache=True),
     "TripletLoss": LossSpec("TripletLoss", "triplets", {"margin": LossParameter("triplet_margin", float, positive=True)}),
     # Batch triplet losses mine their triplets among a batch's labels: each batch must hold several rows per label.
     "BatchSemiHardTripletLoss": LossSpec("BatchSemiHardTripletLoss", "labelled", {"margin": MARGIN}, "group_by_label"),
@@ -70,15 +90,22 @@ LOSSES: dict[str, LossSpec] = {
     "CoSENTLoss": LossSpec("CoSENTLoss", "scored_pairs", {"scale": SCALE}),
     "AnglELoss": LossSpec("AnglELoss", "scored_pairs", {"scale": SCALE}),
     "CosineSimilarityLoss": LossSpec("CosineSimilarityLoss", "scored_pairs"),
-    "MatryoshkaLoss": LossSpec(
-        "MatryoshkaLoss", "inner",
-        {"matryoshka_dims": LossParameter("matryoshka_dims", list), "matryoshka_inner_loss": LossParameter("loss", str)},
-        wraps_a_loss=True),
+    # Wrappers: the inner loss at several embedding sizes (Matryoshka), at several layers (AdaptiveLayer), or both.
+    "MatryoshkaLoss": LossSpec("MatryoshkaLoss", "inner", {"matryoshka_dims": MATRYOSHKA_DIMS, "inner_loss": INNER}, wraps=ANY_LOSS),
+    "Matryoshka2dLoss": LossSpec(
+        "Matryoshka2dLoss", "inner",
+        {"matryoshka_dims": MATRYOSHKA_DIMS, "inner_loss": INNER, "n_layers_per_step": LAYERS_PER_STEP,
+         "n_dims_per_step": LossParameter("n_dims_per_step", int, positive=True), "last_layer_weight": LAST_LAYER_WEIGHT,
+         "prior_layers_weight": PRIOR_LAYERS_WEIGHT, "kl_div_weight": KL_DIV_WEIGHT}, wraps=UNCACHED_LOSS),
+    "AdaptiveLayerLoss": LossSpec(
+        "AdaptiveLayerLoss", "inner",
+        {"inner_loss": INNER, "n_layers_per_step": LAYERS_PER_STEP, "last_layer_weight": LAST_LAYER_WEIGHT,
+         "prior_layers_weight": PRIOR_LAYERS_WEIGHT, "kl_div_weight": KL_DIV_WEIGHT}, wraps=UNCACHED_LOSS),
 }
 DEFAULT_INNER_LOSS = DEFAULT_LOSS
 # Parameters that need more than a plain value to build: a model to load, a loss to wrap.
 GUIDE_MODEL = "guide_model"
-INNER_LOSS = "matryoshka_inner_loss"
+INNER_LOSS = "inner_loss"
 
 
 def loss_parameter_names() -> set[str]:
@@ -125,7 +152,8 @@ def build_loss(config: dict, model, load_model=None):
         kwargs["guide"] = load_model(config["base_model"])
     if spec.wraps_a_loss:
         kwargs.setdefault("loss", build_loss({**config, "loss": DEFAULT_INNER_LOSS}, model, load_model))
-        kwargs.setdefault("matryoshka_dims", default_matryoshka_dims(model.get_sentence_embedding_dimension()))
+        if "matryoshka_dims" in spec.parameters:
+            kwargs.setdefault("matryoshka_dims", default_matryoshka_dims(model.get_embedding_dimension()))
     return spec.loss_class()(model, **kwargs)
 
 

@@ -90,6 +90,15 @@ class PreparedSweep:
         if self.config.data.hard_negatives is not None:
             reference, _ = self.mining_model()
             lines.append("hard negatives: " + describe_mining(self.mining_options(), reference, self.data) + " (mined when the sweep runs)")
+        serving = self.config.serving
+        if serving is not None:
+            plan = self.data.eval.serving
+            picked = self.config.metric.variant
+            calibration = (f"; int8 ranges from {len(plan.query_texts) + len(plan.document_texts)} training texts (none held out)"
+                           if plan.calibrates else "")
+            lines.append(f"serving: every evaluation also scored at {', '.join(map(str, serving.dims))} dimensions in "
+                         f"{', '.join(serving.precisions)} ({len(plan.variants)} variants, from the same encoding{calibration}); "
+                         + (f"picked at {picked.label} ({picked.bytes_per_vector} bytes a vector)" if picked else "picked at full size"))
         soup = self.config.soup
         if soup is not None:
             blend = f", blended toward the base at α {', '.join(f'{alpha:g}' for alpha in soup.blend_base)} (picked on eval within the guards)" if soup.blend_base else ""
@@ -138,7 +147,7 @@ def prepare_sweep(config: SweepConfig, sweep_file: str | Path) -> PreparedSweep:
         raise SweepInputError(error.problems + data_problems(config.data, config.seed, source, Path(sweep_file).resolve().parent,
                                                              config.task)) from None
     data = prepare_data(config.data, config.seed, source, Path(sweep_file).resolve().parent, config.task,
-                        (config.metric.key, *config.metric.also_keys))
+                        (config.metric.base_key, *config.metric.also_keys))
     unused = [f"data.{split}_fraction is unused: the source has its own {split} split" for split in data.own_splits
               if f"{split}_fraction" in config.data.model_fields_set]
     if unused:
@@ -147,6 +156,12 @@ def prepare_sweep(config: SweepConfig, sweep_file: str | Path) -> PreparedSweep:
     guards, guard_problems = guard_sets(config.guard, config.seed, source, Path(sweep_file).resolve().parent)
     # Before the losses' rows are shaped: they are shaped from the training rows the check leaves.
     data, checked = check_data(data, guards, config, models)
+    if config.serving is not None:
+        from sweeps.data.serving_calibration import serving_plan, served
+
+        plan = serving_plan(config.serving.variants, data.train, config.task, [data.eval, data.test], config.seed,
+                            config.serving.calibration_texts)
+        data = dataclasses.replace(data, eval=served(data.eval, plan), test=served(data.test, plan))
     sets, notes, loss_problems = training_sets(data.train, config.parameters, config.seed, source)
     problems += loss_problems + guard_problems + checked.problems(source)
     warm = None

@@ -165,7 +165,7 @@ def _train_at(fit: BatchFit, config: dict, data: TrialData, context: TrialContex
         run.set_tags({names.BASE_MODEL_PATH: context.model_paths[config["base_model"]], names.DATA_FINGERPRINT: data.fingerprint,
                       names.WORKER_PROCESSES: ", ".join(workers), names.ENCODING: encoding.key()})
     checkpoint = BestCheckpoint(settings.best_folder, context.metric_key, context.mode, clock)
-    evaluator, items = trial_evaluator(data, settings.prompts)
+    evaluator, items = trial_evaluator(data, settings.prompts, clock)
     at_save = ReportAtSave(lambda metrics: _report_with_checkpoint(report, metrics, settings.scratch, run is not None, clock))
     publish = _publisher(run, model, checkpoint, at_save, items, _fit_settled(fit, run, settings, world_size))
     trainer, reporter, guard, collapse, learning = build_trainer(model, settings, data, context, evaluator, publish, clock, at_save)
@@ -257,10 +257,10 @@ def build_trainer(model, settings: TrialSettings, data: TrialData, context: Tria
     return trainer, reporter, guard, collapse, learning
 
 
-def trial_evaluator(data: TrialData, prompts: Prompts) -> tuple:
+def trial_evaluator(data: TrialData, prompts: Prompts, clock: TrialClock | None = None) -> tuple:
     """The trainer's evaluator: the task's evaluators on the eval split, and the guard sets asked for at every
-    evaluation; and the part of it that keeps each eval item's score."""
-    items = ItemKeepingEvaluator(data.eval, prompts)
+    evaluation; and the part of it that keeps each eval item's score (its serving variants timed on `clock`)."""
+    items = ItemKeepingEvaluator(data.eval, prompts, section=clock.section if clock is not None else None)
     every = [guard for guard in data.guards if guard.every_evaluation]
     if not every:
         return items, items

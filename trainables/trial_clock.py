@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from trainables.contract.metrics import TIME_PHASES, time_key
 from trainables.process_memory import PeakMemory
 
-SETUP, TRAIN, EVAL, CHECKPOINT, TEST, LOGGING = TIME_PHASES
+SETUP, TRAIN, EVAL, CHECKPOINT, TEST, LOGGING, SERVING_VARIANTS = TIME_PHASES
 
 
 class TrialClock:

@@ -22,7 +22,8 @@ from sweeps.ranking import beats, creation_order, ranked
 from sweeps.significance import paired_p_value, per_query_scores
 from sweeps.sweep_file.schema import MetricConfig, PromoteConfig, default_registered_model
 from trainables.contract import mlflow_names as names
-from trainables.contract.metrics import BEST_PREFIX, TEST_PREFIX, ranking_key
+from trainables.contract.metrics import BEST_PREFIX, CI_HIGH_SUFFIX, CI_LOW_SUFFIX, TEST_PREFIX, ranking_key
+from trainables.contract.serving import split_variant_key
 from trainables.contract.tasks import RETRIEVAL, TASKS
 
 
@@ -189,10 +190,18 @@ def _version_tags(parent, candidate, metric: str) -> dict:
         names.DATA_FINGERPRINT: candidate.data.tags.get(names.DATA_FINGERPRINT, ""),
         names.METRIC: metric, names.VERSION_PROMOTED_AT: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+    served = split_variant_key(metric)[1]
+    if served is not None:  # the size the model encodes to, and the precision its index is to hold
+        tags[names.VERSION_SERVING_DIM], tags[names.VERSION_SERVING_PRECISION] = str(served.dim), served.precision
     for key, value in candidate.data.metrics.items():
-        if key.startswith((BEST_PREFIX, TEST_PREFIX)):
+        # full-size figures and the picking variant's: the other variants stay on the run
+        if key.startswith((BEST_PREFIX, TEST_PREFIX)) and split_variant_key(_without_interval(key))[1] in (None, served):
             tags[names.VERSION_METRIC_PREFIX + key] = repr(value)
     return tags
+
+
+def _without_interval(key: str) -> str:
+    return key.removesuffix(CI_LOW_SUFFIX).removesuffix(CI_HIGH_SUFFIX)
 
 
 def _not_better_than_baseline(client: MlflowClient, candidate, children, metric: str, mode: str, alpha: float) -> str | None:

@@ -10,6 +10,7 @@ from sweeps.significance import paired_p_value, per_query_scores
 from trainables.contract import mlflow_names as names
 from trainables.contract.metrics import CI_HIGH_SUFFIX, CI_LOW_SUFFIX, DROP, GUARD_PREFIX, TEST_PREFIX, curve_key, guard_key, ranking_key
 from trainables.contract.report_keys import GUARD_EXCEEDED
+from trainables.contract.serving import split_variant_key
 from trainables.contract.tasks import RETRIEVAL, TASKS, Task
 
 
@@ -78,8 +79,10 @@ def mark_the_noise(rows: list[dict], client, metric_key: str, alpha: float) -> l
 
 def print_leaderboard(console: Console, rows: list[dict], metric_key: str, columns: tuple[str, ...] = ()) -> None:
     varying = sorted({name for row in rows for name in row["params"] if len({r["params"].get(name) for r in rows if r["role"] == names.TRIAL_ROLE}) > 1})
+    base, served = split_variant_key(metric_key)
+    picked = f"; picked by {base} at {served.label} ({metric_key}), as served" if served is not None else ""
     table = Table(title="leaderboard (eval split, each trial's kept checkpoint; test shown for reference, never used to pick; "
-                        "≈: can't be told from the best)", title_justify="left")
+                        f"≈: can't be told from the best{picked})", title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("run")
     table.add_column("status")

@@ -128,6 +128,12 @@ def log_search_report(sweep_run, results, config, plan, rows: list[dict], childr
         compute = plot_compute(results, config.metric.key, config.metric.mode, trial_weight,
                                config.budget.trial_hours if config.budget else None, stopped_by, folder)
         files += [compute] if compute else []
+        if config.serving is not None:
+            from sweeps.reports.serving_plot import plot_serving
+
+            serving = plot_serving(children, config.metric.base_key, config.serving.variants, config.metric.variant,
+                                   config.metric.mode.maximizes, folder)
+            files += [serving] if serving else []
         for file in files:
             sweep_run.log_artifact(str(file), SEARCH_ARTIFACTS)
         table = pd.DataFrame([{key: value for key, value in row.items() if key != "params"} | row["params"] for row in rows])

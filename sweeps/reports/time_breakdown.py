@@ -6,10 +6,10 @@ A stopped or failed trial counts up to its last evaluation, the last time its fi
 from __future__ import annotations
 
 from trainables.contract import mlflow_names as names
-from trainables.contract.metrics import PEAK_GPU_MEMORY_KEY, PEAK_RSS_KEY, SOUP_TIME_PHASES, TIME_PHASES, time_key
+from trainables.contract.metrics import PEAK_GPU_MEMORY_KEY, PEAK_RSS_KEY, SERVING_VARIANTS, SOUP_TIME_PHASES, TIME_PHASES, time_key
 
 PHASE_WORDS = {"setup": "setup", "train": "training", "eval": "evaluations", "checkpoint": "checkpoints", "test": "test",
-               "logging": "logging", "soup_averaging": "soup averaging", "soup_evaluating": "soup evaluation"}
+               "logging": "logging", "serving_variants": "serving variants", "soup_averaging": "soup averaging", "soup_evaluating": "soup evaluation"}
 
 
 def trial_runs(children: list) -> list:
@@ -38,6 +38,8 @@ def time_summary(totals: dict[str, float], trials: int, after_the_trials: dict[s
     seconds = {phase: totals.get(time_key(phase), 0.0) for phase in TIME_PHASES}
     if sum(seconds.values()) <= 0:
         return None
+    if not seconds[SERVING_VARIANTS]:  # a sweep that scores no serving variants
+        del seconds[SERVING_VARIANTS]
     seconds.update(after_the_trials or {})
     whole = sum(seconds.values())
     shares = ", ".join(f"{100 * spent / whole:.0f}% {PHASE_WORDS[phase]}"

@@ -17,6 +17,7 @@ from ray.tune import Callback, Checkpoint
 from sweeps.ranking import creation_order, ranked
 from sweeps.running.live_callbacks import LiveCallback
 from sweeps.tracking.models import log_trial_model
+from trainables.contract.serving import split_variant_key
 from sweeps.tracking.parent_run import SweepRun
 from trainables.contract import report_keys
 from trainables.contract import mlflow_names as names
@@ -120,7 +121,8 @@ class ModelKeeper(LiveCallback, Callback):
                 checkpoint.to_directory(local)
                 if not os.path.isdir(best_folder(local)):
                     continue
-                uri = log_trial_model(sweep_run, run.info.run_id, best_folder(local), input_example, self.trust_remote_code)
+                uri = log_trial_model(sweep_run, run.info.run_id, best_folder(local), input_example, self.trust_remote_code,
+                                      split_variant_key(self.metric_key)[1])
             say(f"model: logged {run.info.run_name} ({self.metric_key}={self.finished[trial_id]:.4f}) as {uri}")
         self._measure()
         # Best models and resume states alike: the sweep finished, nothing is left to resume.

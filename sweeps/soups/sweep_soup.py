@@ -13,6 +13,7 @@ from sweeps.soups.soup_cook import AVERAGING, EVALUATING, BlendPoint, Soup, Soup
 from sweeps.soups.ingredient import Ingredient, compatible_with_the_best
 from sweeps.sweep_file.schema import SoupConfig
 from sweeps.tracking.models import log_trial_model
+from trainables.contract.serving import split_variant_key
 from sweeps.tracking.parent_run import SweepRun
 from trainables.contract import mlflow_names as names
 from trainables.contract.goal import Goal
@@ -181,7 +182,7 @@ def _judge_and_log(run: TrialRun, settings: SoupSettings, soup: Soup, vessel, en
     with tempfile.TemporaryDirectory(prefix="sweeps-soup-model-") as scratch:
         folder = os.path.join(scratch, "soup")
         vessel.save(folder)
-        uri = log_trial_model(sweep_run, run.run_id, folder, input_example, settings.trust_remote_code)
+        uri = log_trial_model(sweep_run, run.run_id, folder, input_example, settings.trust_remote_code, split_variant_key(settings.metric_key)[1])
     run.finish()
     recipe = (f"{soup.method} soup of {', '.join(item.run_name for item in soup.ingredients)}"
               f"{f', blended with the base at α {picked.alpha:g}' if picked is not None and picked.alpha else ''}")

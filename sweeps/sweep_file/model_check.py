@@ -70,3 +70,34 @@ def _weights_problem(path: Path, folder: Path) -> str | None:
     if not zipfile.is_zipfile(path):  # torch.save's format is a zip, whose directory sits at the end: a cut file has none
         return f"must be a model whose weights load ({name} is not a whole torch checkpoint; {path.stat().st_size:,} bytes)"
     return None
+
+
+def embedding_dimension(folder: Path) -> int | None:
+    """The size of the embeddings a sentence-transformers folder writes, read from its modules' configs without loading
+    it (the transformer's hidden size, as pooling and any Dense layer after it reshape it); None where it can't be told."""
+    modules = _modules(folder, [])
+    dimension = None
+    for module in modules or [{"type": "Transformer", "path": ""}]:
+        kind, config = str(module.get("type", "")).rsplit(".", 1)[-1], _json_or_empty(folder / module.get("path", "") / "config.json")
+        if kind == "Transformer":
+            hidden = config.get("hidden_size", config.get("d_model", config.get("dim")))
+            dimension = hidden if isinstance(hidden, int) else None
+        elif kind == "Pooling":
+            width = config.get("embedding_dimension", config.get("word_embedding_dimension", dimension))
+            modes = config.get("pooling_mode")
+            count = (len(modes) if isinstance(modes, list) else 1) if modes is not None else sum(
+                bool(value) for key, value in config.items() if key.startswith("pooling_mode_") and key.endswith(("_token", "_tokens")))
+            dimension = width * max(count, 1) if isinstance(width, int) else None
+        elif kind == "Dense":
+            dimension = config.get("out_features") if isinstance(config.get("out_features"), int) else None
+        elif kind not in ("Normalize", "Dropout", "LayerNorm"):
+            return None
+    return dimension
+
+
+def _json_or_empty(path: Path) -> dict:
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}

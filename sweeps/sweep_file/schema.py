@@ -16,6 +16,8 @@ from sweeps.search.schedulers import SCHEDULERS
 from sweeps.sweep_file.wandb_forms import as_our_hyperband, as_our_parameter_form, as_our_top_level
 from trainables.contract.goal import Goal
 from trainables.contract.metrics import metric_key
+from trainables.contract.serving import CALIBRATION_TEXTS, FLOAT32, ServingVariant
+from trainables.contract.serving import PRECISIONS as SERVING_PRECISIONS
 from trainables.contract.tasks import TASKS, Task, infer_task
 from trainables.precision import PRECISIONS
 from trainables.storage import OBJECT_STORE_SCHEMES, is_uri, join
@@ -107,10 +109,31 @@ class MetricConfig(StrictModel):
     also: list[str] = Field(default_factory=list)
     # W&B's: once a trial's eval metric reaches it, no new trial starts; the running ones finish.
     target: float | None = None
+    # The serving variant that picks, stops early, keeps and promotes (one of `serving`'s): the metric at embeddings cut
+    # to `dim` dimensions and quantized to `precision`. None: full-size float32.
+    dim: int | None = Field(default=None, ge=1)
+    precision: Literal[SERVING_PRECISIONS] | None = None
+
+    @property
+    def variant(self) -> ServingVariant | None:
+        return None if self.dim is None else ServingVariant(self.dim, self.precision or FLOAT32)
 
     @property
     def key(self) -> str:
+        """`ndcg_at_10`, or with a serving variant `ndcg_at_10-128d-int8`."""
+        base = metric_key(self.name)
+        return base if self.variant is None else self.variant.key(base)
+
+    @property
+    def base_key(self) -> str:
         return metric_key(self.name)
+
+    @model_validator(mode="after")
+    def _a_precision_has_a_size(self) -> MetricConfig:
+        if self.precision is not None and self.dim is None:
+            raise ValueError(f"`precision` needs `dim` (the size it is served at; the model's own dimension for full size), "
+                             f"but got precision={self.precision!r} and no dim")
+        return self
 
     @property
     def also_keys(self) -> list[str]:
@@ -335,6 +358,23 @@ class SoupConfig(StrictModel):
     blend_base: list[Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=list)
 
 
+class ServingConfig(StrictModel):
+    """The sizes and precisions a served model's embeddings will have: every evaluation scores each pair of them, from one
+    full-size encoding (trainables/contract/serving.py)."""
+
+    dims: list[Annotated[int, Field(ge=1)]] = Field(min_length=1)
+    precisions: list[Literal[SERVING_PRECISIONS]] = Field(default_factory=lambda: [FLOAT32, "int8", "binary"], min_length=1)
+    # Training texts whose embeddings set the int8/uint8 ranges at each evaluation: more steadies the ranges, and costs
+    # their encoding every evaluation (benchmarks/serving.py measures it)
+    calibration_texts: int = Field(default=CALIBRATION_TEXTS, ge=16)
+
+    @property
+    def variants(self) -> tuple[ServingVariant, ...]:
+        from trainables.contract.serving import variants_of
+
+        return variants_of(self.dims, self.precisions)
+
+
 class SweepConfig(StrictModel):
     name: str  # the file's name when it has none (loading)
     description: str | None = None  # the parent run's description in MLflow
@@ -367,6 +407,7 @@ class SweepConfig(StrictModel):
     # Models of the top K trials are logged to MLflow; every other checkpoint is deleted.
     keep_models: int = Field(default=1, ge=0)
     soup: SoupConfig | None = None
+    serving: ServingConfig | None = None
     promote: PromoteConfig = Field(default_factory=PromoteConfig)
     # Code from outside the runner: `callbacks` (dotted names of TrainerCallback classes every trial adds) and
     # models that bring their own modelling code (trust_remote_code).

@@ -17,7 +17,8 @@ from trainables.contract.tasks import TASKS, infer_task
 # Names people bring from other tools' sweep files and training scripts, for the hint their spelling can't give.
 PARAMETER_ALIASES = {"batch_size": "per_device_train_batch_size", "train_batch_size": "per_device_train_batch_size",
                      "epochs": "num_train_epochs", "num_epochs": "num_train_epochs", "lr": "learning_rate",
-                     "warmup": "warmup_ratio", "max_length": "max_seq_length", "model": "base_model", "model_name": "base_model"}
+                     "warmup": "warmup_ratio", "max_length": "max_seq_length", "model": "base_model", "model_name": "base_model",
+                     "inner_loss": "inner_loss"}
 
 
 def parameter_name_problem(name: str, source: str) -> str | None:
@@ -76,10 +77,18 @@ def check_loss_parameters(config: SweepConfig, source: str) -> list[str]:
             problems.append(problem(source, f"parameters.{name}", f"applies only with loss {' or '.join(losses_accepting(name))}, "
                                     "so the sweep's `parameters.loss` must include one", losses))
     if INNER_LOSS in config.parameters:
+        wrappers = [loss for loss in losses if LOSSES[loss].wraps_a_loss]
         for inner in config.parameters[INNER_LOSS].candidate_values():
             if inner not in LOSSES or LOSSES[inner].wraps_a_loss:
                 plain = sorted(loss for loss, spec in LOSSES.items() if not spec.wraps_a_loss)
-                problems.append(problem(source, f"parameters.{INNER_LOSS}", f"must name a loss to wrap, one of {plain}", inner))
+                problems.append(problem(source, f"parameters.{INNER_LOSS}", f"must name a loss to wrap, one of {plain}"
+                                        f"{did_you_mean(str(inner), plain)}", inner))
+                continue
+            for wrapper in wrappers:
+                if not LOSSES[wrapper].can_wrap(LOSSES[inner]):
+                    fits = sorted(loss for loss, spec in LOSSES.items() if LOSSES[wrapper].can_wrap(spec))
+                    problems.append(problem(source, f"parameters.{INNER_LOSS}", f"must be a loss {wrapper} can wrap ({LOSSES[wrapper].wraps}: "
+                                            f"{', '.join(fits)})", inner))
     return problems
 
 
@@ -249,6 +258,33 @@ def check_soup(config: SweepConfig, source: str) -> list[str]:
     return problems
 
 
+def check_serving(config: SweepConfig, source: str, models: dict[str, str]) -> list[str]:
+    """The metric's variant must be one the sweep scores, and no size may exceed a base model's embedding dimension."""
+    from sweeps.sweep_file.model_check import embedding_dimension
+
+    problems, metric, serving = [], config.metric, config.serving
+    if metric.variant is not None:
+        if serving is None:
+            problems.append(problem(source, "metric.dim", "must name a size the sweep scores, which a `serving` section lists "
+                                    "(serving: {dims: [...], precisions: [...]})", metric.dim))
+        else:
+            if metric.dim not in serving.dims:
+                problems.append(problem(source, "metric.dim", f"must be one of serving.dims {serving.dims}", metric.dim))
+            if metric.variant.precision not in serving.precisions:
+                problems.append(problem(source, "metric.precision", f"must be one of serving.precisions {serving.precisions}",
+                                        metric.variant.precision))
+    sizes = [("serving.dims", dim) for dim in (serving.dims if serving else [])]
+    spec = config.parameters.get("matryoshka_dims")
+    for value in spec.candidate_values() if spec is not None else []:
+        sizes += [("parameters.matryoshka_dims", dim) for dim in (value if isinstance(value, list) else [value]) if isinstance(dim, int)]
+    for reference, path in models.items():
+        dimension = embedding_dimension(Path(path)) if Path(path).is_dir() else None
+        for key, dim in dict.fromkeys(sizes):
+            if dimension is not None and dim > dimension:
+                problems.append(problem(source, key, f"must be at most the embedding dimension of base model {reference} ({dimension})", dim))
+    return problems
+
+
 def check_sweep(config: SweepConfig, sweep_file: str | Path) -> tuple[dict[str, str], dict[str, str]]:
     """Every check that needs no data, all problems at once. Returns the base and guide models' paths."""
     source, base_dir = str(sweep_file), Path(sweep_file).resolve().parent
@@ -256,7 +292,7 @@ def check_sweep(config: SweepConfig, sweep_file: str | Path) -> tuple[dict[str, 
                 + check_stopping(config, source) + check_soup(config, source))
     models, model_problems = resolve_base_models(config, source, base_dir)
     guides, guide_problems = resolve_base_models(config, source, base_dir, GUIDE_MODEL)
-    problems += model_problems + guide_problems
+    problems += model_problems + guide_problems + check_serving(config, source, models)
     if problems:
         raise SweepInputError(problems)
     return models, guides

@@ -14,7 +14,7 @@ WORLD_ARTIFACT = "resume/world.json"
 # The sweep file's keys that decide what is searched, and how it is judged; `name`, `mlflow`, `resources`,
 # `storage_path`, `max_concurrent` and the like may change on a resume (another cluster, another store address).
 SEARCH_KEYS = ("task", "method", "sampler", "metric", "parameters", "early_terminate", "evaluations_per_trial", "run_cap", "seed",
-               "data", "guard")
+               "data", "guard", "serving")
 
 
 def sweep_world(config, data_fingerprint: str, model_paths: dict[str, str]) -> dict:

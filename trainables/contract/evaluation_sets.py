@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
+from trainables.contract.serving import ServingPlan
+
 
 @dataclass(frozen=True)
 class Triplets:
@@ -33,6 +35,9 @@ class QueryCorpusSet:
     triplets: Triplets
     # Metric keys beyond the defaults whose cutoffs are computed too (`ndcg_at_1`); no part of the data's fingerprint.
     cutoffs: tuple[str, ...] = ()
+    # The embedding sizes and precisions scored beside full-size float32 (trainables/contract/serving.py); no part of the
+    # fingerprint either: its calibration texts are training rows, which the fingerprint holds.
+    serving: ServingPlan | None = None
 
     def text_pools(self) -> list[list[str]]:
         """The set's texts by kind, the query side first."""
@@ -56,6 +61,7 @@ class ScoredPairSet:
     sentence1: list[str]
     sentence2: list[str]
     score: list[float]
+    serving: ServingPlan | None = None
 
     def text_pools(self) -> list[list[str]]:
         return [self.sentence1, self.sentence2]
@@ -86,6 +92,7 @@ class LabelledTextSet:
     triplets: Triplets
     reference: LabelledReference
     label_names: list[str] | None = None
+    serving: ServingPlan | None = None
 
     def text_pools(self) -> list[list[str]]:
         return [self.texts]
@@ -96,6 +103,11 @@ class LabelledTextSet:
     def record(self) -> dict:
         return {"task": self.task, "texts": self.texts, "labels": self.labels, "triplets": self.triplets.record(),
                 "reference": {"texts": self.reference.texts, "labels": self.reference.labels}, "label_names": self.label_names}
+
+
+def with_serving(evaluation_set, plan: ServingPlan | None):
+    """The set, scored also at the plan's sizes and precisions."""
+    return replace(evaluation_set, serving=plan)
 
 
 EvaluationSet = QueryCorpusSet | ScoredPairSet | LabelledTextSet

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from trainables.contract.serving import split_variant_key
+
 IR_EVALUATOR_NAME = "ir"
 TRIPLET_EVALUATOR_NAME = "triplet"
 STS_EVALUATOR_NAME = "sts"
@@ -31,7 +33,9 @@ TEST_PREFIX = "test_"
 # The eval metrics of the checkpoint a trial keeps (its best evaluation): what ranks and promotes it.
 BEST_PREFIX = "best_"
 # Where a trial's wall time went (trainables.trial_clock), logged at every evaluation and at the end; the parent run gets the sums.
-TIME_PHASES = ("setup", "train", "eval", "checkpoint", "test", "logging")
+TIME_PHASES = ("setup", "train", "eval", "checkpoint", "test", "logging", "serving_variants")
+# Inside an evaluation, the serving variants' own share (calibration, quantizing, scoring): counted apart from "eval".
+SERVING_VARIANTS = TIME_PHASES[-1]
 # After the trials, the soup's own share of the sweep's time: on the soup's run and summed onto the parent
 SOUP_TIME_PHASES = ("soup_averaging", "soup_evaluating")
 PEAK_RSS_KEY, PEAK_GPU_MEMORY_KEY = "peak_rss_mb", "peak_gpu_mem_mb"
@@ -110,6 +114,10 @@ def rename_evaluator_metrics(raw: dict[str, float], prefix: str = "") -> dict[st
     for theirs, value in raw.items():
         bare = theirs.removeprefix("eval_")
         if bare.startswith(GUARD_PREFIX):  # a guard evaluator's output, already named
+            renamed[prefix + bare] = float(value)
+            continue
+        base, variant = split_variant_key(bare)
+        if variant is not None and (_IR_KEY.match(base) or base in _NAMED_OUTPUTS.values()):  # a serving variant, named by us
             renamed[prefix + bare] = float(value)
             continue
         ir_output = _IR_OUTPUT.match(bare)

@@ -114,6 +114,10 @@ INTERRUPTED = "interrupted"  # the start of ENDED for a trial running at Ctrl-C:
 BEST_STEP = "sweeps.best_step"
 LAST_STEP = "sweeps.last_step"
 MODEL_LOGGED = "sweeps.model_logged"
+# The size and precision the logged model serves at (a sweep that picks by a serving variant): the model itself encodes
+# to the size; the precision is the index's to apply (sentence_transformers.quantization.quantize_embeddings)
+SERVING_DIM = "sweeps.serving_dim"
+SERVING_PRECISION = "sweeps.serving_precision"
 GUARD_EXCEEDED = "sweeps.guard_exceeded"  # on a trial over a guard's max_drop: which guard, the drop, the limit
 NONFINITE_LOSS = "nonfinite_loss"
 COLLAPSED = "collapsed"  # every text embedded to nearly one vector: the scores are the evaluator's tie order
@@ -130,6 +134,8 @@ VERSION_LOSS = "sweeps.loss"
 VERSION_HYPERPARAMETERS = "sweeps.hyperparameters"
 VERSION_PROMOTED_AT = "sweeps.promoted_at"
 VERSION_FORCED = "sweeps.forced"
+VERSION_SERVING_DIM = SERVING_DIM
+VERSION_SERVING_PRECISION = SERVING_PRECISION
 VERSION_METRIC_PREFIX = "metric."  # metric.<key>: the candidate's best_ and test_ figures, compared by the next promotion
 
 # Artifacts

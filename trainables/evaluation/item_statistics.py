@@ -4,6 +4,7 @@ scores for STS. Vectorized over a leading axis, as scipy's bootstrap and permuta
 from __future__ import annotations
 
 from trainables.contract.metrics import CORRELATIONS
+from trainables.contract.serving import split_variant_key
 
 
 def correlation(kind: str, x, y, axis: int = -1):
@@ -20,8 +21,9 @@ def correlation(kind: str, x, y, axis: int = -1):
 
 
 def is_correlation(metric_key: str) -> bool:
-    return metric_key in CORRELATIONS
+    """A correlation at full size or at a serving variant (`spearman_cosine-128d-int8`)."""
+    return split_variant_key(metric_key)[0] in CORRELATIONS
 
 
 def correlation_kind(metric_key: str) -> str:
-    return CORRELATIONS[metric_key]
+    return CORRELATIONS[split_variant_key(metric_key)[0]]

@@ -60,31 +60,47 @@ class SharedRetrievalEvaluator(InformationRetrievalEvaluator):
     def compute_all_metrics(self, model, corpus_model=None, corpus_embeddings=None, output_path: str | None = None):
         import numpy as np
 
-        from trainables.evaluation.tied_rankings import tie_aware_scores
-
         scores = super().compute_all_metrics(model, corpus_model, corpus_embeddings, output_path)
+        queries, corpus_embeddings = self.encodings(model, corpus_model, corpus_embeddings)
+        self.last_per_query = {}
+        for name, score_function in self.score_functions.items():
+            def score_rows(start, stop, score_function=score_function):
+                return score_function(queries[start:stop], corpus_embeddings).float().cpu().numpy().astype(np.float64)
+
+            figures = self.ranked_figures(score_rows)
+            scores[name] = {family: {k: float(np.mean(values)) for k, values in by_cutoff.items()} for family, by_cutoff in figures.items()}
+            self.last_per_query[name] = self.by_query(figures)
+        return scores
+
+    def encodings(self, model, corpus_model=None, corpus_embeddings=None) -> tuple:
+        """(query embeddings, corpus embeddings) of this call: from the cache, which the call's own encoding filled."""
         queries = self.embed_inputs(model, self.queries, encode_fn_name="query", prompt_name=self.query_prompt_name, prompt=self.query_prompt)
         if corpus_embeddings is None:
             corpus_embeddings = self.embed_inputs(corpus_model or model, self.corpus, encode_fn_name="document",
                                                   prompt_name=self.corpus_prompt_name, prompt=self.corpus_prompt)
+        return queries, corpus_embeddings
+
+    def ranked_figures(self, score_rows) -> dict[str, dict[int, list[float]]]:
+        """Each query's figure at every family and cutoff, {family: {cutoff: [figure per query]}}, from
+        `score_rows(start, stop)`: those queries' scores against the whole corpus (float64, higher is closer)."""
+        from trainables.evaluation.tied_rankings import tie_aware_scores
+
         column = {corpus_id: index for index, corpus_id in enumerate(self.corpus_ids)}
         relevant = [[column[doc] for doc in self.relevant_docs[query_id] if doc in column] for query_id in self.queries_ids]
         counts = [len(self.relevant_docs[query_id]) for query_id in self.queries_ids]
         cutoffs = {"accuracy@k": self.accuracy_at_k, "precision@k": self.precision_recall_at_k, "recall@k": self.precision_recall_at_k,
                    "mrr@k": self.mrr_at_k, "ndcg@k": self.ndcg_at_k, "map@k": self.map_at_k}
-        self.last_per_query = {}
-        for name, score_function in self.score_functions.items():
-            figures = {family: {k: [] for k in ks} for family, ks in cutoffs.items()}
-            for start in range(0, len(relevant), QUERY_CHUNK):  # a chunk's scores against the whole corpus at a time
-                pair_scores = score_function(queries[start:start + QUERY_CHUNK], corpus_embeddings).float().cpu().numpy().astype(np.float64)
-                chunk = tie_aware_scores(pair_scores, relevant[start:start + QUERY_CHUNK], cutoffs, counts[start:start + QUERY_CHUNK])
-                for family, by_cutoff in chunk.items():
-                    for k, values in by_cutoff.items():
-                        figures[family][k].extend(values)
-            scores[name] = {family: {k: float(np.mean(values)) for k, values in by_cutoff.items()} for family, by_cutoff in figures.items()}
-            self.last_per_query[name] = {family: {k: dict(zip(self.queries_ids, values)) for k, values in by_cutoff.items()}
-                                         for family, by_cutoff in figures.items()}
-        return scores
+        figures = {family: {k: [] for k in ks} for family, ks in cutoffs.items()}
+        for start in range(0, len(relevant), QUERY_CHUNK):  # a chunk's scores against the whole corpus at a time
+            stop = start + QUERY_CHUNK
+            chunk = tie_aware_scores(score_rows(start, stop), relevant[start:stop], cutoffs, counts[start:stop])
+            for family, by_cutoff in chunk.items():
+                for k, values in by_cutoff.items():
+                    figures[family][k].extend(values)
+        return figures
+
+    def by_query(self, figures: dict[str, dict[int, list[float]]]) -> dict[str, dict[int, dict[str, float]]]:
+        return {family: {k: dict(zip(self.queries_ids, values)) for k, values in by_cutoff.items()} for family, by_cutoff in figures.items()}
 
     def embed_inputs(self, model, sentences, encode_fn_name=None, prompt_name=None, prompt=None, **kwargs):
         def encode(texts):
@@ -112,13 +128,17 @@ class SharedTripletEvaluator(TripletEvaluator):
 
         return self.cache.embed(sentences, _how(encode_fn_name, None, prompt, self.truncate_dim, kwargs), encode).cpu().numpy()
 
+    def encodings(self, model) -> tuple:
+        """(anchor, positive, negative) embeddings of this call (numpy), from the cache its own encoding filled."""
+        return tuple(self.embed_inputs(model, texts, encode_fn_name=kind) for texts, kind in
+                     ((self.anchors, "query"), (self.positives, "document"), (self.negatives, "document")))
+
     def __call__(self, model, output_path: str | None = None, epoch: int = -1, steps: int = -1) -> dict[str, float]:
         import torch
         from sentence_transformers.util import pairwise_cos_sim
 
         metrics = super().__call__(model, output_path, epoch, steps)
-        anchors, positives, negatives = (torch.from_numpy(self.embed_inputs(model, texts, encode_fn_name=kind)) for texts, kind in
-                                         ((self.anchors, "query"), (self.positives, "document"), (self.negatives, "document")))
+        anchors, positives, negatives = (torch.from_numpy(embeddings) for embeddings in self.encodings(model))
         self.last_outcomes = (pairwise_cos_sim(anchors, positives) > pairwise_cos_sim(anchors, negatives)).tolist()
         return metrics
 

@@ -6,7 +6,7 @@ import pytest
 
 from sweeps.reports.time_breakdown import time_summary, trial_runs, trial_time_totals
 from trainables.callbacks.phase_timer import PhaseTimer
-from trainables.trial_clock import CHECKPOINT, EVAL, LOGGING, SETUP, TEST, TRAIN, TrialClock
+from trainables.trial_clock import CHECKPOINT, EVAL, LOGGING, SERVING_VARIANTS, SETUP, TEST, TRAIN, TrialClock
 
 
 class FakeTime:
@@ -91,6 +91,18 @@ def test_the_sweep_sums_its_trials_time_and_says_where_it_went():
     assert time_summary(trial_time_totals([]), 0) is None
 
 
+def test_the_serving_variants_are_their_own_share_and_shown_only_when_scored():
+    clock = TrialClock()
+    clock.enter(EVAL)
+    with clock.section(SERVING_VARIANTS):  # inside an evaluation, counted apart from it
+        pass
+    clock.leave(EVAL)
+    assert set(clock.metrics()) >= {"time_eval_s", "time_serving_variants_s"}
+    totals = trial_time_totals(trial_runs([run("trial", time_train_s=80, time_eval_s=15, time_serving_variants_s=5)]))
+    assert time_summary(totals, 1) == ("trial time: 80% training, 15% evaluations, 5% serving variants, 0% setup, 0% checkpoints, "
+                                       "0% test, 0% logging (100 s over 1 trial)")
+
+
 def test_the_soup_step_is_its_own_share_of_the_sweeps_time():
     from sweeps.reports.time_breakdown import soup_seconds
 
@@ -109,4 +121,4 @@ def test_every_phase_has_a_name_in_the_summary():
 
     from trainables.contract.metrics import SOUP_TIME_PHASES
 
-    assert set(PHASE_WORDS) == {*TIME_PHASES, *SOUP_TIME_PHASES} and set(TIME_PHASES) == {SETUP, TRAIN, EVAL, CHECKPOINT, TEST, LOGGING}
+    assert set(PHASE_WORDS) == {*TIME_PHASES, *SOUP_TIME_PHASES} and set(TIME_PHASES) == {SETUP, TRAIN, EVAL, CHECKPOINT, TEST, LOGGING, SERVING_VARIANTS}

@@ -48,7 +48,7 @@ def test_every_example_yaml_in_the_repo_is_valid():
 
 BAD_CASES = [
     ("unknown top-level key with suggestion", GOOD + "metrc: {name: ndcg@10}\n",
-     "F: `metrc` is not a known key (did you mean `metric`?); expected one of ['allow_custom_code', 'baselines', 'budget', 'callbacks', 'data', 'description', 'early_terminate', 'evaluations_per_trial', 'guard', 'keep_models', 'max_concurrent', 'max_failures', 'method', 'metric', 'mlflow', 'name', 'parameters', 'project', 'promote', 'resources', 'run_cap', 'sampler', 'seed', 'soup', 'stop_when', 'storage_path', 'task', 'warm_start'], but got {'name': 'ndcg@10'}"),
+     "F: `metrc` is not a known key (did you mean `metric`?); expected one of ['allow_custom_code', 'baselines', 'budget', 'callbacks', 'data', 'description', 'early_terminate', 'evaluations_per_trial', 'guard', 'keep_models', 'max_concurrent', 'max_failures', 'method', 'metric', 'mlflow', 'name', 'parameters', 'project', 'promote', 'resources', 'run_cap', 'sampler', 'seed', 'serving', 'soup', 'stop_when', 'storage_path', 'task', 'warm_start'], but got {'name': 'ndcg@10'}"),
     ("unknown data key", GOOD.replace("{source: data.jsonl}", "{source: data.jsonl, eval_fracton: 0.2}"),
      "F: `data.eval_fracton` is not a known key (did you mean `eval_fraction`?); expected one of ['columns', 'delimiter', 'eval_corpus_size', 'eval_fraction', 'group_pairs', 'hard_negatives', 'hub_split', 'leaks', 'max_eval_queries', 'max_test_queries', 'max_text_chars', 'max_train_rows', 'near_duplicate_similarity', 'score_range', 'source', 'test_fraction'], but got 0.2"),
     ("empty values", GOOD.replace("{values: [1e-5, 2.0e-5]}", "{values: []}"),

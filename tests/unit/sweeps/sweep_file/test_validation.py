@@ -32,7 +32,7 @@ CASES = [
     ("batch size not an int", "  per_device_train_batch_size: {values: [16, 'big']}\n",
      "F: `parameters.per_device_train_batch_size.values` must be int or 'auto', but got 'big'"),
     ("unknown loss", "  loss: {values: [MultipleNegativesRankingLos]}\n",
-     "F: `parameters.loss` must name a loss in ['AnglELoss', 'BatchAllTripletLoss', 'BatchHardSoftMarginTripletLoss', 'BatchHardTripletLoss', 'BatchSemiHardTripletLoss', 'CachedGISTEmbedLoss', 'CachedMultipleNegativesRankingLoss', 'CoSENTLoss', 'CosineSimilarityLoss', 'GISTEmbedLoss', 'MatryoshkaLoss', 'MultipleNegativesRankingLoss', 'MultipleNegativesSymmetricRankingLoss', 'TripletLoss'] (did you mean `MultipleNegativesRankingLoss`?), but got 'MultipleNegativesRankingLos'"),
+     "F: `parameters.loss` must name a loss in ['AdaptiveLayerLoss', 'AnglELoss', 'BatchAllTripletLoss', 'BatchHardSoftMarginTripletLoss', 'BatchHardTripletLoss', 'BatchSemiHardTripletLoss', 'CachedGISTEmbedLoss', 'CachedMultipleNegativesRankingLoss', 'CoSENTLoss', 'CosineSimilarityLoss', 'GISTEmbedLoss', 'Matryoshka2dLoss', 'MatryoshkaLoss', 'MultipleNegativesRankingLoss', 'MultipleNegativesSymmetricRankingLoss', 'TripletLoss'] (did you mean `MultipleNegativesRankingLoss`?), but got 'MultipleNegativesRankingLos'"),
     ("loss parameter without its loss", "  loss: {value: MultipleNegativesRankingLoss}\n  margin: {values: [1.0]}\n",
      "F: `parameters.margin` applies only with loss TripletLoss or BatchSemiHardTripletLoss or BatchAllTripletLoss or BatchHardTripletLoss, so the sweep's `parameters.loss` must include one, but got ['MultipleNegativesRankingLoss']"),
     ("when names a value the parameter can't take", "  loss: {values: [TripletLoss, MultipleNegativesRankingLoss]}\n  margin: {values: [1.0], when: {loss: CoSENTLos}}\n",
@@ -48,8 +48,8 @@ CASES = [
      "F: `parameters.warmup_ratio.when.learning_rate` must name a parameter given by `value` or `values`, not a distribution, but got 'learning_rate'"),
     ("bad matryoshka dims", "  loss: {value: MatryoshkaLoss}\n  matryoshka_dims: {value: [384, 0]}\n",
      "F: `parameters.matryoshka_dims.value` must be a non-empty list of positive ints, but got [384, 0]"),
-    ("a wrapper wrapping itself", "  loss: {value: MatryoshkaLoss}\n  matryoshka_inner_loss: {value: MatryoshkaLoss}\n",
-     "F: `parameters.matryoshka_inner_loss` must name a loss to wrap, one of ['AnglELoss', 'BatchAllTripletLoss', 'BatchHardSoftMarginTripletLoss', 'BatchHardTripletLoss', 'BatchSemiHardTripletLoss', 'CachedGISTEmbedLoss', 'CachedMultipleNegativesRankingLoss', 'CoSENTLoss', 'CosineSimilarityLoss', 'GISTEmbedLoss', 'MultipleNegativesRankingLoss', 'MultipleNegativesSymmetricRankingLoss', 'TripletLoss'], but got 'MatryoshkaLoss'"),
+    ("a wrapper wrapping itself", "  loss: {value: MatryoshkaLoss}\n  inner_loss: {value: MatryoshkaLoss}\n",
+     "F: `parameters.inner_loss` must name a loss to wrap, one of ['AnglELoss', 'BatchAllTripletLoss', 'BatchHardSoftMarginTripletLoss', 'BatchHardTripletLoss', 'BatchSemiHardTripletLoss', 'CachedGISTEmbedLoss', 'CachedMultipleNegativesRankingLoss', 'CoSENTLoss', 'CosineSimilarityLoss', 'GISTEmbedLoss', 'MultipleNegativesRankingLoss', 'MultipleNegativesSymmetricRankingLoss', 'TripletLoss'], but got 'MatryoshkaLoss'"),
     ("non-positive margin", "  loss: {value: TripletLoss}\n  margin: {value: -1}\n",
      "F: `parameters.margin.value` must be > 0, but got -1"),
     ("distribution over models", "  loss: {distribution: uniform, min: 0, max: 1}\n",
@@ -124,7 +124,7 @@ PAIRS_ONLY = "['anchor', 'positive']"
     ("TripletLoss", "TripletLoss", "(anchor, positive, negative) triplets"),
     ("CoSENTLoss", "CoSENTLoss", "(sentence1, sentence2, score) scored pairs"),
     ("CosineSimilarityLoss", "CosineSimilarityLoss", "(sentence1, sentence2, score) scored pairs"),
-    ("MatryoshkaLoss}\n  matryoshka_inner_loss: {value: TripletLoss", "MatryoshkaLoss(TripletLoss)", "(anchor, positive, negative) triplets"),
+    ("MatryoshkaLoss}\n  inner_loss: {value: TripletLoss", "MatryoshkaLoss(TripletLoss)", "(anchor, positive, negative) triplets"),
 ])
 def test_each_loss_the_data_cannot_feed_is_refused_naming_loss_and_columns(tmp_path, loss, shown, needs):
     problems = sweep_with(tmp_path, f"  loss: {{value: {loss}}}\n")

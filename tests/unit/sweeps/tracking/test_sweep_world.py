@@ -39,3 +39,13 @@ def test_a_model_folder_is_known_by_its_content(tmp_path):
     first = model_digest(str(tmp_path))
     (tmp_path / "model.safetensors").write_bytes(b"retrained")
     assert model_digest(str(tmp_path)) != first and model_digest("org/model") == "org/model"
+
+
+def test_changed_serving_variants_are_refused_on_resume(tmp_path):
+    """The variants every evaluation scores, and the one that picks, are part of how the sweep judges."""
+    grid = (REPO / "grid.yaml").read_text() + "serving: {dims: [384, 128], precisions: [float32, int8]}\n"
+    before = world(tmp_path, grid)
+    after = world(tmp_path, grid.replace("[384, 128]", "[384, 64]").replace("{name: ndcg@10, goal: maximize}",
+                                                                             "{name: ndcg@10, goal: maximize, dim: 384, precision: int8}"))
+    lines = world_differences(before, after, "grid.yaml")
+    assert [line.split("`")[1] for line in lines] == ["metric.dim", "metric.precision", "serving.dims"], lines

@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from search_spaces.losses import LOSSES
+
 from sweeps.data.prepare import prepare_data
 from sweeps.sweep_file.schema import DataConfig
 from sweeps.errors import SweepInputError
@@ -37,8 +39,8 @@ def test_each_task_produces_its_own_metrics_and_fits_its_own_losses():
     assert retrieval.metric_key("ndcg@1") == "ndcg_at_1" and retrieval.metric_key("recall_at_5") == "recall_at_5"
     assert retrieval.metric_key("spearman_cosine") is None and sts.metric_key("ndcg@10") is None
     assert classification.metric_key("recall@3") == "recall_at_3" and classification.metric_key("recall@10") is None
-    assert {loss for loss in sts.fitting_losses() if loss != "MatryoshkaLoss"} == {"CoSENTLoss", "AnglELoss", "CosineSimilarityLoss"}
-    assert {loss for loss in classification.fitting_losses() if loss != "MatryoshkaLoss"} == {
+    assert {loss for loss in sts.fitting_losses() if not LOSSES[loss].wraps_a_loss} == {"CoSENTLoss", "AnglELoss", "CosineSimilarityLoss"}
+    assert {loss for loss in classification.fitting_losses() if not LOSSES[loss].wraps_a_loss} == {
         "BatchSemiHardTripletLoss", "BatchAllTripletLoss", "BatchHardTripletLoss", "BatchHardSoftMarginTripletLoss"}
     assert not sts.fits("MultipleNegativesRankingLoss") and retrieval.fits("CoSENTLoss")  # retrieval rows reshape into scored pairs
 
