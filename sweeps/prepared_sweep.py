@@ -157,11 +157,12 @@ def prepare_sweep(config: SweepConfig, sweep_file: str | Path) -> PreparedSweep:
     # Before the losses' rows are shaped: they are shaped from the training rows the check leaves.
     data, checked = check_data(data, guards, config, models)
     if config.serving is not None:
-        from sweeps.data.serving_calibration import serving_plan, served
+        from sweeps.data.serving_calibration import serving_plan
+        from trainables.contract.evaluation_sets import with_serving
 
         plan = serving_plan(config.serving.variants, data.train, config.task, [data.eval, data.test], config.seed,
                             config.serving.calibration_texts)
-        data = dataclasses.replace(data, eval=served(data.eval, plan), test=served(data.test, plan))
+        data = dataclasses.replace(data, eval=with_serving(data.eval, plan), test=with_serving(data.test, plan))
     sets, notes, loss_problems = training_sets(data.train, config.parameters, config.seed, source)
     problems += loss_problems + guard_problems + checked.problems(source)
     warm = None

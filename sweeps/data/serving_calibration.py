@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 
-from trainables.contract.evaluation_sets import EvaluationSet, with_serving
+from trainables.contract.evaluation_sets import EvaluationSet
 from trainables.contract.serving import CALIBRATION_TEXTS, ServingPlan, ServingVariant
 
 # The training columns that stand for queries and for documents, by task; a symmetric task's texts are all queries.
@@ -27,7 +27,3 @@ def serving_plan(variants: tuple[ServingVariant, ...], train: dict[str, list], t
         drawn.append(tuple(rng.sample(texts, min(len(texts), count // len(sides)))))
     queries, documents = (drawn + [()])[:2]
     return ServingPlan(variants, queries, documents)
-
-
-def served(evaluation_set: EvaluationSet, plan: ServingPlan | None) -> EvaluationSet:
-    return evaluation_set if plan is None else with_serving(evaluation_set, plan)

@@ -17,9 +17,9 @@ from ray.tune import Callback, Checkpoint
 from sweeps.ranking import creation_order, ranked
 from sweeps.running.live_callbacks import LiveCallback
 from sweeps.tracking.models import log_trial_model
-from trainables.contract.serving import split_variant_key
 from sweeps.tracking.parent_run import SweepRun
 from trainables.contract import report_keys
+from trainables.contract.serving import split_variant_key
 from trainables.contract import mlflow_names as names
 from trainables.scratch import best_folder
 from trainables.storage import Storage

@@ -13,10 +13,10 @@ from sweeps.soups.soup_cook import AVERAGING, EVALUATING, BlendPoint, Soup, Soup
 from sweeps.soups.ingredient import Ingredient, compatible_with_the_best
 from sweeps.sweep_file.schema import SoupConfig
 from sweeps.tracking.models import log_trial_model
-from trainables.contract.serving import split_variant_key
 from sweeps.tracking.parent_run import SweepRun
 from trainables.contract import mlflow_names as names
 from trainables.contract.goal import Goal
+from trainables.contract.serving import split_variant_key
 from trainables.contract.metrics import BEST_PREFIX, DROP, TEST_PREFIX, as_curves, soup_comparison_key, time_key
 from trainables.contract.trial_data import TrialData
 from trainables.encoding import apply_encoding

@@ -96,8 +96,6 @@ def embedding_dimension(folder: Path) -> int | None:
 
 
 def _json_or_empty(path: Path) -> dict:
-    try:
-        loaded = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return {}
+    """A config's keys, or none where it is missing or unreadable (the load checks above say why, once)."""
+    loaded = _json(path, []) if path.is_file() else None
     return loaded if isinstance(loaded, dict) else {}

@@ -121,8 +121,7 @@ class MetricConfig(StrictModel):
     @property
     def key(self) -> str:
         """`ndcg_at_10`, or with a serving variant `ndcg_at_10-128d-int8`."""
-        base = metric_key(self.name)
-        return base if self.variant is None else self.variant.key(base)
+        return self.base_key if self.variant is None else self.variant.key(self.base_key)
 
     @property
     def base_key(self) -> str:

@@ -18,7 +18,7 @@ from trainables.contract.tasks import TASKS, infer_task
 PARAMETER_ALIASES = {"batch_size": "per_device_train_batch_size", "train_batch_size": "per_device_train_batch_size",
                      "epochs": "num_train_epochs", "num_epochs": "num_train_epochs", "lr": "learning_rate",
                      "warmup": "warmup_ratio", "max_length": "max_seq_length", "model": "base_model", "model_name": "base_model",
-                     "inner_loss": "inner_loss"}
+                     "matryoshka_inner_loss": "inner_loss"}
 
 
 def parameter_name_problem(name: str, source: str) -> str | None:

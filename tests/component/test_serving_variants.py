@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from sweeps.data.prepare import prepare_data
-from sweeps.data.serving_calibration import serving_plan, served
+from sweeps.data.serving_calibration import serving_plan
+from trainables.contract.evaluation_sets import with_serving
 from sweeps.sweep_file.schema import DataConfig
 from trainables.contract.metrics import rename_evaluator_metrics
 from trainables.contract.serving import ServingVariant, variants_of
@@ -25,7 +26,7 @@ VARIANTS = variants_of([32, 16, 8], ["float32", "int8", "binary"])  # the tiny B
 def retrieval_data():
     data = prepare_data(DataConfig(**RETRIEVAL), 42, "sweep.yaml", REPO)
     plan = serving_plan(VARIANTS, data.train, "retrieval", [data.eval, data.test], 42)
-    return data, served(data.eval, plan)
+    return data, with_serving(data.eval, plan)
 
 
 @pytest.fixture
@@ -70,7 +71,7 @@ def test_sts_cut_figures_are_the_library_evaluator_with_truncate_dim(model):
     from sentence_transformers.sentence_transformer.evaluation import EmbeddingSimilarityEvaluator
 
     data = prepare_data(DataConfig(**STS), 42, "sweep.yaml", REPO, "sts")
-    evaluation_set = served(data.eval, serving_plan(VARIANTS, data.train, "sts", [data.eval, data.test], 42))
+    evaluation_set = with_serving(data.eval, serving_plan(VARIANTS, data.train, "sts", [data.eval, data.test], 42))
     metrics, items = evaluate_in_detail(model, evaluation_set)
     for dim in (16, 8):
         library = EmbeddingSimilarityEvaluator(evaluation_set.sentence1, evaluation_set.sentence2, evaluation_set.score,
@@ -111,7 +112,7 @@ def test_classification_variants_vote_and_rank_as_the_full_size_does(model):
     config = DataConfig(source=str(REPO / "examples/data/wordnet_glosses.csv"), columns={"text": "gloss", "label": "category"},
                         max_train_rows=200, max_eval_queries=60)
     data = prepare_data(config, 42, "sweep.yaml", REPO, "classification")
-    evaluation_set = served(data.eval, serving_plan(VARIANTS, data.train, "classification", [data.eval, data.test], 42))
+    evaluation_set = with_serving(data.eval, serving_plan(VARIANTS, data.train, "classification", [data.eval, data.test], 42))
     metrics, items = evaluate_in_detail(model, evaluation_set)
     for key in ("knn_accuracy", "triplet_accuracy", "recall_at_1", "mrr_at_10"):
         assert metrics[f"{key}-32d-float32"] == pytest.approx(metrics[key], abs=1e-6), key

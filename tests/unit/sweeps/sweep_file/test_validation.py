@@ -50,6 +50,9 @@ CASES = [
      "F: `parameters.matryoshka_dims.value` must be a non-empty list of positive ints, but got [384, 0]"),
     ("a wrapper wrapping itself", "  loss: {value: MatryoshkaLoss}\n  inner_loss: {value: MatryoshkaLoss}\n",
      "F: `parameters.inner_loss` must name a loss to wrap, one of ['AnglELoss', 'BatchAllTripletLoss', 'BatchHardSoftMarginTripletLoss', 'BatchHardTripletLoss', 'BatchSemiHardTripletLoss', 'CachedGISTEmbedLoss', 'CachedMultipleNegativesRankingLoss', 'CoSENTLoss', 'CosineSimilarityLoss', 'GISTEmbedLoss', 'MultipleNegativesRankingLoss', 'MultipleNegativesSymmetricRankingLoss', 'TripletLoss'], but got 'MatryoshkaLoss'"),
+    ("the old name of inner_loss", "  loss: {value: MatryoshkaLoss}\n  matryoshka_inner_loss: {value: MultipleNegativesRankingLoss}\n",
+     "F: `parameters.matryoshka_inner_loss` must be base_model, loss, max_seq_length, a loss parameter or a "
+     "SentenceTransformerTrainingArguments field (did you mean `inner_loss`?), but got 'matryoshka_inner_loss'"),
     ("non-positive margin", "  loss: {value: TripletLoss}\n  margin: {value: -1}\n",
      "F: `parameters.margin.value` must be > 0, but got -1"),
     ("distribution over models", "  loss: {distribution: uniform, min: 0, max: 1}\n",
