@@ -59,6 +59,19 @@ def _cuda_in_use() -> bool:
     return torch is not None and torch.cuda.is_available() and torch.cuda.is_initialized()
 
 
+def freeze_what_the_imports_made() -> None:
+    """Keep the objects alive now (torch's, transformers', Ray's and MLflow's modules, classes and functions: some
+    600,000) out of every later full collection, once per process.
+
+    accelerate's batch-size finder collects twice per trial and release_freed_memory once, and each collection
+    scanned them all for nothing they would ever free: 0.32 s a time in a trial's worker, 0.44 s in a test
+    process (measured). Garbage made before the freeze is collected first, so none of it is kept for good.
+    """
+    if gc.get_freeze_count() == 0:
+        gc.collect()
+        gc.freeze()
+
+
 def release_freed_memory() -> None:
     """Give a finished trial's freed memory back to the system.
 

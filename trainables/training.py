@@ -30,6 +30,7 @@ from trainables.encoding import Encoding, apply_encoding
 from trainables.evaluation.item_keeping_evaluator import ItemKeepingEvaluator, judge, standard_error
 from trainables.guard_drops import guard_drops
 from trainables.precision import trial_precision
+from trainables.process_memory import freeze_what_the_imports_made
 from trainables.prompts import Prompts
 from trainables.ranks import gather_from_ranks
 from trainables.resume_state import resume_checkpoint, resume_folder
@@ -79,6 +80,7 @@ def _train(config: dict, data: TrialData, context: TrialContext, run: TrialRun |
     import torch
     from accelerate.utils import find_executable_batch_size
 
+    freeze_what_the_imports_made()
     clock = run.clock if run is not None else TrialClock()
     torch.set_num_threads(context.workers.threads)
     workers = gather_from_ranks(f"{socket.gethostname()}:{os.getpid()}", world_size)  # the record that DDP really ran

@@ -101,7 +101,7 @@ def _tune(sweep: PreparedSweep, sweep_run: SweepRun, resources: TrialResources, 
         keeper.remember(sweep_run.children())
         progress.carried_over = {run.data.tags.get(names.TRIAL_ID, run.info.run_id) for run in trial_runs(sweep_run.children())
                                  if run.info.status != "RUNNING" and not run.data.tags.get(names.ENDED, "").startswith(names.INTERRUPTED)}
-        tuner = restored_tuner(resources, sweep.trial_data(), context, state)
+        tuner = restored_tuner(resources, sweep.trial_data(), context, state, config.seed)
     # Tune's own Ctrl-C handler ends fit() as if the sweep were done: the kept models would be logged
     # and the resume checkpoints deleted. Let KeyboardInterrupt through instead: runs KILLED, state kept.
     os.environ.setdefault("TUNE_DISABLE_SIGINT_HANDLER", "1")

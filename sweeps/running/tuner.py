@@ -22,6 +22,7 @@ def new_tuner(sweep: PreparedSweep, resources: TrialResources, data: TrialData, 
 
     _save_state_often()
     config = sweep.config
+    _seed_the_scheduler(config.seed)
     return tune.Tuner(
         _trainable(resources, data, context),
         tune_config=tune.TuneConfig(
@@ -44,11 +45,12 @@ def new_tuner(sweep: PreparedSweep, resources: TrialResources, data: TrialData, 
     )
 
 
-def restored_tuner(resources: TrialResources, data: TrialData, context: TrialContext, state: Storage):
+def restored_tuner(resources: TrialResources, data: TrialData, context: TrialContext, state: Storage, seed: int):
     """The interrupted sweep's Tuner. Its callbacks come back as this process's registered ones (live_callbacks)."""
     from ray import tune
 
     _save_state_often()
+    _seed_the_scheduler(seed)
     return tune.Tuner.restore(state.path, trainable=_trainable(resources, data, context), storage_filesystem=state.filesystem,
                               resume_unfinished=True, resume_errored=False)  # a FAILED trial already had its retries
 
@@ -59,6 +61,14 @@ def _trainable(resources: TrialResources, data: TrialData, context: TrialContext
     from trainables import train_sentence_transformer
 
     return tune.with_resources(tune.with_parameters(train_sentence_transformer, data=data, context=context), resources.tune_request())
+
+
+def _seed_the_scheduler(seed: int) -> None:
+    # Tune's ASHA/hyperband puts each new trial in a bracket drawn from numpy's global generator, in this process:
+    # unseeded, the same sweep file stopped different trials on each run.
+    import numpy
+
+    numpy.random.seed(seed)
 
 
 def _save_state_often() -> None:
