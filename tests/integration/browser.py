@@ -11,6 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from loopback_cluster import SERVER_ENV, SERVER_OPTIONS
 
 # Where a test's screenshots are copied when set (README's come from there); they are always in the test's tmp_path.
 SCREENSHOTS_ENV = "SWEEPS_SCREENSHOTS"
@@ -40,8 +41,9 @@ def mlflow_server(db: Path, cwd: Path):
     """`mlflow server` on the sqlite store `db`; yields its base URL once /health answers."""
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", f"sqlite:///{db}", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=cwd, env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", f"sqlite:///{db}", "--host", "127.0.0.1", "--port", str(port),
+         *SERVER_OPTIONS],
+        cwd=cwd, env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", **SERVER_ENV}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
         base = f"http://127.0.0.1:{port}"
