@@ -1,17 +1,12 @@
-"""A real MLflow server on 127.0.0.1 and headless Chromium driving it, for the tests that look at the UI as a user does."""
+"""Headless Chromium driving a real MLflow server (loopback_cluster.mlflow_server), for the tests that look at the UI as a user
+does."""
 
 import contextlib
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from loopback_cluster import SERVER_ENV, SERVER_OPTIONS
 
 # Where a test's screenshots are copied when set (README's come from there); they are always in the test's tmp_path.
 SCREENSHOTS_ENV = "SWEEPS_SCREENSHOTS"
@@ -28,37 +23,6 @@ def browser_or_skip() -> tuple[str, str]:
             pytest.fail("SWEEPS_REQUIRE_BROWSER is set but chromium, chromedriver or selenium is missing")
         pytest.skip("needs Debian's chromium and chromium-driver, and selenium")
     return chromium, driver
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextlib.contextmanager
-def mlflow_server(db: Path, cwd: Path):
-    """`mlflow server` on the sqlite store `db`; yields its base URL once /health answers."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", f"sqlite:///{db}", "--host", "127.0.0.1", "--port", str(port),
-         *SERVER_OPTIONS],
-        cwd=cwd, env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", **SERVER_ENV}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/health", timeout=2)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "mlflow server did not come up"
-                time.sleep(1)
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 @contextlib.contextmanager

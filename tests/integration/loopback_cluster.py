@@ -11,11 +11,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
-# What the UI and the tracking API need of `mlflow server`: one worker and no job execution. By default it also starts
-# 4 uvicorn workers, a job runner and 7 huey consumers: /health answered after 10.6 s on 2 cores (4.7 s without), and
-# they kept competing with the sweep and the browser for the CPUs.
-SERVER_OPTIONS = ["--workers", "1"]
-SERVER_ENV = {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
 
 
 def free_port() -> int:
@@ -55,15 +50,19 @@ def server_up(url: str) -> bool:
 
 
 @contextmanager
-def mlflow_server(workdir: Path, env: dict | None = None, artifacts: str | None = None):
-    """`mlflow server` on 127.0.0.1 over a sqlite store, artifacts proxied to `artifacts` (a folder by default, or an
-    object-store URI): yields its URL."""
+def mlflow_server(workdir: Path, env: dict | None = None, artifacts: str | None = None, db: Path | None = None):
+    """`mlflow server` on 127.0.0.1 over a sqlite store (`db`, else a new one in `workdir`), artifacts proxied to
+    `artifacts` (a folder by default, or an object-store URI): yields its URL once /health answers.
+
+    One worker and no job execution, which is all the UI and the tracking API need: by default it also starts 4
+    uvicorn workers, a job runner and 7 huey consumers, which answered after 10.6 s on 2 cores (4.7 s without) and kept
+    competing with the sweep and the browser for the CPUs."""
     url = f"http://127.0.0.1:{free_port()}"
     with open(workdir / "mlflow-server.log", "w") as log:
         process = subprocess.Popen([BIN / "mlflow", "server", "--host", "127.0.0.1", "--port", url.rsplit(":", 1)[1],
-                                    "--backend-store-uri", f"sqlite:///{workdir / 'server.db'}",
-                                    "--artifacts-destination", artifacts or str(workdir / "server-artifacts"), *SERVER_OPTIONS],
-                                   env={**(env or {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}), **SERVER_ENV},
+                                    "--backend-store-uri", f"sqlite:///{db or workdir / 'server.db'}",
+                                    "--artifacts-destination", artifacts or str(workdir / "server-artifacts"), "--workers", "1"],
+                                   env={**(env or {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}), "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"},
                                    stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
         try:
             wait_until(lambda: server_up(url), "the MLflow server")

@@ -6,7 +6,8 @@ import json
 import pytest
 import yaml
 from mlflow.tracking import MlflowClient
-from browser import mlflow_server, page_text, screenshot
+from browser import page_text, screenshot
+from loopback_cluster import mlflow_server
 from subprocess_cli import REPO, run_module
 
 MODEL = "pydocs-minilm"
@@ -154,7 +155,7 @@ def test_the_mlflow_ui_shows_the_sweep_and_the_champion_in_a_browser(promoted, t
     client = MlflowClient(f"sqlite:///{workdir}/mlflow.db")
     experiment = client.get_experiment_by_name("demo")
     champion = client.get_model_version_by_alias(MODEL, "champion")
-    with mlflow_server(workdir / "mlflow.db", workdir) as base:
+    with mlflow_server(workdir, db=workdir / "mlflow.db") as base:
         browser.get(f"{base}/#/experiments/{experiment.experiment_id}/runs")
         WebDriverWait(browser, 60).until(lambda _: "demo" in page_text(browser) and "matching runs" in page_text(browser))
         expander = ("//div[contains(concat(' ', normalize-space(@class), ' '), ' ag-row ')][.//*[normalize-space(text())='demo']]"

@@ -9,7 +9,8 @@ import sys
 import time
 
 import pytest
-from browser import mlflow_server, page_text, screenshot
+from browser import page_text, screenshot
+from loopback_cluster import mlflow_server
 from fault_injection import SWEEP_FILE_LINES, environment
 from mlflow.tracking import MlflowClient
 from subprocess_cli import REPO
@@ -162,7 +163,7 @@ def test_the_printed_link_opens_the_sweeps_runs_in_the_model_training_view(two_s
     finished = [run for run in shop if run.info.status == "FINISHED"]
     browser.set_window_size(1900, 1000)
     link = re.search(r"then open (http://127\.0\.0\.1:5000/\S+viewStateShareKey=\S+)", stdout["shop"]).group(1)
-    with mlflow_server(tmp_path / "mlflow.db", tmp_path) as base:
+    with mlflow_server(tmp_path, db=tmp_path / "mlflow.db") as base:
         browser.get(link.replace("http://127.0.0.1:5000", base))
         wanted = ["ndcg_at_10", "best_ndcg_at_10", "learning_rate", "per_device_train_batch_size", "sweeps.ended",
                   "finished", "stopped early by hyperband", "failed: InjectedFault", *(run.info.run_name for run in shop)]
